@@ -1,0 +1,24 @@
+"""spasm_analysis: survival analysis for recurring episodes.
+
+Load an episode log (one person's years of flare-ups or a cohort), turn it into
+(start, stop] counting-process data and estimate recurrence with methods that
+match R's ``survival`` package.
+"""
+
+__version__ = "0.1.0"
+
+from .schema import LogValidationError, Problem
+from .log import EpisodeLog, FollowUpInferredWarning, LogChangedWarning
+from .results import TestResult
+from .nonparametric import MCFResult, mcf
+from .counting import to_counting_process
+
+# issue 5: analyses for one person's log
+from .personal import (  # noqa: E402
+    CrowAMSAAResult,
+    crow_amsaa,
+    imprecise_onset_sensitivity,
+    laplace_test,
+    lewis_robinson_test,
+    mil_hdbk_test,
+)

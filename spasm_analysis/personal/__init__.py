@@ -1,0 +1,19 @@
+"""Analyses for one person's log: trend, treatment effects, triggers, forecast, summary.
+
+Every result carries an estimate, its uncertainty and a one-sentence plain-language
+``interpretation`` that describes an association, never advice.
+"""
+
+from .precision import IMPRECISE_CHOICES, imprecise_onset_sensitivity, resolve_imprecise_onsets
+from .trend import CrowAMSAAResult, crow_amsaa, laplace_test, lewis_robinson_test, mil_hdbk_test
+
+__all__ = [
+    "IMPRECISE_CHOICES",
+    "imprecise_onset_sensitivity",
+    "resolve_imprecise_onsets",
+    "laplace_test",
+    "mil_hdbk_test",
+    "lewis_robinson_test",
+    "crow_amsaa",
+    "CrowAMSAAResult",
+]
