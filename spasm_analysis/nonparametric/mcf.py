@@ -1,0 +1,359 @@
+"""Mean cumulative function (Nelson-Aalen) of recurrent episodes, by group.
+
+The MCF mu(t) is the expected number of episodes per subject up to time t.
+Its Lawless-Nadeau (robust) variance is computed in O(n log n) for n
+counting-process rows: the per-subject sums in the variance are never formed
+time by time; see :func:`_lawless_nadeau_variance`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group, sum_at_risk
+
+__all__ = ["MCFResult", "mcf"]
+
+VARIANCES = ("lawless-nadeau", "poisson")
+CI_TRANSFORMS = ("log", "linear")
+_COLUMNS = ["time", "n_at_risk", "n_events", "mcf", "std_error", "ci_lower", "ci_upper"]
+
+
+def _check_option(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not supported; use one of {', '.join(map(repr, allowed))}")
+
+
+def _check_level(confidence_level) -> float:
+    level = float(confidence_level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"confidence_level must be strictly between 0 and 1, got {confidence_level!r}")
+    return level
+
+
+def _within_subject_exclusive_cumsum(values: np.ndarray, subject: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` over the earlier rows of the same subject (rows sorted by subject)."""
+    return pd.Series(values).groupby(subject).cumsum().to_numpy() - values
+
+
+def _lawless_nadeau_variance(rows: CountingRows, times, n_at_risk, n_events) -> np.ndarray:
+    """Lawless-Nadeau variance of the Nelson-Aalen MCF at each event time.
+
+    V(t) = sum_i S_i(t)^2 with S_i(t) = sum_{t_j <= t} Y_i(t_j)/Y_j (dN_i(t_j) - dN_j/Y_j).
+    Going from t_{k-1} to t_k every subject at risk gets the common increment
+    -b_k (b_k = dN_k/Y_k^2) and a subject with an onset also gets 1/Y_k, so
+
+        V_k - V_{k-1} = -2 b_k R_k + Y_k b_k^2
+                        + sum_{onsets at t_k} (2 S_i(t_{k-1}) / Y_k + 1/Y_k^2 - 2 b_k / Y_k),
+
+    with R_k = sum of S_i(t_{k-1}) over subjects at risk at t_k.  For a subject
+    at risk at t_k through its row r = (s_r, e_r],
+    S_i(t_{k-1}) = c_r - CB(t_{k-1}), where CB is the cumulative sum of b and
+    c_r = (its onset terms on earlier rows) - (its b terms on earlier rows) + CB(s_r)
+    is a constant of the row.  R_k is then a risk-set sum of c_r, which
+    :func:`sum_at_risk` gives for all k at once, minus Y_k CB(t_{k-1}).
+    """
+    y = n_at_risk.astype(float)
+    b = n_events / y**2
+    cum_b = np.concatenate([[0.0], np.cumsum(b)])  # cum_b[k] = CB(t_{k-1}) (0-based k)
+
+    def cb_at(x):
+        return cum_b[np.searchsorted(times, x, side="right")]
+
+    row_b = cb_at(rows.stop) - cb_at(rows.start)
+    stop_index = np.searchsorted(times, rows.stop)
+    row_onset = np.zeros(len(rows.stop))
+    onset = rows.event == 1
+    row_onset[onset] = 1.0 / y[stop_index[onset]]
+    c = (
+        _within_subject_exclusive_cumsum(row_onset, rows.subject)
+        - _within_subject_exclusive_cumsum(row_b, rows.subject)
+        + cb_at(rows.start)
+    )
+    risk_sum = sum_at_risk(rows.start, rows.stop, times, c) - y * cum_b[:-1]
+
+    k = stop_index[onset]
+    s_before = c[onset] - cum_b[k]
+    per_onset = 2.0 * s_before / y[k] + 1.0 / y[k] ** 2 - 2.0 * b[k] / y[k]
+    onset_terms = np.bincount(k, weights=per_onset, minlength=len(times))
+
+    increments = -2.0 * b * risk_sum + y * b**2 + onset_terms
+    # the running sum of squares cannot be negative; tiny negatives are rounding
+    return np.maximum(np.cumsum(increments), 0.0)
+
+
+def _group_table(rows: CountingRows, variance: str) -> pd.DataFrame:
+    times, n_events = rows.event_times()
+    n_at_risk = sum_at_risk(rows.start, rows.stop, times)
+    mu = np.cumsum(n_events / n_at_risk)
+    if variance == "poisson":
+        var = np.cumsum(n_events / n_at_risk.astype(float) ** 2)
+    else:
+        var = _lawless_nadeau_variance(rows, times, n_at_risk, n_events)
+    return pd.DataFrame(
+        {
+            "time": times,
+            "n_at_risk": n_at_risk.astype(np.int64),
+            "n_events": n_events.astype(np.int64),
+            "mcf": mu,
+            "std_error": np.sqrt(var),
+        }
+    )
+
+
+def _add_ci(table: pd.DataFrame, level: float, transform: str) -> None:
+    z = stats.norm.ppf(0.5 + level / 2.0)
+    mu, se = table["mcf"].to_numpy(), table["std_error"].to_numpy()
+    if transform == "linear":
+        table["ci_lower"], table["ci_upper"] = mu - z * se, mu + z * se
+    else:
+        # every tabulated time has an event, so mu > 0 and the log CI is defined
+        factor = np.exp(z * se / mu)
+        table["ci_lower"], table["ci_upper"] = mu / factor, mu * factor
+
+
+@dataclass(frozen=True, eq=False)
+class MCFResult:
+    """Nelson-Aalen mean cumulative function, optionally by group.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per distinct event time (per group): ``time, n_at_risk,
+        n_events, mcf, std_error, ci_lower, ci_upper`` and ``group`` when
+        ``by`` was given.
+    variance : str
+        ``"lawless-nadeau"`` or ``"poisson"``.
+    confidence_level : float
+    ci_transform : str
+        ``"log"`` or ``"linear"``.
+    by : str or None
+        The grouping column.
+    groups : tuple
+        Group values in table order (``(None,)`` without ``by``).
+    n_subjects : dict
+        Number of subjects per group.
+    follow_up_end : dict
+        Largest ``stop`` per group: the estimate is not informative beyond it.
+    notes : tuple of str
+        Conventions worth knowing when reading the numbers.
+    """
+
+    table: pd.DataFrame
+    variance: str
+    confidence_level: float
+    ci_transform: str
+    by: str | None = None
+    groups: tuple = (None,)
+    n_subjects: dict = field(default_factory=dict)
+    follow_up_end: dict = field(default_factory=dict)
+    notes: tuple = ()
+
+    def _group_rows(self, group) -> pd.DataFrame:
+        if self.by is None:
+            if group is not None:
+                raise ValueError("this MCF has no groups; call evaluate(t) without group=")
+            return self.table
+        if group is None or group not in self.groups:
+            raise ValueError(
+                f"group={group!r}: choose one of the groups {', '.join(map(repr, self.groups))}"
+            )
+        return self.table[self.table["group"] == group]
+
+    def evaluate(self, t, *, group=None, column: str = "mcf"):
+        """The right-continuous step function at time(s) ``t``.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Times in the data's time unit (days).
+        group : optional
+            Which group's curve; required when the result has groups.
+        column : str
+            ``"mcf"`` (default), ``"std_error"``, ``"ci_lower"`` or ``"ci_upper"``.
+
+        Returns
+        -------
+        float or ndarray
+            A float for scalar ``t``.  Before the first event the MCF, its
+            standard error and both CI limits are 0 (nobody has had an episode
+            yet; the log CI, undefined at 0, is reported as [0, 0]).  After the
+            last event the value stays constant, which is only meaningful up to
+            ``follow_up_end``.
+        """
+        allowed = ("mcf", "std_error", "ci_lower", "ci_upper")
+        _check_option("column", column, allowed)
+        rows = self._group_rows(group)
+        times = rows["time"].to_numpy()
+        values = np.concatenate([[0.0], rows[column].to_numpy()])
+        t_arr = np.asarray(t, dtype=float)
+        out = values[np.searchsorted(times, t_arr, side="right")]
+        return float(out) if out.ndim == 0 else out
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per group: subjects, events, and the MCF with its CI at the last event."""
+        rows = []
+        for group in self.groups:
+            part = self._group_rows(group)
+            last = part.iloc[-1] if len(part) else None
+            rows.append(
+                {
+                    "group": group,
+                    "n_subjects": self.n_subjects.get(group),
+                    "n_events": int(part["n_events"].sum()),
+                    "last_event_time": last["time"] if last is not None else 0.0,
+                    "follow_up_end": self.follow_up_end.get(group),
+                    "mcf": last["mcf"] if last is not None else 0.0,
+                    "ci_lower": last["ci_lower"] if last is not None else 0.0,
+                    "ci_upper": last["ci_upper"] if last is not None else 0.0,
+                }
+            )
+        out = pd.DataFrame(rows)
+        return out if self.by is not None else out.drop(columns="group")
+
+    def plot(self, ax=None, *, ci: bool = True):
+        """Step plot of the MCF per group with confidence bands; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        for group in self.groups:
+            part = self._group_rows(group)
+            end = self.follow_up_end.get(group, part["time"].max() if len(part) else 0.0)
+            times = np.concatenate([[0.0], part["time"].to_numpy(), [end]])
+
+            def padded(col):
+                values = part[col].to_numpy()
+                last = values[-1] if len(values) else 0.0
+                return np.concatenate([[0.0], values, [last]])
+
+            label = "all subjects" if self.by is None else f"{self.by} = {group}"
+            (line,) = ax.step(times, padded("mcf"), where="post", label=label)
+            if ci:
+                ax.fill_between(
+                    times, padded("ci_lower"), padded("ci_upper"), step="post",
+                    alpha=0.2, color=line.get_color(), linewidth=0,
+                )
+        ax.set_xlabel("Time (days)")
+        ax.set_ylabel("Mean cumulative number of episodes")
+        title = f"MCF with {self.confidence_level:.0%} CI ({self.variance} variance, {self.ci_transform})"
+        ax.set_title(title if ci else "MCF")
+        ax.legend(loc="upper left")
+        return ax
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<strong>Mean cumulative function</strong> (Nelson-Aalen; {html.escape(self.variance)} "
+            f"variance; {self.confidence_level:.0%} {html.escape(self.ci_transform)} CI)"
+        )
+        summary = self.summary.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        table = self.table.to_html(index=False, max_rows=12, float_format=lambda v: f"{v:.4g}")
+        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
+        return f"<div>{head}{summary}{table}{notes}</div>"
+
+
+def mcf(data, *, by=None, variance="lawless-nadeau", confidence_level=0.95, ci_transform="log") -> MCFResult:
+    """Nelson-Aalen mean cumulative function of recurrent episodes.
+
+    mu(t) = sum_{t_j <= t} dN(t_j) / Y(t_j), where Y(t) counts subjects with an
+    interval ``(start, stop]`` containing t.  A subject with several rows (gaps
+    in the risk set, e.g. during an episode and a risk-free window) counts
+    once while at risk and not at all in its gaps.
+
+    Parameters
+    ----------
+    data : DataFrame or EpisodeLog
+        Counting-process rows ``subject, start, stop, event`` (one subject's
+        intervals must not overlap), or an ``EpisodeLog``, converted with
+        ``to_counting_process`` and its defaults.
+    by : str, optional
+        Column with the group of each subject (constant within subject).
+    variance : {"lawless-nadeau", "poisson"}
+        ``"lawless-nadeau"`` (default): the robust variance
+        sum_i [sum_{t_j <= t} Y_i(t_j)/Y(t_j) (dN_i(t_j) - dN(t_j)/Y(t_j))]^2,
+        valid whatever the dependence between a subject's episodes.
+        ``"poisson"``: sum dN/Y^2, valid for a Poisson process without
+        between-subject heterogeneity.
+    confidence_level : float
+        Level of the pointwise confidence intervals (default 0.95).
+    ci_transform : {"log", "linear"}
+        ``"log"``: mu exp(+/- z se/mu), which stays positive; ``"linear"``:
+        mu +/- z se (reda's default; the lower limit may be negative and is not
+        truncated).
+
+    Returns
+    -------
+    MCFResult
+
+    Notes
+    -----
+    The estimates equal R ``survival``'s
+    ``survfit(Surv(start, stop, event) ~ g, id = id)``: ``mcf`` is its
+    ``cumhaz`` (Nelson-Aalen, ``ctype = 1``) and, with ``variance =
+    "lawless-nadeau"``, ``std_error`` is its ``std.chaz``.  With ``id`` given
+    survfit computes the infinitesimal-jackknife variance, whose influence
+    terms for the Nelson-Aalen estimator are exactly the Lawless-Nadeau sums
+    above, with no small-sample factor; without ``id`` survfit reports the
+    Poisson-type (Aalen) standard error instead, which is ``variance =
+    "poisson"`` here.  The table lists event times only; survfit also lists
+    censoring times, where the estimate does not change.  Verified to 1e-8
+    relative on ``bladder2`` and on ``rhDNase`` with a 6-day risk-free window
+    (tests/reference/make_mcf_reference.R).
+
+    The log CI is undefined where mu = 0; that happens only before the first
+    event, where :meth:`MCFResult.evaluate` reports the interval [0, 0].
+
+    References
+    ----------
+    Nelson, W. (1995). *Recurrent Events Data Analysis for Product Repairs,
+    Disease Recurrences, and Other Applications*. SIAM.
+    Lawless, J. F. and Nadeau, C. (1995). Some simple robust methods for the
+    analysis of recurrent events. *Technometrics* 37(2), 158-168.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import spasm_analysis as sa
+    >>> rows = pd.DataFrame({"subject": ["a", "a", "b"], "start": [0.0, 12.0, 0.0],
+    ...                      "stop": [10.0, 40.0, 30.0], "event": [1, 0, 1]})
+    >>> res = sa.mcf(rows)
+    >>> res.table[["time", "n_at_risk", "mcf"]]
+       time  n_at_risk  mcf
+    0  10.0          2  0.5
+    1  30.0          2  1.0
+    >>> res.evaluate(20.0)
+    0.5
+    """
+    _check_option("variance", variance, VARIANCES)
+    _check_option("ci_transform", ci_transform, CI_TRANSFORMS)
+    level = _check_level(confidence_level)
+    groups = split_by_group(data, by)
+    parts = []
+    for group, rows in groups.items():
+        part = _group_table(rows, variance)
+        if by is not None:
+            part.insert(0, "group", group)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    table = table.astype({"n_at_risk": np.int64, "n_events": np.int64})
+    _add_ci(table, level, ci_transform)
+    notes = []
+    if any(len(p) == 0 for p in parts):
+        notes.append("A group without events has an MCF of 0 throughout and no table rows.")
+    return MCFResult(
+        table=table,
+        variance=variance,
+        confidence_level=level,
+        ci_transform=ci_transform,
+        by=by,
+        groups=tuple(groups),
+        n_subjects={g: rows.n_subjects for g, rows in groups.items()},
+        follow_up_end={g: float(rows.stop.max()) for g, rows in groups.items()},
+        notes=tuple(notes),
+    )

@@ -1,0 +1,185 @@
+"""Counting-process input for the nonparametric estimators, and risk-set counts.
+
+The estimators in this subpackage take a counting-process frame (columns
+``subject, start, stop, event``; intervals ``(start, stop]``) or an
+``EpisodeLog``, which is converted with ``spasm_analysis.to_counting_process``
+at call time.  This module checks the frame once, splits it by group and
+counts who is at risk at given times with sorted arrays and ``searchsorted``
+(O(n log n), never subjects x times).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CountingRows", "as_counting_frame", "split_by_group", "sum_at_risk"]
+
+_REQUIRED = ("subject", "start", "stop", "event")
+_MAX_LISTED = 5
+
+
+def as_counting_frame(data) -> pd.DataFrame:
+    """Return ``data`` as a counting-process DataFrame.
+
+    A DataFrame is returned unchanged; anything else (an ``EpisodeLog``) goes
+    through ``spasm_analysis.counting.to_counting_process`` with its defaults.
+    """
+    if isinstance(data, pd.DataFrame):
+        return data
+    try:
+        from spasm_analysis.counting import to_counting_process
+    except ImportError as exc:  # pragma: no cover - depends on the build stage
+        raise TypeError(
+            f"expected a counting-process DataFrame (columns {', '.join(_REQUIRED)}) "
+            f"or an EpisodeLog; got {type(data).__name__} and "
+            "spasm_analysis.counting.to_counting_process is not available"
+        ) from exc
+    return to_counting_process(data)
+
+
+def _list_rows(labels) -> str:
+    labels = list(labels)
+    shown = ", ".join(repr(label) for label in labels[:_MAX_LISTED])
+    more = f" and {len(labels) - _MAX_LISTED} more" if len(labels) > _MAX_LISTED else ""
+    return shown + more
+
+
+@dataclass(frozen=True)
+class CountingRows:
+    """Validated rows of one group, sorted by subject and start.
+
+    ``subject`` holds integer codes 0..n_subjects-1; ``labels`` maps them back.
+    """
+
+    subject: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    event: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def n_subjects(self) -> int:
+        return len(self.labels)
+
+    def event_times(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct event times and the number of events at each."""
+        return np.unique(self.stop[self.event == 1], return_counts=True)
+
+
+def _validate(frame: pd.DataFrame) -> None:
+    missing = [c for c in _REQUIRED if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"counting-process data is missing column(s) {', '.join(missing)}; "
+            f"found columns: {', '.join(map(str, frame.columns))}"
+        )
+    problems = []
+    for col in ("start", "stop", "event"):
+        # bool is numeric to pandas; it is a fine event indicator but not a time
+        is_time_bool = col != "event" and pd.api.types.is_bool_dtype(frame[col])
+        if not pd.api.types.is_numeric_dtype(frame[col]) or is_time_bool:
+            problems.append(f"column {col!r} must be numeric, got dtype {frame[col].dtype}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    bad = frame.index[frame["subject"].isna()]
+    if len(bad):
+        problems.append(f"column 'subject' is missing in row(s) {_list_rows(bad)}")
+    for col in ("start", "stop"):
+        values = frame[col].to_numpy(dtype=float)
+        bad = frame.index[~np.isfinite(values)]
+        if len(bad):
+            problems.append(f"column {col!r} is missing or infinite in row(s) {_list_rows(bad)}")
+    event = frame["event"].to_numpy(dtype=float)
+    bad = frame.index[~np.isin(event, (0.0, 1.0))]
+    if len(bad):
+        values = _list_rows(frame.loc[bad[:_MAX_LISTED], "event"])
+        problems.append(f"column 'event' must be 0 or 1; row(s) {_list_rows(bad)} hold {values}")
+    start = frame["start"].to_numpy(dtype=float)
+    stop = frame["stop"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = frame.index[start >= stop]
+    if len(bad):
+        problems.append(
+            f"intervals (start, stop] must have start < stop; row(s) {_list_rows(bad)} do not"
+        )
+    if problems:
+        raise ValueError("invalid counting-process data: " + "; ".join(problems))
+
+
+def _check_no_overlap(codes, start, stop, labels) -> None:
+    same = codes[1:] == codes[:-1]
+    overlap = same & (start[1:] < stop[:-1])
+    if overlap.any():
+        subjects = labels[np.unique(codes[1:][overlap])]
+        raise ValueError(
+            "a subject's intervals (start, stop] overlap, so it would be counted twice "
+            f"in the risk set: subject(s) {_list_rows(subjects)}"
+        )
+
+
+def _rows(frame: pd.DataFrame) -> CountingRows:
+    codes, labels = pd.factorize(frame["subject"], sort=True)
+    start = frame["start"].to_numpy(dtype=float)
+    stop = frame["stop"].to_numpy(dtype=float)
+    event = frame["event"].to_numpy(dtype=np.int8)
+    order = np.lexsort((start, codes))
+    codes, start, stop, event = codes[order], start[order], stop[order], event[order]
+    labels = np.asarray(labels)
+    _check_no_overlap(codes, start, stop, labels)
+    return CountingRows(codes, start, stop, event, labels)
+
+
+def split_by_group(data, by: str | None) -> dict[object, CountingRows]:
+    """Validate counting-process ``data`` and split it by the column ``by``.
+
+    Groups come in sorted order; ``by=None`` gives one group keyed ``None``.
+    The grouping variable must be constant within each subject.
+    """
+    frame = as_counting_frame(data)
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected a DataFrame, got {type(frame).__name__}")
+    _validate(frame)
+    if by is None:
+        return {None: _rows(frame)}
+    if not isinstance(by, str) or by not in frame.columns:
+        raise ValueError(
+            f"by={by!r} is not a column of the data; columns: {', '.join(map(str, frame.columns))}"
+        )
+    bad = frame.index[frame[by].isna()]
+    if len(bad):
+        raise ValueError(f"column {by!r} (the grouping variable) is missing in row(s) {_list_rows(bad)}")
+    per_subject = frame.groupby("subject", sort=False)[by].nunique()
+    varying = per_subject.index[per_subject > 1]
+    if len(varying):
+        raise ValueError(
+            f"column {by!r} must be constant within a subject to compare groups of subjects; "
+            f"it changes within subject(s) {_list_rows(varying)}"
+        )
+    return {key: _rows(part) for key, part in frame.groupby(by, sort=True)}
+
+
+def sum_at_risk(start: np.ndarray, stop: np.ndarray, times: np.ndarray, values=None) -> np.ndarray:
+    """Sum ``values`` over the rows at risk at each of ``times``.
+
+    A row is at risk at t when ``start < t <= stop``; the sum over those rows
+    is (sum over rows with start < t) - (sum over rows with stop < t), each
+    read off a cumulative sum over sorted rows.  ``values=None`` counts rows.
+    ``values`` may be 2-D (rows x columns) to sum several quantities at once.
+    """
+    times = np.asarray(times, dtype=float)
+    if values is None:
+        return np.searchsorted(np.sort(start), times, side="left") - np.searchsorted(
+            np.sort(stop), times, side="left"
+        )
+    values = np.asarray(values, dtype=float)
+    by_start = np.argsort(start, kind="stable")
+    by_stop = np.argsort(stop, kind="stable")
+    zero = np.zeros((1,) + values.shape[1:])
+    cum_start = np.concatenate([zero, np.cumsum(values[by_start], axis=0)])
+    cum_stop = np.concatenate([zero, np.cumsum(values[by_stop], axis=0)])
+    n_start = np.searchsorted(start[by_start], times, side="left")
+    n_stop = np.searchsorted(stop[by_stop], times, side="left")
+    return cum_start[n_start] - cum_stop[n_stop]
