@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 from .schema import LogValidationError, Problem
 from .log import EpisodeLog, FollowUpInferredWarning, LogChangedWarning
 from .results import TestResult
-from .nonparametric import MCFResult, mcf
+from .nonparametric import MCFResult, mcf, mcf_test
 from .counting import to_counting_process
 
 # issue 5: analyses for one person's log

@@ -1,0 +1,28 @@
+# Two commands on a fresh machine (Python >= 3.10 and make):
+#   make demo   build the environment if needed, then analyse the bundled sample log
+#   make test   build the environment if needed, then run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/spasm-analysis summary data/sample/personal
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_mcf.py
+	$(BIN)/python benchmarks/bench_cox.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

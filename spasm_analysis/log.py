@@ -1,0 +1,309 @@
+"""EpisodeLog: one validated, immutable bundle of a person's or a cohort's records.
+
+The log holds the five canonical tables (see :mod:`spasm_analysis.schema`).  On
+construction it coerces them, checks every row, and raises one
+:class:`~spasm_analysis.schema.LogValidationError` listing everything wrong.
+Options that change rows (``merge_overlaps``, ``merge_within_days``) and the
+inference of a missing follow-up window are recorded in :attr:`EpisodeLog.actions`
+and announced with a warning: nothing is dropped or merged silently.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .merging import merge_episodes
+from .schema import DEFAULT_SUBJECT, TABLES, ProblemList
+from .validation import prepare_table
+
+__all__ = ["EpisodeLog", "FollowUpInferredWarning", "LogChangedWarning"]
+
+
+class FollowUpInferredWarning(UserWarning):
+    """No follow-up window was given, so one was assumed from the records."""
+
+
+class LogChangedWarning(UserWarning):
+    """An option merged or changed rows of the log; ``EpisodeLog.actions`` lists them."""
+
+
+def _subjects_in(frames) -> set[str]:
+    found: set[str] = set()
+    for frame in frames:
+        if isinstance(frame, pd.DataFrame) and "subject" in frame.columns:
+            values = frame["subject"].dropna()
+            values = values[values.astype(str).str.strip() != ""]
+            found.update(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip() for v in values.unique())
+    return found
+
+
+class EpisodeLog:
+    """A validated, immutable episode log.
+
+    Parameters
+    ----------
+    episodes : DataFrame
+        Columns ``subject`` (optional for one person), ``onset`` and optionally
+        ``end`` (the instant the episode is over; NaT = unknown or ongoing),
+        ``severity`` (0-10), ``region``, ``side``, ``trigger``, ``notes``,
+        ``onset_precision`` ("day", "month", "year").
+    follow_up : DataFrame, optional
+        ``subject, start, end``: when each person was logging.  A subject may have
+        several windows (a gap in logging is not an episode-free stretch).  When
+        omitted, each subject is assumed observed from their first to their last
+        record, with a :class:`FollowUpInferredWarning`.
+    treatments, exposures, covariates : DataFrame, optional
+        The other canonical tables (``../shared/API.md``).
+    merge_overlaps : bool, default False
+        Merge episodes of one subject that overlap in time instead of raising.
+    merge_within_days : float, optional
+        Flare definition: an onset within this many days of the previous
+        episode's end joins that episode (overlapping ones too).  The merged
+        episode keeps the number of raw rows in ``n_merged``.
+
+    Raises
+    ------
+    LogValidationError
+        Listing every problem found, each with table, row, column and value.
+
+    Examples
+    --------
+    >>> import pandas as pd, spasm_analysis as sa
+    >>> episodes = pd.DataFrame({"onset": pd.to_datetime(["2020-01-05", "2020-03-01"]),
+    ...                          "end": pd.to_datetime(["2020-01-08", "2020-03-03"])})
+    >>> follow_up = pd.DataFrame({"start": [pd.Timestamp("2020-01-01")],
+    ...                           "end": [pd.Timestamp("2020-12-31")]})
+    >>> sa.EpisodeLog(episodes, follow_up=follow_up).n_episodes
+    2
+    """
+
+    __slots__ = ("_tables", "_actions")
+
+    def __init__(
+        self,
+        episodes: pd.DataFrame,
+        *,
+        follow_up: pd.DataFrame | None = None,
+        treatments: pd.DataFrame | None = None,
+        exposures: pd.DataFrame | None = None,
+        covariates: pd.DataFrame | None = None,
+        merge_overlaps: bool = False,
+        merge_within_days: float | None = None,
+    ):
+        if merge_within_days is not None and not (np.isfinite(merge_within_days) and merge_within_days >= 0):
+            raise ValueError(f"merge_within_days must be a non-negative number of days, got {merge_within_days!r}")
+        given = {"episodes": episodes, "follow_up": follow_up, "treatments": treatments, "exposures": exposures, "covariates": covariates}
+        subjects = _subjects_in(given.values())
+        default = next(iter(subjects)) if len(subjects) == 1 else (DEFAULT_SUBJECT if not subjects else None)
+        problems = ProblemList()
+        tables = {name: prepare_table(name, given[name], problems, default_subject=default) for name in TABLES}
+        problems.raise_if_any("the episode log")
+
+        actions: list[str] = []
+        tables["episodes"] = merge_episodes(
+            tables["episodes"], problems, merge_overlaps=merge_overlaps, merge_within_days=merge_within_days, actions=actions
+        )
+        if follow_up is None:
+            tables["follow_up"] = _infer_follow_up(tables)
+            if len(tables["follow_up"]):
+                message = (
+                    "No follow_up given: each subject is assumed observed from their first to their last "
+                    f"record ({len(tables['follow_up'])} subject(s)). A gap in logging would then be read as an "
+                    "episode-free stretch; pass follow_up= to say when logging really happened."
+                )
+                warnings.warn(message, FollowUpInferredWarning, stacklevel=2)
+                actions.append(message)
+        else:
+            _check_follow_up(tables, problems)
+        problems.raise_if_any("the episode log")
+        if actions and any("merged" in a for a in actions):
+            merged = [a for a in actions if "merged" in a]
+            warnings.warn("; ".join(merged) + " (see EpisodeLog.actions)", LogChangedWarning, stacklevel=2)
+
+        for name in TABLES:
+            keys = {"episodes": ["subject", "onset"], "follow_up": ["subject", "start"], "treatments": ["subject", "start"], "exposures": ["subject", "time"], "covariates": ["subject"]}[name]
+            tables[name] = tables[name].sort_values(keys, kind="stable").reset_index(drop=True)
+        object.__setattr__(self, "_tables", tables)
+        object.__setattr__(self, "_actions", tuple(actions))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("EpisodeLog is immutable; build a new one (e.g. with .replace(...))")
+
+    # ------------------------------------------------------------------ tables
+    @property
+    def episodes(self) -> pd.DataFrame:
+        """Episodes, sorted by subject and onset (a copy)."""
+        return self._tables["episodes"].copy()
+
+    @property
+    def follow_up(self) -> pd.DataFrame:
+        """Follow-up windows ``subject, start, end`` (a copy)."""
+        return self._tables["follow_up"].copy()
+
+    @property
+    def treatments(self) -> pd.DataFrame:
+        """Treatment sessions and courses (a copy)."""
+        return self._tables["treatments"].copy()
+
+    @property
+    def exposures(self) -> pd.DataFrame:
+        """Recorded exposures / possible triggers (a copy)."""
+        return self._tables["exposures"].copy()
+
+    @property
+    def covariates(self) -> pd.DataFrame:
+        """Baseline covariates, one row per subject (a copy)."""
+        return self._tables["covariates"].copy()
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """What was inferred or merged while building the log, in plain words."""
+        return self._actions
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """Every subject with a follow-up window, sorted."""
+        return tuple(sorted(self._tables["follow_up"]["subject"].unique()))
+
+    @property
+    def n_subjects(self) -> int:
+        return len(self.subjects)
+
+    @property
+    def n_episodes(self) -> int:
+        return len(self._tables["episodes"])
+
+    @property
+    def is_personal(self) -> bool:
+        """True for a single person's log."""
+        return self.n_subjects <= 1
+
+    @property
+    def modalities(self) -> tuple[str, ...]:
+        """Treatment modalities present in the log, sorted."""
+        return tuple(sorted(self._tables["treatments"]["modality"].dropna().unique()))
+
+    # ------------------------------------------------------------- derivation
+    def replace(self, **tables) -> "EpisodeLog":
+        """A new log with some tables replaced (validated again).
+
+        Options ``merge_overlaps`` and ``merge_within_days`` may be passed too.
+        """
+        current = {name: self._tables[name] for name in TABLES}
+        unknown = set(tables) - set(TABLES) - {"merge_overlaps", "merge_within_days"}
+        if unknown:
+            raise TypeError(f"unknown table(s) {sorted(unknown)}; tables are {', '.join(TABLES)}")
+        current.update(tables)
+        episodes = current.pop("episodes")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FollowUpInferredWarning)
+            return EpisodeLog(episodes, **current)
+
+    def subset(self, subjects) -> "EpisodeLog":
+        """The log restricted to some subjects."""
+        wanted = {str(s) for s in ([subjects] if isinstance(subjects, str) else subjects)}
+        missing = wanted - set(self.subjects)
+        if missing:
+            raise KeyError(f"subject(s) not in the log: {sorted(missing)}")
+        picked = {name: frame[frame["subject"].isin(wanted)] for name, frame in self._tables.items()}
+        return EpisodeLog(picked.pop("episodes"), **picked)
+
+    # -------------------------------------------------------------------- I/O
+    def to_folder(self, path, *, format: str = "csv") -> Path:
+        """Write the canonical tables to ``path`` (one file per non-empty table).
+
+        ``format`` is ``"csv"`` (ISO dates, readable by any spreadsheet) or
+        ``"parquet"`` (needs pyarrow; keeps dtypes exactly).  :func:`read_log`
+        reads the folder back to an identical log.
+        """
+        if format not in ("csv", "parquet"):
+            raise ValueError(f"format must be 'csv' or 'parquet', got {format!r}")
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in TABLES:
+            frame = self._tables[name]
+            if name not in ("episodes", "follow_up") and frame.empty:
+                continue
+            target = folder / f"{name}.{format}"
+            if format == "csv":
+                frame.to_csv(target, index=False, date_format="%Y-%m-%dT%H:%M:%S")
+            else:
+                frame.to_parquet(target, index=False)
+        return folder
+
+    # ---------------------------------------------------------------- display
+    def describe(self) -> pd.DataFrame:
+        """Per-subject counts: episodes, follow-up days, treatments, exposures."""
+        fu = self._tables["follow_up"]
+        days = (fu["end"] - fu["start"]).dt.total_seconds() / 86400.0
+        out = pd.DataFrame({"follow_up_days": days.groupby(fu["subject"]).sum()})
+        out["episodes"] = self._tables["episodes"].groupby("subject").size()
+        out["treatments"] = self._tables["treatments"].groupby("subject").size()
+        out["exposures"] = self._tables["exposures"].groupby("subject").size()
+        return out.fillna(0).astype({"episodes": int, "treatments": int, "exposures": int})
+
+    def __repr__(self) -> str:
+        fu = self._tables["follow_up"]
+        span = f"{fu['start'].min():%Y-%m-%d} to {fu['end'].max():%Y-%m-%d}" if len(fu) else "no follow-up"
+        return (
+            f"EpisodeLog({self.n_subjects} subject(s), {self.n_episodes} episodes, "
+            f"{len(self._tables['treatments'])} treatments, {len(self._tables['exposures'])} exposures; {span})"
+        )
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{html.escape(a)}</li>" for a in self._actions)
+        notes = f"<p>Notes:</p><ul>{items}</ul>" if items else ""
+        return f"<div><strong>{html.escape(repr(self))}</strong>{notes}</div>"
+
+
+def _infer_follow_up(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """First to last record per subject, over every table that holds times."""
+    times = []
+    ep = tables["episodes"]
+    times.append(ep[["subject", "onset"]].rename(columns={"onset": "t"}))
+    times.append(ep.loc[ep["end"].notna(), ["subject", "end"]].rename(columns={"end": "t"}))
+    tr = tables["treatments"]
+    times.append(tr[["subject", "start"]].rename(columns={"start": "t"}))
+    times.append(tr[["subject", "end"]].rename(columns={"end": "t"}))
+    times.append(tables["exposures"][["subject", "time"]].rename(columns={"time": "t"}))
+    stacked = pd.concat([t for t in times if len(t)], ignore_index=True) if any(len(t) for t in times) else None
+    if stacked is None:
+        return tables["follow_up"]
+    span = stacked.dropna().groupby("subject")["t"].agg(["min", "max"]).reset_index()
+    return pd.DataFrame({"subject": span["subject"].astype(object), "start": span["min"], "end": span["max"]})
+
+
+def _check_follow_up(tables: dict[str, pd.DataFrame], problems: ProblemList) -> None:
+    """Windows must not overlap; every onset lies in a window of its subject.
+
+    An episode that began before a window and is still going at its start is
+    allowed: it is the *index* episode that made logging start.
+    """
+    fu = tables["follow_up"].sort_values(["subject", "start"])
+    overlap = (fu["subject"] == fu["subject"].shift()) & (fu["start"] < fu["end"].shift())
+    for label in fu.index[overlap]:
+        problems.add("follow_up", label, "start", str(fu.at[label, "start"]), "overlaps the subject's previous follow-up window")
+
+    ep = tables["episodes"].reset_index(names="_row")
+    merged = ep.merge(fu.reset_index(drop=True), on="subject", how="left", suffixes=("", "_fu"))
+    inside = (merged["onset"] >= merged["start"]) & (merged["onset"] <= merged["end_fu"])
+    ongoing = (merged["onset"] < merged["start"]) & (merged["end"] > merged["start"])
+    ok = (inside | ongoing).groupby(merged["_row"], sort=False).any()
+    known = set(fu["subject"])
+    for label, subject, onset in ep.loc[ep["_row"].map(ok).eq(False), ["_row", "subject", "onset"]].itertuples(index=False):
+        if subject not in known:
+            problems.add("episodes", label, "subject", subject, "has episodes but no follow-up window")
+            continue
+        windows = fu[fu["subject"] == subject]
+        spans = ", ".join(f"{s:%Y-%m-%d} to {e:%Y-%m-%d}" for s, e in zip(windows["start"], windows["end"]))
+        problems.add("episodes", label, "onset", str(onset), f"outside the follow-up window(s) of subject {subject!r} ({spans})")
+    for name in ("treatments", "exposures"):
+        frame = tables[name]
+        stray = ~frame["subject"].isin(known)
+        for label in frame.index[stray]:
+            problems.add(name, label, "subject", frame.at[label, "subject"], "subject has no follow-up window")

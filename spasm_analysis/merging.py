@@ -1,0 +1,98 @@
+"""Duplicate and overlapping episodes, and the flare definition that joins close ones.
+
+One person cannot be in two episodes at once, so overlapping episodes of a subject
+are an error unless the user asks to merge them.  ``merge_within_days=N`` is the
+usual flare definition: an onset within N days of the previous episode's end is
+the same flare.  Where an episode's end is unknown, its onset is the only instant
+it is known to have lasted to, and that is what the distance is measured from.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .schema import ProblemList
+
+__all__ = ["merge_episodes"]
+
+_TEXT_COLUMNS = ("region", "side", "trigger", "notes")
+
+
+def merge_episodes(
+    episodes: pd.DataFrame,
+    problems: ProblemList,
+    *,
+    merge_overlaps: bool,
+    merge_within_days: float | None,
+    actions: list[str],
+) -> pd.DataFrame:
+    """Check duplicates and overlaps; merge when asked, recording each merge in ``actions``."""
+    ep = episodes.sort_values(["subject", "onset", "end"], kind="stable")
+    same_subject = ep["subject"].eq(ep["subject"].shift())
+    duplicate = same_subject & ep["onset"].eq(ep["onset"].shift()) & (ep["end"].eq(ep["end"].shift()) | (ep["end"].isna() & ep["end"].shift().isna()))
+    # The latest instant each earlier episode of the subject is known to have lasted to.
+    lasted_to = ep["end"].fillna(ep["onset"])
+    reach = lasted_to.groupby(ep["subject"]).cummax().groupby(ep["subject"]).shift()
+    gap_days = (ep["onset"] - reach).dt.total_seconds() / 86400.0
+    overlap = same_subject & (gap_days < 0)
+
+    merging = merge_overlaps or merge_within_days is not None
+    if not merging:
+        labels = pd.Series(ep.index, index=ep.index)
+        previous = labels.shift()
+        for label in labels[duplicate | overlap]:
+            if duplicate.at[label]:
+                problems.add("episodes", label, "onset", str(ep.at[label, "onset"]), f"duplicate of row {previous.at[label]} (same subject, onset and end)")
+            else:
+                problems.add(
+                    "episodes", label, "onset", str(ep.at[label, "onset"]),
+                    f"overlaps an earlier episode of subject {ep.at[label, 'subject']!r} (row {previous.at[label]}); "
+                    "pass merge_overlaps=True to merge overlapping episodes",
+                )
+        return episodes
+
+    if merge_within_days is None:
+        joins = same_subject & (duplicate | overlap)
+    else:
+        joins = same_subject & (duplicate | (gap_days <= float(merge_within_days)))
+    group = (~joins).cumsum()
+    if not joins.any():
+        return episodes
+    merged = _collapse(ep, group)
+    labels = pd.Series(ep.index, index=ep.index).groupby(group.to_numpy()).agg(list)
+    rule = f"merge_within_days={merge_within_days:g}" if merge_within_days is not None else "merge_overlaps=True"
+    combined = [rows for rows in labels if len(rows) > 1]
+    n_rows = sum(len(rows) for rows in combined)
+    detail = "; ".join("rows " + "+".join(map(str, rows)) for rows in combined[:20])
+    more = f"; and {len(combined) - 20} more" if len(combined) > 20 else ""
+    actions.append(f"{rule}: merged {n_rows} episode rows into {len(combined)} episode(s) ({detail}{more})")
+    return merged
+
+
+def _collapse(ep: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
+    """One row per group: earliest onset, latest end, worst severity, texts joined."""
+    grouped = ep.groupby(group.to_numpy(), sort=False)
+    out = grouped.agg(subject=("subject", "first"), onset=("onset", "min"), onset_precision=("onset_precision", "first"), n_merged=("n_merged", "sum"))
+    lasted_to = ep["end"].fillna(ep["onset"]).groupby(group.to_numpy()).max()
+    # The merged end is known only if the episode that reaches furthest has a known end.
+    end = ep["end"].groupby(group.to_numpy()).max()
+    out["end"] = end.where(end >= lasted_to)
+    if "severity" in ep.columns:
+        out["severity"] = grouped["severity"].max()
+    for column in _TEXT_COLUMNS:
+        if column in ep.columns:
+            out[column] = grouped[column].agg(_join_text)
+    rest = [c for c in ep.columns if c not in out.columns]
+    for column in rest:
+        out[column] = grouped[column].first()
+    out.index = grouped.apply(lambda frame: frame.index[0], include_groups=False).to_numpy()
+    return out[list(ep.columns)]
+
+
+def _join_text(values: pd.Series):
+    seen = []
+    for value in values.dropna():
+        text = str(value).strip()
+        if text and text not in seen:
+            seen.append(text)
+    return "; ".join(seen) if seen else None
