@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spasm_analysis.nonparametric.options import check_choice, check_level
 from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group, sum_at_risk
 
 __all__ = ["MCFResult", "mcf"]
@@ -22,18 +23,6 @@ __all__ = ["MCFResult", "mcf"]
 VARIANCES = ("lawless-nadeau", "poisson")
 CI_TRANSFORMS = ("log", "linear")
 _COLUMNS = ["time", "n_at_risk", "n_events", "mcf", "std_error", "ci_lower", "ci_upper"]
-
-
-def _check_option(name: str, value, allowed) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not supported; use one of {', '.join(map(repr, allowed))}")
-
-
-def _check_level(confidence_level) -> float:
-    level = float(confidence_level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"confidence_level must be strictly between 0 and 1, got {confidence_level!r}")
-    return level
 
 
 def _within_subject_exclusive_cumsum(values: np.ndarray, subject: np.ndarray) -> np.ndarray:
@@ -187,7 +176,7 @@ class MCFResult:
             ``follow_up_end``.
         """
         allowed = ("mcf", "std_error", "ci_lower", "ci_upper")
-        _check_option("column", column, allowed)
+        check_choice("column", column, allowed)
         rows = self._group_rows(group)
         times = rows["time"].to_numpy()
         values = np.concatenate([[0.0], rows[column].to_numpy()])
@@ -330,9 +319,9 @@ def mcf(data, *, by=None, variance="lawless-nadeau", confidence_level=0.95, ci_t
     >>> res.evaluate(20.0)
     0.5
     """
-    _check_option("variance", variance, VARIANCES)
-    _check_option("ci_transform", ci_transform, CI_TRANSFORMS)
-    level = _check_level(confidence_level)
+    check_choice("variance", variance, VARIANCES)
+    check_choice("ci_transform", ci_transform, CI_TRANSFORMS)
+    level = check_level(confidence_level)
     groups = split_by_group(data, by)
     parts = []
     for group, rows in groups.items():
