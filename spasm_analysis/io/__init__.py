@@ -1,0 +1,1 @@
+"""Readers that turn what people keep (spreadsheets, exports, calendars) into canonical tables."""

@@ -1,0 +1,192 @@
+"""Episode lengths as people write them: "3 days", "3-4 days", "a week", "36h".
+
+A bare number is a number of days.  The result is a :class:`pandas.Timedelta`
+added to the onset to give the episode's end.
+
+Ranges ("3-4 days", "3 to 4 days") use the **upper bound** by default: the
+episode's end is the instant it is over, and "3-4 days" says it was over after
+at most four.  Taking the upper bound keeps days on which the spasm may still
+have been going on out of the at-risk time (a person is not at risk of a new
+episode during one), and keeps whole-day lengths whole.  ``range_rule="lower"``
+or ``"midpoint"`` choose otherwise.
+
+Months have no fixed length and "a few days" has no number, so both are
+reported as problems rather than guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["RANGE_RULES", "parse_duration", "parse_duration_column"]
+
+RANGE_RULES = ("upper", "lower", "midpoint")
+
+_UNIT_DAYS = {
+    "w": 7.0, "wk": 7.0, "wks": 7.0, "week": 7.0, "weeks": 7.0,
+    "d": 1.0, "day": 1.0, "days": 1.0,
+    "h": 1 / 24, "hr": 1 / 24, "hrs": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
+    "m": 1 / 1440, "min": 1 / 1440, "mins": 1 / 1440, "minute": 1 / 1440, "minutes": 1 / 1440,
+    "fortnight": 14.0, "fortnights": 14.0, "night": 1.0, "nights": 1.0,
+}
+_WORD_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "fourteen": 14, "couple": 2, "a couple": 2, "a couple of": 2, "couple of": 2,
+    "half a": 0.5, "half an": 0.5, "half": 0.5,
+}
+_WHOLE = {"all week": 7.0, "the whole week": 7.0, "whole week": 7.0, "all day": 1.0, "the whole day": 1.0,
+          "whole day": 1.0, "all weekend": 2.0, "the whole weekend": 2.0, "whole weekend": 2.0,
+          "overnight": 0.5}
+_HEDGES = re.compile(r"^(?:lasted|about|around|approx\.?|approximately|roughly|circa|ca\.?|~|maybe|almost|nearly|for)\s*")
+_NUMBER = r"(?:\d+(?:[.,]\d+)?|" + "|".join(sorted(map(re.escape, _WORD_NUMBERS), key=len, reverse=True)) + ")"
+_UNIT = "|".join(sorted(_UNIT_DAYS, key=len, reverse=True))
+_RANGE = re.compile(rf"^(?P<low>{_NUMBER})\s*(?:-|–|—|to|or)\s*(?P<high>{_NUMBER})\s*(?P<unit>{_UNIT})?$")
+_TERM = re.compile(rf"(?P<number>{_NUMBER})?\s*(?P<unit>{_UNIT})\b\s*(?:and\s+|,\s*)?")
+_ISO = re.compile(r"^p(?:(?P<w>\d+(?:\.\d+)?)w)?(?:(?P<d>\d+(?:\.\d+)?)d)?(?:t(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?)?$")
+_CLOCK = re.compile(r"^(?P<h>\d+):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
+_ONGOING = {"ongoing", "still going", "continuing", "unknown", "?", "-", "n/a", "na"}
+
+
+def _number(text: str) -> float:
+    if text in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[text])
+    return float(text.replace(",", "."))
+
+
+def parse_duration(value: Any, *, range_rule: str = "upper") -> pd.Timedelta:
+    """Parse one written duration into a :class:`pandas.Timedelta`.
+
+    Parameters
+    ----------
+    value : str, number or timedelta
+        ``3`` (days), ``"3 days"``, ``"3-4 days"``, ``"a week"``, ``"36h"``,
+        ``"lasted all week"``, ``"1d 02h 15m"``, ``"1 week and 2 days"``,
+        ``"half a day"``, ISO 8601 ``"P3DT12H"``.  Empty values and
+        ``"ongoing"``/``"unknown"`` give ``NaT`` (end unknown).
+    range_rule : {"upper", "lower", "midpoint"}
+        Which end of a written range to use.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a duration, or the duration is negative.
+
+    Examples
+    --------
+    >>> parse_duration("3-4 days")
+    Timedelta('4 days 00:00:00')
+    >>> parse_duration("36h")
+    Timedelta('1 days 12:00:00')
+    """
+    if range_rule not in RANGE_RULES:
+        raise ValueError(f"range_rule must be one of {', '.join(RANGE_RULES)}, not {range_rule!r}")
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return pd.NaT
+    if isinstance(value, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
+        return _checked(pd.Timedelta(value))
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError("not a duration")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if not np.isfinite(value):
+            raise ValueError("not a finite number of days")
+        return _checked(_days(float(value)))
+    if not isinstance(value, str):
+        raise ValueError(f"not a duration ({type(value).__name__})")
+    text = re.sub(r"\s+", " ", value.strip().lower()).rstrip(".")
+    if not text or text in _ONGOING:
+        return pd.NaT
+    return _checked(_parse_text(text, range_rule))
+
+
+def _days(days: float) -> pd.Timedelta:
+    # Rounded to the second so that "36h" and 1.5 days agree exactly.
+    return pd.Timedelta(seconds=round(days * 86400))
+
+
+def _checked(delta: pd.Timedelta) -> pd.Timedelta:
+    if delta < pd.Timedelta(0):
+        raise ValueError("a duration cannot be negative")
+    return delta
+
+
+def _parse_text(text: str, range_rule: str) -> pd.Timedelta:
+    previous = None
+    while previous != text:  # "lasted about 3 days": strip every hedge word
+        previous = text
+        text = _HEDGES.sub("", text).strip()
+    if text in _WHOLE:
+        return _days(_WHOLE[text])
+    if re.fullmatch(r"-?\d+(?:[.,]\d+)?", text):
+        return _days(_number(text))
+    if match := _ISO.match(text):
+        if any(match.groupdict().values()):
+            parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
+            return _days(parts["w"] * 7 + parts["d"] + parts["h"] / 24 + parts["m"] / 1440 + parts["s"] / 86400)
+    if match := _CLOCK.match(text):
+        return _days(int(match["h"]) / 24 + int(match["m"]) / 1440 + int(match["s"] or 0) / 86400)
+    if match := _RANGE.match(text):
+        low, high = _number(match["low"]), _number(match["high"])
+        if high < low:
+            raise ValueError("a range must go from low to high")
+        per = _UNIT_DAYS[match["unit"]] if match["unit"] else 1.0
+        chosen = {"upper": high, "lower": low, "midpoint": (low + high) / 2}[range_rule]
+        return _days(chosen * per)
+    if re.search(r"\bmonths?\b", text):
+        raise ValueError("months have no fixed length; write the number of days or weeks")
+    if re.search(r"\b(few|several|some|many)\b", text):
+        raise ValueError("no number given; write e.g. '3 days' or '3-4 days'")
+    return _days(_sum_of_terms(text))
+
+
+def _sum_of_terms(text: str) -> float:
+    """Add up "1d 02h 15m", "1 week and 2 days", "a day and a half"."""
+    total = 0.0
+    position = 0
+    found = False
+    for match in _TERM.finditer(text):
+        if match.start() != position or (match["number"] is None and match["unit"] not in ("fortnight", "night")):
+            break
+        total += (_number(match["number"]) if match["number"] else 1.0) * _UNIT_DAYS[match["unit"]]
+        position = match.end()
+        found = True
+    rest = text[position:].strip()
+    if found and re.fullmatch(r"(?:and )?(?:a )?half", rest):
+        return total * 1.5
+    if not found or rest:
+        raise ValueError("not a recognisable duration; write e.g. '3 days', '36h' or '3-4 days'")
+    return total
+
+
+def parse_duration_column(
+    values: pd.Series, *, table: str, column: str, problems, range_rule: str = "upper"
+) -> pd.Series:
+    """Parse a column of durations; unparseable cells are recorded in ``problems``.
+
+    Returns a ``timedelta64[ns]`` Series (``NaT`` for empty or bad cells).
+    """
+    if range_rule not in RANGE_RULES:
+        raise ValueError(f"range_rule must be one of {', '.join(RANGE_RULES)}, not {range_rule!r}")
+    if pd.api.types.is_timedelta64_dtype(values.dtype):
+        return values.astype("timedelta64[ns]")
+    out = []
+    cache: dict[Any, pd.Timedelta | str] = {}
+    for label, value in values.items():
+        key = (type(value), value)
+        result = cache.get(key)
+        if result is None:
+            try:
+                result = parse_duration(value, range_rule=range_rule)
+            except (ValueError, OverflowError) as error:
+                result = str(error)
+            cache[key] = result
+        if isinstance(result, str):
+            problems.add(table, label, column, value, result)
+            result = pd.NaT
+        out.append(result)
+    return pd.Series(pd.to_timedelta(pd.Series(out, dtype=object)).to_numpy(), index=values.index, dtype="timedelta64[ns]")
