@@ -21,4 +21,6 @@ from .personal import (  # noqa: E402
     laplace_test,
     lewis_robinson_test,
     mil_hdbk_test,
+    rate_ratio,
+    RateRatioResult,
 )

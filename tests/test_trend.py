@@ -204,3 +204,55 @@ def test_results_have_plain_interpretation_and_plot():
 def test_top_level_names():
     for name in ("laplace_test", "mil_hdbk_test", "lewis_robinson_test", "crow_amsaa"):
         assert callable(getattr(sa, name))
+
+
+def test_episode_log_input_pools_windows_and_skips_index_onset():
+    import pandas as pd
+
+    start = pd.Timestamp("2020-01-01")
+    onset = start + pd.to_timedelta([0, 10, 50, 70, 400 + 5, 400 + 150], unit="D")
+    episodes = pd.DataFrame({"onset": onset, "end": onset + pd.Timedelta(days=1)})
+    follow_up = pd.DataFrame(
+        {"start": [start, start + pd.Timedelta(days=400)], "end": [start + pd.Timedelta(days=100), start + pd.Timedelta(days=600)]}
+    )
+    log = sa.EpisodeLog(episodes, follow_up=follow_up)
+    result = laplace_test(log)
+    # Two windows, each its own process; the onset on day 0 (why logging began) is not counted.
+    a, ta, b, tb = [10.0, 50.0, 70.0], 100.0, [5.0, 150.0], 200.0
+    hand = ((sum(a) - 3 * ta / 2) + (sum(b) - 2 * tb / 2)) / math.sqrt((3 * ta**2 + 2 * tb**2) / 12)
+    assert result.statistic == pytest.approx(hand, rel=1e-12)
+    assert result.details["n_processes"] == 2
+    assert "first day" in result.details["notes"]
+    hand_mil = 2 * (sum(math.log(ta / t) for t in a) + sum(math.log(tb / t) for t in b))
+    assert mil_hdbk_test(log).statistic == pytest.approx(hand_mil, rel=1e-12)
+    with pytest.raises(ValueError, match="follow-up"):
+        laplace_test(log, end=30)
+
+
+def test_imprecise_onsets_midpoint_and_exclude():
+    import pandas as pd
+
+    start = pd.Timestamp("2010-01-01")
+    episodes = pd.DataFrame(
+        {"onset": pd.to_datetime(["2010-06-01", "2011-01-01", "2012-03-15", "2013-07-04"]),
+         "onset_precision": ["month", "year", "day", "day"]}
+    )
+    follow_up = pd.DataFrame({"start": [start], "end": [pd.Timestamp("2014-01-01")]})
+    log = sa.EpisodeLog(episodes, follow_up=follow_up)
+    mid = laplace_test(log, imprecise_onsets="midpoint")
+    excl = laplace_test(log, imprecise_onsets="exclude")
+    assert mid.details["n_events"] == 4 and excl.details["n_events"] == 2
+    assert "mid-month" in mid.details["notes"] and "left out" in excl.details["notes"]
+    # Midpoints: June 16 00:00 (30-day month / 2) and 2011-07-02 12:00 (365 / 2 days).
+    T = (pd.Timestamp("2014-01-01") - start).days
+    days = [
+        (pd.Timestamp("2010-06-16") - start).days,
+        (pd.Timestamp("2011-07-02 12:00") - start) / pd.Timedelta(days=1),
+        (pd.Timestamp("2012-03-15") - start).days,
+        (pd.Timestamp("2013-07-04") - start).days,
+    ]
+    hand = (sum(days) - 4 * T / 2) / (T * math.sqrt(4 / 12))
+    assert mid.statistic == pytest.approx(hand, rel=1e-12)
+    table = sa.imprecise_onset_sensitivity(laplace_test, log)
+    assert list(table["imprecise_onsets"]) == ["midpoint", "exclude"]
+    assert table["statistic"].tolist() == pytest.approx([mid.statistic, excl.statistic])

@@ -5,6 +5,7 @@ Every result carries an estimate, its uncertainty and a one-sentence plain-langu
 """
 
 from .precision import IMPRECISE_CHOICES, imprecise_onset_sensitivity, resolve_imprecise_onsets
+from .rate_ratio import RateRatioResult, rate_ratio
 from .trend import CrowAMSAAResult, crow_amsaa, laplace_test, lewis_robinson_test, mil_hdbk_test
 
 __all__ = [
@@ -16,4 +17,6 @@ __all__ = [
     "lewis_robinson_test",
     "crow_amsaa",
     "CrowAMSAAResult",
+    "rate_ratio",
+    "RateRatioResult",
 ]

@@ -1,11 +1,12 @@
 """A person's log on a time line of days since follow-up start.
 
 The analyses for one person work on the same few quantities: when each onset
-happened (in days since the subject's follow-up start), how long the subject was
-observed, and which stretches of that window they were at risk of a new onset
-(not during an episode).  This module computes them once, from an
-:class:`~spasm_analysis.log.EpisodeLog`, after the month/year-precision choice
-of :mod:`.precision` has been applied.
+happened (days since the subject's first follow-up start), which windows the
+subject was observed in, and which stretches they were at risk of a new onset
+(not during an episode).  This module computes them once, after the
+month/year-precision choice of :mod:`.precision`; at-risk time comes from
+:func:`spasm_analysis.to_counting_process`, so every analysis counts it the
+same way as the cohort estimators.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 
 from .precision import check_choice, resolve_imprecise_onsets
 
-__all__ = ["Timeline", "timeline", "is_episode_log", "DAY"]
+__all__ = ["Timeline", "timeline", "is_episode_log", "DAY", "in_periods"]
 
 DAY = pd.Timedelta(days=1)
 
@@ -29,111 +30,116 @@ def is_episode_log(data) -> bool:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Onsets and at-risk time of every subject, in days since follow-up start.
+    """Onsets, observation windows and at-risk time, in days since follow-up start.
 
     Attributes
     ----------
+    log : EpisodeLog
+        The log after the imprecise-onset choice.
     onsets : DataFrame
-        ``subject, onset, end, day, end_day`` for onsets inside follow-up (day = days
-        since follow-up start; end_day = day the episode is over, equal to ``day``
-        when the end is unknown), sorted by subject and day.
-    follow_up : DataFrame
-        ``subject, start, end, length`` (length in days).
-    at_risk : DataFrame
-        ``subject, start, stop, event`` intervals (days) when a new onset could be
-        counted: follow-up minus episodes (onset to end, plus ``risk_free_days``).
-        ``event`` is 1 when the interval ends with an onset.
+        ``subject, onset, end, day`` for every onset inside a follow-up window
+        (``day`` = days since the subject's first follow-up start), sorted.
+    windows : DataFrame
+        ``subject, start, end, start_day, end_day``: the follow-up windows.
+    at_risk : DataFrame or None
+        ``subject, start, stop, event`` from :func:`~spasm_analysis.to_counting_process`
+        (None unless requested).
+    origin : Series
+        Day 0 (first follow-up start) per subject.
     note : str
         How month/year-precision onsets were handled.
     how : str
         The imprecise-onset choice.
     """
 
+    log: object
     onsets: pd.DataFrame
-    follow_up: pd.DataFrame
-    at_risk: pd.DataFrame
+    windows: pd.DataFrame
+    at_risk: pd.DataFrame | None
+    origin: pd.Series
     note: str
     how: str
 
-    def subject_onsets(self, subject) -> np.ndarray:
-        """Onset days of one subject, sorted."""
-        return self.onsets.loc[self.onsets["subject"] == subject, "day"].to_numpy(float)
-
-    def origin(self, subject) -> pd.Timestamp:
-        """Follow-up start of ``subject`` (day 0 of its time line)."""
-        return self.follow_up.set_index("subject").loc[subject, "start"]
+    def to_dates(self, subject, days) -> pd.DatetimeIndex:
+        """Days since ``subject``'s origin back to timestamps."""
+        return pd.DatetimeIndex(self.origin[subject] + pd.to_timedelta(np.asarray(days, float), unit="D"))
 
 
-def _days(stamps: pd.Series, origin: pd.Series) -> np.ndarray:
-    return ((stamps - origin) / DAY).to_numpy(float)
-
-
-def timeline(log, *, imprecise_onsets: str = "midpoint", risk_free_days: float = 0.0) -> Timeline:
+def timeline(
+    log,
+    *,
+    imprecise_onsets: str = "midpoint",
+    at_risk: bool = False,
+    risk_free_days: float = 0.0,
+    assume_duration_days: float | None = None,
+) -> Timeline:
     """Build the :class:`Timeline` of an EpisodeLog.
-
-    Onsets outside a subject's follow-up window are not counted (not logged is
-    not "no episode", and the window says what was observed).  An onset exactly
-    at follow-up start is kept in ``onsets`` (with day 0); analyses that need
-    positive times say how they treat it.
 
     Parameters
     ----------
     log : EpisodeLog
     imprecise_onsets : {"midpoint", "exclude"}
         See :mod:`spasm_analysis.personal.precision`.
-    risk_free_days : float
-        Days after each episode's end that are not at risk (washout).
+    at_risk : bool
+        Also compute the at-risk intervals (needs every episode's end, or
+        ``assume_duration_days``).
+    risk_free_days, assume_duration_days
+        Passed to :func:`~spasm_analysis.to_counting_process`.
 
     Returns
     -------
     Timeline
     """
     check_choice(imprecise_onsets)
-    if risk_free_days < 0:
-        raise ValueError(f"risk_free_days must be >= 0, got {risk_free_days!r}")
     resolved = resolve_imprecise_onsets(log.episodes, how=imprecise_onsets)
-    fu = log.follow_up[["subject", "start", "end"]].copy()
-    fu["length"] = ((fu["end"] - fu["start"]) / DAY).astype(float)
-    episodes = resolved.episodes.merge(fu.rename(columns={"start": "fu_start", "end": "fu_end"}), on="subject")
-    if "end" not in episodes.columns:
-        episodes["end"] = pd.NaT
-    day = _days(episodes["onset"], episodes["fu_start"])
-    end = episodes["end"].where(episodes["end"].notna(), episodes["onset"])
-    end_day = np.maximum(_days(end, episodes["fu_start"]), day)
-    inside = (day >= 0) & (day <= episodes["length"].to_numpy(float))
-    onsets = pd.DataFrame(
-        {
-            "subject": episodes["subject"].to_numpy(),
-            "onset": episodes["onset"].to_numpy(),
-            "end": episodes["end"].to_numpy(),
-            "day": day,
-            "end_day": end_day,
-        }
-    )[inside]
-    onsets = onsets.sort_values(["subject", "day"], kind="stable").reset_index(drop=True)
-    at_risk = _at_risk_intervals(onsets, fu, risk_free_days)
-    return Timeline(onsets, fu.reset_index(drop=True), at_risk, resolved.note, imprecise_onsets)
+    if resolved.n_month + resolved.n_year:
+        log = log.replace(episodes=resolved.episodes)
+    fu = log.follow_up
+    origin = fu.groupby("subject")["start"].min()
+    windows = fu[["subject", "start", "end"]].copy()
+    windows["start_day"] = ((windows["start"] - windows["subject"].map(origin)) / DAY).astype(float)
+    windows["end_day"] = ((windows["end"] - windows["subject"].map(origin)) / DAY).astype(float)
+    ep = log.episodes
+    day = ((ep["onset"] - ep["subject"].map(origin)) / DAY).astype(float)
+    onsets = pd.DataFrame({"subject": ep["subject"], "onset": ep["onset"], "end": ep["end"], "day": day})
+    inside = np.zeros(len(onsets), dtype=bool)
+    for subject, start_day, end_day in zip(windows["subject"], windows["start_day"], windows["end_day"]):
+        inside |= (onsets["subject"].eq(subject) & onsets["day"].between(start_day, end_day)).to_numpy()
+    onsets = onsets[inside].sort_values(["subject", "day"], kind="stable").reset_index(drop=True)
+    intervals = None
+    if at_risk:
+        from ..counting import to_counting_process
+
+        intervals = to_counting_process(
+            log, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days
+        )[["subject", "start", "stop", "event"]]
+    return Timeline(log, onsets, windows.reset_index(drop=True), intervals, origin, resolved.note, imprecise_onsets)
 
 
-def _at_risk_intervals(onsets: pd.DataFrame, fu: pd.DataFrame, risk_free_days: float) -> pd.DataFrame:
-    rows = []
-    by_subject = dict(tuple(onsets.groupby("subject", sort=False)))
-    for subject, length in zip(fu["subject"], fu["length"]):
-        current = 0.0
-        group = by_subject.get(subject)
-        if group is not None:
-            for day, end_day in zip(group["day"], group["end_day"]):
-                if day < current:
-                    # Onset during an episode or washout: not a new at-risk onset.
-                    current = max(current, end_day + risk_free_days)
-                    continue
-                if day > current:
-                    rows.append((subject, current, day, 1))
-                elif day == current and current > 0:
-                    # Zero-length at-risk stretch: the onset followed the previous
-                    # episode's end at once; it still counts as an event.
-                    rows.append((subject, current, day, 1))
-                current = max(current, end_day + risk_free_days)
-        if current < length:
-            rows.append((subject, current, length, 0))
-    return pd.DataFrame(rows, columns=["subject", "start", "stop", "event"])
+def in_periods(times: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """True where ``times`` fall in a half-open period [start, end) of disjoint, sorted periods."""
+    if len(starts) == 0:
+        return np.zeros(len(times), dtype=bool)
+    j = np.searchsorted(starts, times, side="right") - 1
+    return (j >= 0) & (times < ends[np.maximum(j, 0)])
+
+
+def overlap_days(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Length of each interval (lo, hi] inside the union of disjoint periods [start, end)."""
+    total = np.zeros(len(lo))
+    for s, e in zip(starts, ends):
+        total += np.clip(np.minimum(hi, e) - np.maximum(lo, s), 0, None)
+    return total
+
+
+def merge_periods(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Union of periods [start, end) as disjoint sorted periods."""
+    order = np.argsort(starts, kind="stable")
+    merged_s, merged_e = [], []
+    for s, e in zip(np.asarray(starts, float)[order], np.asarray(ends, float)[order]):
+        if merged_e and s <= merged_e[-1]:
+            merged_e[-1] = max(merged_e[-1], e)
+        else:
+            merged_s.append(s)
+            merged_e.append(e)
+    return np.array(merged_s), np.array(merged_e)

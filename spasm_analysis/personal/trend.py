@@ -67,15 +67,18 @@ def _from_log(log, end, imprecise_onsets) -> tuple[list[_Process], str]:
     line = timeline(log, imprecise_onsets=imprecise_onsets)
     processes = []
     n_at_start = 0
-    for subject, length in zip(line.follow_up["subject"], line.follow_up["length"]):
-        days = line.subject_onsets(subject)
+    for subject, start_day, end_day in line.windows[["subject", "start_day", "end_day"]].itertuples(index=False):
+        days = line.onsets.loc[line.onsets["subject"].eq(subject), "day"].to_numpy(float)
+        days = days[(days >= start_day) & (days <= end_day)] - start_day
         n_at_start += int(np.sum(days <= 0))
-        # An onset at follow-up start is usually why logging began; it says nothing
-        # about the rate afterwards (and ln(T/0) is undefined).
-        processes.append(_Process(days[days > 0], float(length), False))
+        # An onset at the start of a window is usually why logging began; it says
+        # nothing about the rate afterwards (and ln(T/0) is undefined).
+        processes.append(_Process(days[days > 0], float(end_day - start_day), False))
     note = line.note
+    if len(processes) > len(line.origin):
+        note += " Each follow-up window is one observed process (gaps in logging are not counted as time)."
     if n_at_start:
-        note += f" {n_at_start} onset(s) on the first day of follow-up were not counted."
+        note += f" {n_at_start} onset(s) on the first day of a follow-up window were not counted."
     return processes, note
 
 

@@ -1,0 +1,126 @@
+"""Exact rate ratio: the FORMULAS.md math, edge cases, and recovery on simulated logs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import spasm_analysis as sa
+from personal_simulation import START, in_any, make_log, simulate_onset_days
+from spasm_analysis.personal.poisson import exact_rate_ratio, poisson_ci
+
+
+def test_exact_ci_matches_clopper_pearson_by_hand():
+    a, t1, b, t0 = 4, 200.0, 20, 800.0
+    rr, lo, hi, p = exact_rate_ratio(a, t1, b, t0)
+    assert rr == pytest.approx((4 / 200) / (20 / 800))
+    n = 24
+    ci = stats.binomtest(a, n).proportion_ci(confidence_level=0.95, method="exact")
+    assert lo == pytest.approx(ci.low / (1 - ci.low) * t0 / t1, rel=1e-10)
+    assert hi == pytest.approx(ci.high / (1 - ci.high) * t0 / t1, rel=1e-10)
+    assert p == pytest.approx(stats.binomtest(a, n, t1 / (t1 + t0)).pvalue, rel=1e-12)
+
+
+def test_zero_exposed_events_gives_finite_upper_bound():
+    rr, lo, hi, p = exact_rate_ratio(0, 100.0, 10, 400.0)
+    assert rr == 0 and lo == 0
+    p_upper = 1 - 0.025 ** (1 / 10)  # FORMULAS.md: a = 0 gives p_U = 1 - (alpha/2)^(1/n)
+    assert hi == pytest.approx(p_upper / (1 - p_upper) * 400 / 100, rel=1e-10)
+    assert np.isfinite(hi)
+    assert p == pytest.approx(stats.binomtest(0, 10, 0.2).pvalue, rel=1e-12)
+
+
+def test_zero_unexposed_events_and_no_events():
+    rr, lo, hi, _ = exact_rate_ratio(5, 100.0, 0, 400.0)
+    assert rr == np.inf and hi == np.inf and 0 < lo < np.inf
+    rr, lo, hi, p = exact_rate_ratio(0, 100.0, 0, 400.0)
+    assert np.isnan(rr) and lo == 0 and hi == np.inf and p == 1
+
+
+def test_poisson_ci_garwood():
+    lo, hi = poisson_ci(np.array([0, 3]))
+    assert lo[0] == 0 and hi[0] == pytest.approx(-np.log(0.025), rel=1e-10)
+    assert lo[1] == pytest.approx(stats.chi2.ppf(0.025, 6) / 2)
+    assert hi[1] == pytest.approx(stats.chi2.ppf(0.975, 8) / 2)
+
+
+def _small_log(treatments=None):
+    onset = pd.to_datetime(["2020-01-11", "2020-02-21", "2020-03-11", "2020-06-01"])
+    episodes = pd.DataFrame({"onset": onset, "end": onset + pd.Timedelta(days=2)})
+    follow_up = pd.DataFrame({"start": [pd.Timestamp("2020-01-01")], "end": [pd.Timestamp("2020-12-31")]})
+    return sa.EpisodeLog(episodes, follow_up=follow_up, treatments=treatments)
+
+
+def test_counts_and_time_by_hand():
+    treatments = pd.DataFrame(
+        {"start": pd.to_datetime(["2020-02-01"]), "end": pd.to_datetime(["2020-03-01"]), "modality": ["massage"]}
+    )
+    log = _small_log(treatments)
+    r = sa.rate_ratio(log, exposed="massage", carryover_days=10)
+    # Exposed (2020-02-01, 2020-03-11]: 39 days minus the episode 02-21..02-23 = 37 days at risk;
+    # onsets 02-21 and 03-11 (end of the period, included) are exposed.
+    assert r.events_exposed == 2 and r.events_unexposed == 2
+    assert r.time_exposed == pytest.approx(37.0)
+    follow_up_days = 365.0
+    assert r.time_exposed + r.time_unexposed == pytest.approx(follow_up_days - 4 * 2)
+    expected = exact_rate_ratio(2, r.time_exposed, 2, r.time_unexposed)
+    assert (r.rate_ratio, r.ci_lower, r.ci_upper, r.p_value) == pytest.approx(expected)
+    assert "association" in r.interpretation
+    assert list(r.table["period"]) == ["exposed", "unexposed"]
+
+
+def test_explicit_periods_and_zero_events_arm():
+    log = _small_log()
+    periods = pd.DataFrame({"start": [pd.Timestamp("2020-07-01")], "end": [pd.Timestamp("2020-09-01")]})
+    r = sa.rate_ratio(log, exposed=periods)
+    assert r.events_exposed == 0 and r.rate_ratio == 0
+    assert np.isfinite(r.ci_upper) and r.ci_upper > 1
+    assert "No onsets occurred" in r.interpretation
+
+
+def test_zero_exposed_time_is_a_clear_error():
+    log = _small_log()
+    outside = pd.DataFrame({"start": [pd.Timestamp("2022-01-01")], "end": [pd.Timestamp("2022-02-01")]})
+    with pytest.raises(ValueError, match="no time at risk falls inside"):
+        sa.rate_ratio(log, exposed=outside)
+
+
+def test_unknown_modality_lists_known_ones():
+    treatments = pd.DataFrame(
+        {"start": pd.to_datetime(["2020-02-01", "2020-04-01"]), "end": pd.to_datetime(["2020-02-02", "2020-04-02"]),
+         "modality": ["massage", "chiropractic"]}
+    )
+    log = _small_log(treatments)
+    with pytest.raises(ValueError, match="modalities present: chiropractic, massage"):
+        sa.rate_ratio(log, exposed="acupuncture")
+
+
+def test_bad_options():
+    log = _small_log()
+    periods = pd.DataFrame({"start": [pd.Timestamp("2020-07-01")], "end": [pd.Timestamp("2020-09-01")]})
+    with pytest.raises(ValueError, match="carryover_days"):
+        sa.rate_ratio(log, exposed=periods, carryover_days=-1)
+    with pytest.raises(ValueError, match="confidence_level"):
+        sa.rate_ratio(log, exposed=periods, confidence_level=1.5)
+    with pytest.raises(ValueError, match="imprecise_onsets"):
+        sa.rate_ratio(log, exposed=periods, imprecise_onsets="drop")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_recovers_simulated_rate_ratio(seed):
+    rng = np.random.default_rng(seed)
+    days = 4000
+    course_starts = np.sort(rng.choice(np.arange(0, days - 60, 100), size=20, replace=False))
+    periods = [(int(s), int(s) + 42) for s in course_starts]
+    onsets = simulate_onset_days(
+        rng, days=days, base_rate=1 / 20, duration=3, multiplier=lambda d: 0.4 if in_any(d, periods) else 1.0
+    )
+    treatments = pd.DataFrame(
+        {"start": [START + pd.Timedelta(days=s) for s, _ in periods],
+         "end": [START + pd.Timedelta(days=e) for _, e in periods], "modality": "massage"}
+    )
+    log = make_log(onsets, days=days, duration=3, treatments=treatments)
+    r = sa.rate_ratio(log, exposed="massage")
+    assert r.ci_lower < 0.4 < r.ci_upper
+    assert abs(np.log(r.rate_ratio / 0.4)) < 0.6
+    assert r.ci_upper < 1
