@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 from .schema import LogValidationError, Problem
 from .log import EpisodeLog, FollowUpInferredWarning, LogChangedWarning
 from .results import TestResult
-from .nonparametric import MCFResult, mcf, mcf_test
+from .nonparametric import EpisodeDurations, GapTimesResult, MCFResult, episode_durations, gap_times, mcf, mcf_test
 from .counting import to_counting_process
 
 # issue 5: analyses for one person's log
@@ -23,4 +23,8 @@ from .personal import (  # noqa: E402
     mil_hdbk_test,
     rate_ratio,
     RateRatioResult,
+    RateTable,
+    rolling_rates,
+    seasonality,
+    yearly_rates,
 )
