@@ -82,3 +82,21 @@ rh <- data.frame(id = dnase$id, tstart = dnase$tstart, tstop = dnase$tstop,
 write_with_header(rh, file.path(data_dir, "rhdnase.csv"),
                   c(versions, "# survival::rhDNase in counting-process form as on its help page (6-day risk-free window after each IV course)"))
 write_mcf(rh, Surv(tstart, tstop, status) ~ trt, Surv(tstart, tstop, status) ~ 1, "rhdnase")
+
+# --- gap times: Kaplan-Meier of (stop - start] by episode order (enum) ------
+# bladder2 rows are the at-risk intervals before each recurrence, so the gap
+# before the k-th recurrence is stop - start on the row with enum == k.
+gap_fit <- survfit(Surv(stop - start, event) ~ enum, data = bl)
+gap_tab <- data.frame(
+    episode = as.integer(sub("^enum=", "", rep(names(gap_fit$strata), gap_fit$strata))),
+    time = gap_fit$time, n_risk = gap_fit$n.risk, n_event = gap_fit$n.event,
+    surv = gap_fit$surv)
+write_with_header(gap_tab, file.path(out_dir, "gaps_bladder2_survfit.csv"),
+                  c(versions, "# survfit(Surv(stop - start, event) ~ enum, data = bladder2)"))
+gap_median <- summary(gap_fit)$table
+write_with_header(
+    data.frame(episode = as.integer(sub("^enum=", "", rownames(gap_median))),
+               n = gap_median[, "records"], events = gap_median[, "events"],
+               median = gap_median[, "median"]),
+    file.path(out_dir, "gaps_bladder2_median.csv"),
+    c(versions, "# summary(survfit(Surv(stop - start, event) ~ enum, data = bladder2))$table"))
