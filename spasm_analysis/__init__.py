@@ -28,3 +28,14 @@ from .personal import (  # noqa: E402
     seasonality,
     yearly_rates,
 )
+
+# issue 2: loading (spasm_analysis.io) and the treatment vocabulary
+from .vocabulary import modality_vocabulary, normalize_modality, unknown_modalities  # noqa: E402
+from .io import (  # noqa: E402
+    UnknownModalityWarning,
+    read_covariates,
+    read_episodes,
+    read_exposures,
+    read_follow_up,
+    read_treatments,
+)

@@ -1,1 +1,19 @@
 """Readers that turn what people keep (spreadsheets, exports, calendars) into canonical tables."""
+
+from .tables import (
+    UnknownModalityWarning,
+    read_covariates,
+    read_episodes,
+    read_exposures,
+    read_follow_up,
+    read_treatments,
+)
+
+__all__ = [
+    "UnknownModalityWarning",
+    "read_covariates",
+    "read_episodes",
+    "read_exposures",
+    "read_follow_up",
+    "read_treatments",
+]

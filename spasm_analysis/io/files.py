@@ -1,0 +1,231 @@
+"""Read a table file as the user wrote it, keeping the row numbers they see.
+
+Every reader here returns a DataFrame of raw cell values (text for CSV/TSV,
+typed values for spreadsheets, Parquet and JSON) whose index is the row label
+the user knows: the line number in a CSV/TSV file (the header is line 1, so the
+first data row is 2), the sheet row in a spreadsheet, the 1-based record number
+in JSON and Parquet, or a DataFrame's own index.  Anything that stops a file
+being read as a table (a malformed line, bad encoding, an empty or corrupt
+file, a repeated header) is recorded as a problem, never raised as a parser's
+own exception.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..schema import ProblemList
+
+__all__ = ["FORMATS", "detect_format", "read_raw"]
+
+FORMATS = ("csv", "tsv", "xlsx", "parquet", "json")
+_SUFFIXES = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".parquet": "parquet", ".pq": "parquet", ".json": "json", ".jsonl": "json", ".ndjson": "json",
+}
+
+
+def detect_format(path: Path, format: str | None = None) -> str:
+    """The format named by ``format``, else by the file's suffix."""
+    if format is not None:
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+        return format
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise ValueError(f"{path.name}: old .xls workbooks are not supported; save it as .xlsx or .csv")
+    if suffix not in _SUFFIXES:
+        raise ValueError(
+            f"cannot tell the format of {path.name!r} from its suffix; pass format= one of {', '.join(FORMATS)}"
+        )
+    return _SUFFIXES[suffix]
+
+
+def read_raw(source, *, table: str, problems: ProblemList, format: str | None = None, sheet=None, **options) -> pd.DataFrame:
+    """Read ``source`` (a path or a DataFrame) into raw cells labelled by file row.
+
+    ``options`` go to the underlying reader (e.g. ``encoding=`` or ``sep=`` for
+    CSV).  On a problem that prevents reading, an empty frame is returned and
+    the problem recorded.
+    """
+    if isinstance(source, pd.DataFrame):
+        return source.copy()
+    if isinstance(source, (pd.Series, np.ndarray, list, dict)):
+        raise TypeError(f"source must be a path or a pandas DataFrame, not {type(source).__name__}")
+    path = Path(source)
+    kind = detect_format(path, format)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    reader = {"csv": _read_delimited, "tsv": _read_delimited, "xlsx": _read_xlsx, "parquet": _read_parquet, "json": _read_json}[kind]
+    if kind == "tsv":
+        options.setdefault("sep", "\t")
+    if kind == "xlsx":
+        options["sheet"] = sheet
+    elif sheet is not None:
+        raise ValueError(f"sheet= applies to spreadsheets, not {kind} files")
+    return reader(path, table, problems, **options)
+
+
+def _with_header(rows: pd.DataFrame, table: str, problems: ProblemList) -> pd.DataFrame:
+    """Use the first non-empty row as the header; the rows after it are the data."""
+    filled = rows.notna().any(axis=1)
+    if not filled.any():
+        problems.add(table, None, None, None, "the file holds no header row and no data")
+        return pd.DataFrame()
+    header_label = filled.idxmax()
+    header = rows.loc[header_label]
+    names = []
+    for position, name in enumerate(header.tolist(), start=1):
+        if name is None or (isinstance(name, float) and np.isnan(name)) or str(name).strip() == "":
+            names.append(f"column {position}")
+        else:
+            names.append(str(name).strip())
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    for name in repeated:
+        problems.add(table, header_label, name, None, "this column name appears more than once in the header")
+    if repeated:
+        return pd.DataFrame()
+    data = rows.loc[rows.index > header_label].copy()
+    data.columns = names
+    # Fully blank lines are spacing, not records.
+    data = data.loc[data.notna().any(axis=1)]
+    # Trailing empty columns (a spreadsheet's stray commas) carry nothing.
+    keep = [not (n.startswith("column ") and data[n].isna().all()) for n in names]
+    return data.loc[:, keep]
+
+
+def _read_delimited(path: Path, table: str, problems: ProblemList, *, sep: str = ",", encoding: str = "utf-8-sig", quotechar: str = '"') -> pd.DataFrame:
+    # The csv module (not pandas) so that each record keeps the line it starts
+    # on, even after blank lines or quoted fields spanning lines.
+    labels, records = [], []
+    line = 1
+    try:
+        with path.open("r", encoding=encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=sep, quotechar=quotechar, strict=True)
+            for record in reader:
+                labels.append(line)
+                records.append(record)
+                line = reader.line_num + 1
+    except UnicodeError as error:
+        problems.add(table, None, None, None, f"{path.name} cannot be read as text ({encoding}): {error}; pass encoding=")
+        return pd.DataFrame()
+    except csv.Error as error:
+        problems.add(table, line, None, None, f"{path.name} is not a well-formed table: {error}")
+        return pd.DataFrame()
+    if not records:
+        problems.add(table, None, None, None, f"{path.name} is empty")
+        return pd.DataFrame()
+    width = max(len(r) for r in records)
+    cells = [[c.strip() if c.strip() else np.nan for c in r] + [np.nan] * (width - len(r)) for r in records]
+    rows = pd.DataFrame(cells, index=labels, dtype=object)
+    data = _with_header(rows, table, problems)
+    header_width = _header_width(rows)
+    for label, record in zip(labels, records):
+        if label in data.index and len([c for c in record]) > header_width and any(c.strip() for c in record[header_width:]):
+            problems.add(table, label, None, sep.join(record[header_width:]), f"this line has {len(record)} fields but the header has {header_width}")
+    return data
+
+
+def _header_width(rows: pd.DataFrame) -> int:
+    filled = rows.notna().any(axis=1)
+    if not filled.any():
+        return 0
+    header = rows.loc[filled.idxmax()]
+    named = np.flatnonzero(header.notna().to_numpy())
+    return int(named[-1]) + 1 if len(named) else 0
+
+
+def _read_xlsx(path: Path, table: str, problems: ProblemList, *, sheet=None, **options) -> pd.DataFrame:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if options:
+        raise TypeError(f"unexpected option(s) for a spreadsheet: {', '.join(options)}")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        problems.add(table, None, None, None, f"{path.name} is not a readable .xlsx workbook ({error})")
+        return pd.DataFrame()
+    try:
+        if sheet is None:
+            # A workbook holding several tables names its sheets after them.
+            names = {name.strip().lower(): name for name in book.sheetnames}
+            worksheet = book[names[table]] if table in names else book.worksheets[0]
+        elif isinstance(sheet, int):
+            worksheet = book.worksheets[sheet]
+        else:
+            worksheet = book[sheet]
+    except (KeyError, IndexError):
+        book.close()
+        raise ValueError(f"sheet must be one of {book.sheetnames} (or a 0-based position), not {sheet!r}") from None
+    records = {}
+    for row in worksheet.iter_rows():
+        cells = [cell for cell in row if getattr(cell, "row", None) is not None]
+        if cells:
+            records[cells[0].row] = {cell.column: cell.value for cell in cells}
+    book.close()
+    if not records:
+        problems.add(table, None, None, None, f"sheet {worksheet.title!r} of {path.name} is empty")
+        return pd.DataFrame()
+    rows = pd.DataFrame.from_dict(records, orient="index").sort_index(axis=1)
+    rows = rows.astype(object).where(rows.notna(), np.nan)
+    rows = rows.apply(lambda column: column.map(lambda v: np.nan if isinstance(v, str) and not v.strip() else (v.strip() if isinstance(v, str) else v)))
+    return _with_header(rows, table, problems)
+
+
+def _read_parquet(path: Path, table: str, problems: ProblemList, **options) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path, **options)
+    except ImportError:
+        raise
+    except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
+        problems.add(table, None, None, None, f"{path.name} is not a readable Parquet file ({type(error).__name__}: {error})")
+        return pd.DataFrame()
+    frame = frame.reset_index(drop=True)
+    frame.index = frame.index + 1
+    return frame
+
+
+def _read_json(path: Path, table: str, problems: ProblemList, **options) -> pd.DataFrame:
+    encoding = options.pop("encoding", "utf-8-sig")
+    if options:
+        raise TypeError(f"unexpected option(s) for a JSON file: {', '.join(options)}")
+    try:
+        text = path.read_text(encoding=encoding)
+    except UnicodeError as error:
+        problems.add(table, None, None, None, f"{path.name} cannot be read as text ({encoding}): {error}")
+        return pd.DataFrame()
+    try:
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            records = json.loads(text)
+    except json.JSONDecodeError as error:
+        problems.add(table, error.lineno, None, None, f"{path.name} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})")
+        return pd.DataFrame()
+    if isinstance(records, dict) and table in records:
+        records = records[table]
+    if isinstance(records, dict) and records and all(isinstance(v, list) for v in records.values()):
+        lengths = {len(v) for v in records.values()}
+        if len(lengths) != 1:
+            problems.add(table, None, None, None, f"{path.name}: the column lists have different lengths {sorted(lengths)}")
+            return pd.DataFrame()
+        records = [dict(zip(records, values)) for values in zip(*records.values())]
+    if not isinstance(records, list):
+        problems.add(table, None, None, None, f"{path.name} must hold a list of records (objects), or {{{table!r}: [...]}}")
+        return pd.DataFrame()
+    good = []
+    for number, record in enumerate(records, start=1):
+        if isinstance(record, dict):
+            good.append(record)
+        else:
+            problems.add(table, number, None, record, "a record must be an object with named fields")
+    frame = pd.DataFrame(good if len(good) == len(records) else [], dtype=object)
+    frame.index = frame.index + 1
+    return frame

@@ -1,0 +1,509 @@
+"""Read the canonical tables from CSV, TSV, XLSX, Parquet, JSON or a DataFrame.
+
+Each ``read_*`` function reads the file (:mod:`.files`), recognises its headers
+(:mod:`.columns`), parses written dates (:mod:`.dates`) and durations
+(:mod:`.durations`), and returns the canonical table (``../shared/API.md``)
+checked row by row.  The returned index is the row label the user sees in the
+file (CSV line number with the header as line 1, sheet row, 1-based JSON or
+Parquet record, or the DataFrame's own index), so that every later
+:class:`~spasm_analysis.schema.LogValidationError` (including those from
+:class:`~spasm_analysis.log.EpisodeLog`) names rows the user can find.
+
+Every problem found while reading is collected and raised together as one
+:class:`~spasm_analysis.schema.LogValidationError`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..schema import DEFAULT_SUBJECT, ProblemList
+from ..validation import prepare_table
+from ..vocabulary import normalize_modality, unknown_modalities
+from .columns import recognise_columns
+from .dates import parse_date_column, period_end
+from .durations import parse_duration_column
+from .files import read_raw
+
+__all__ = [
+    "UnknownModalityWarning",
+    "read_episodes",
+    "read_treatments",
+    "read_exposures",
+    "read_follow_up",
+    "read_covariates",
+]
+
+
+class UnknownModalityWarning(UserWarning):
+    """Some treatment names matched no vocabulary rule and were kept as written."""
+
+
+class _Reading:
+    """One table being read: its raw frame under canonical names, and its problems."""
+
+    def __init__(self, source, table, *, columns, dayfirst, tz, options):
+        self.table = table
+        self.dayfirst = dayfirst
+        self.tz = tz
+        self.problems = ProblemList()
+        self.source_name = source if not isinstance(source, pd.DataFrame) else "a DataFrame"
+        raw = read_raw(source, table=table, problems=self.problems, **options)
+        # A file that could not be read as a table has nothing more to report.
+        self.readable = len(self.problems) == 0
+        mapping = recognise_columns(raw.columns, table, columns=columns, problems=self.problems)
+        # Headers kept as written must not collide with a canonical name we produce.
+        self.frame = raw.rename(columns=mapping)
+        self.original = {canonical: header for header, canonical in mapping.items()}
+
+    def header(self, canonical: str) -> str:
+        """The column name the user wrote, for messages."""
+        return str(self.original.get(canonical, canonical))
+
+    def require(self, *names: str) -> bool:
+        if not self.readable:
+            return False
+        ok = True
+        for name in names:
+            if name not in self.frame.columns:
+                present = ", ".join(repr(str(c)) for c in self.frame.columns) or "none"
+                self.problems.add(
+                    self.table, None, name, None,
+                    f"no column recognised as {name} (columns present: {present}); pass columns={{'<header>': {name!r}}}",
+                )
+                ok = False
+        return ok
+
+    def dates(self, name: str, *, required: bool) -> tuple[pd.Series, pd.Series]:
+        index = self.frame.index
+        if name not in self.frame.columns:
+            return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]"), pd.Series([None] * len(index), index=index, dtype=object)
+        values = self.frame[name]
+        stamps, precision = parse_date_column(
+            values, table=self.table, column=self.header(name), problems=self.problems, dayfirst=self.dayfirst, tz=self.tz
+        )
+        if required:
+            for label in index[_blank(values)]:
+                self.problems.add(self.table, label, self.header(name), None, "missing (required)")
+        return stamps, precision
+
+    def end_dates(self, start: pd.Series, *, range_rule: str) -> pd.Series:
+        """``end`` as written (a partial end means the end of its period), else start + duration."""
+        end, precision = self.dates("end", required=False)
+        end = pd.Series([period_end(s, p) for s, p in zip(end, precision)], index=end.index, dtype="datetime64[ns]") if len(end) else end
+        if "duration" in self.frame.columns:
+            lengths = parse_duration_column(
+                self.frame["duration"], table=self.table, column=self.header("duration"), problems=self.problems, range_rule=range_rule
+            )
+            end = end.where(end.notna(), start + lengths)
+        return end
+
+    def subject(self, subject: str | None) -> pd.Series:
+        index = self.frame.index
+        if "subject" not in self.frame.columns:
+            return pd.Series(subject if subject is not None else DEFAULT_SUBJECT, index=index, dtype=object)
+        if subject is not None:
+            raise ValueError(
+                f"subject= names the person of a file without a subject column, but {self.source_name} has one "
+                f"({self.header('subject')!r}); leave subject= out"
+            )
+        return self.frame["subject"].map(_subject_text).astype(object)
+
+    def extras(self, out: pd.DataFrame, skip: tuple[str, ...] = ()) -> None:
+        """Columns the reader did not recognise are kept under the header as written."""
+        for column in self.frame.columns:
+            if column in out.columns or column in skip:
+                continue
+            name = str(column)
+            if name in out.columns:
+                self.problems.add(self.table, None, name, None, "a column with this name was already produced from another header")
+                continue
+            out[name] = _maybe_numeric(self.frame[column])
+
+    def finish(self, out: pd.DataFrame, default_subject: str | None) -> pd.DataFrame:
+        """Row checks of the canonical table, on the rows that parsed; then raise everything."""
+        context = _context(self.table, self.source_name)
+        if not self.readable or any(p.row is None for p in self.problems):
+            self.problems.raise_if_any(context)
+        flagged = {p.row for p in self.problems}
+        clean = out.loc[[label not in flagged for label in out.index]]
+        prepared = prepare_table(self.table, clean, self.problems, default_subject=default_subject)
+        self.problems.raise_if_any(context)
+        return prepared
+
+
+def _begin(source, table: str, *, columns, dayfirst: bool, subject, tz, options) -> tuple[_Reading, pd.DataFrame]:
+    """Read ``source`` and start the canonical table with its subject column."""
+    reading = _Reading(source, table, columns=columns, dayfirst=dayfirst, tz=tz, options=options)
+    out = pd.DataFrame(index=reading.frame.index)
+    out["subject"] = reading.subject(subject)
+    return reading, out
+
+
+def _context(table: str, source) -> str:
+    return f"{table} read from {source}"
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    return values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
+
+
+def _subject_text(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return np.nan
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text if text else np.nan
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: v.strip() if isinstance(v, str) else v).astype(object)
+
+
+def _maybe_numeric(values: pd.Series) -> pd.Series:
+    """Text columns that hold only numbers become numbers (a CSV stores everything as text)."""
+    if values.dtype != object:
+        return values
+    filled = values[~_blank(values)]
+    if filled.empty:
+        return values
+    numeric = pd.to_numeric(filled, errors="coerce")
+    if numeric.isna().any() or filled.map(lambda v: isinstance(v, bool)).any():
+        return values
+    return pd.to_numeric(values.where(~_blank(values)), errors="coerce")
+
+
+_SEVERITY = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(?:/\s*10)?\s*$")
+
+
+def _severity(reading: _Reading) -> pd.Series:
+    values = reading.frame["severity"]
+    out = pd.Series(np.nan, index=values.index, dtype=float)
+    for label, value in values.items():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            out[label] = float(value)
+            continue
+        match = _SEVERITY.match(str(value))
+        if match:
+            out[label] = float(match[1].replace(",", "."))
+        elif str(value).strip():
+            reading.problems.add("episodes", label, reading.header("severity"), value, "severity must be a number from 0 to 10 (e.g. 7 or 7/10)")
+    return out
+
+
+def read_episodes(
+    source,
+    *,
+    columns=None,
+    dayfirst: bool = False,
+    subject: str | None = None,
+    tz: str | None = None,
+    range_rule: str = "upper",
+    format: str | None = None,
+    sheet=None,
+    **options,
+) -> pd.DataFrame:
+    """Read an episode table into the canonical ``episodes`` columns.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        CSV, TSV, XLSX, Parquet or JSON file (format from the suffix, or
+        ``format=``), or a DataFrame.
+    columns : dict, optional
+        *file header -> canonical name*, overriding header recognition
+        (e.g. ``{"When it began": "onset"}``).  Naming a header the file lacks
+        is a validation error.
+    dayfirst : bool
+        Read ``05/10/2013`` as 5 October.
+    subject : str, optional
+        Id for every row of a file without a subject column (default ``"me"``).
+    tz : str, optional
+        Convert time-zone-aware values to this IANA zone before dropping the
+        offset; by default the wall clock as written is kept
+        (see :mod:`spasm_analysis.io.dates`).
+    range_rule : {"upper", "lower", "midpoint"}
+        How a duration range such as "3-4 days" becomes a length.
+    format : str, optional
+        One of ``csv, tsv, xlsx, parquet, json`` when the suffix does not say.
+    sheet : str or int, optional
+        Sheet of a workbook (default: one named "episodes", else the first).
+    **options
+        Passed to the file reader (e.g. ``encoding=``, ``sep=`` for CSV).
+
+    Returns
+    -------
+    DataFrame
+        ``subject, onset, end, severity, region, side, trigger, notes,
+        onset_precision`` (those present) plus unrecognised columns as
+        written; the index is the file's row numbers.  ``end`` comes from an
+        end column, else onset + duration; a partial end ("Oct 2013") means the
+        end of that period.  A ``Treatment`` column is kept as ``treatment``.
+
+    Raises
+    ------
+    LogValidationError
+        Listing every unparseable date, duration or severity, missing onset,
+        end before onset and out-of-range severity, with row, column and value.
+
+    Examples
+    --------
+    >>> import pandas as pd, spasm_analysis as sa
+    >>> sheet = pd.DataFrame({"Started": ["Oct 2013", "2014-03-02"], "Duration": ["a week", "3-4 days"]})
+    >>> sa.read_episodes(sheet)[["onset", "end", "onset_precision"]]
+           onset        end onset_precision
+    0 2013-10-01 2013-10-08           month
+    1 2014-03-02 2014-03-06             day
+    """
+    reading, out = _begin(source, "episodes", columns=columns, dayfirst=dayfirst, subject=subject, tz=tz, options=dict(options, format=format, sheet=sheet))
+    if reading.require("onset"):
+        out["onset"], precision = reading.dates("onset", required=True)
+        out["end"] = reading.end_dates(out["onset"], range_rule=range_rule)
+        if "onset_precision" in reading.frame.columns:
+            written = reading.frame["onset_precision"]
+            precision = written.where(~_blank(written), precision).map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+        out["onset_precision"] = precision
+    if "severity" in reading.frame.columns:
+        out["severity"] = _severity(reading)
+    for name in ("region", "side", "trigger", "notes", "treatment"):
+        if name in reading.frame.columns:
+            out[name] = _text(reading.frame[name])
+    reading.extras(out, skip=("duration",))
+    return reading.finish(out, subject or DEFAULT_SUBJECT)
+
+
+def read_treatments(
+    source,
+    *,
+    columns=None,
+    dayfirst: bool = False,
+    subject: str | None = None,
+    vocabulary=None,
+    tz: str | None = None,
+    format: str | None = None,
+    sheet=None,
+    **options,
+) -> pd.DataFrame:
+    """Read treatment sessions and courses into the canonical ``treatments`` columns.
+
+    A row with a start date only is a one-day session (``end = start + 1 day``),
+    as is a row whose end is the same date as its start.  A course has a start
+    and an end (or a duration).  ``modality`` is taken from a modality column
+    when the file has one, otherwise from the written name through
+    :func:`~spasm_analysis.normalize_modality`; the name is kept as written in
+    ``name``.  Names no vocabulary rule knows stay as written and are listed in
+    an :class:`UnknownModalityWarning`.
+
+    A start known only to the month or year, with no end, is a validation
+    error: placing a session on the 1st of the month would invent a date that
+    treatment-effect estimates then rely on.
+
+    Parameters are as for :func:`read_episodes`, plus ``vocabulary`` (extra
+    rules, see :func:`~spasm_analysis.modality_vocabulary`).
+
+    Examples
+    --------
+    >>> import pandas as pd, spasm_analysis as sa
+    >>> sheet = pd.DataFrame({"Date": ["2020-03-02", "2020-04-01"], "Until": [None, "2020-05-13"],
+    ...                       "Treatment": ["chiro", "Flexeril 10mg"]})
+    >>> sa.read_treatments(sheet)[["start", "end", "modality", "name"]]
+           start        end         modality           name
+    0 2020-03-02 2020-03-03     chiropractic          chiro
+    1 2020-04-01 2020-05-13  muscle_relaxant  Flexeril 10mg
+    """
+    reading, out = _begin(source, "treatments", columns=columns, dayfirst=dayfirst, subject=subject, tz=tz, options=dict(options, format=format, sheet=sheet))
+    if reading.require("start"):
+        start, precision = reading.dates("start", required=True)
+        end = reading.end_dates(start, range_rule="upper")
+        # A session written with the same date as start and end lasted that day.
+        midnight = start.notna() & (start == start.dt.normalize())
+        end = end.where(~(midnight & (end == start)), start + pd.Timedelta(days=1))
+        vague = precision.isin(["month", "year"]) & end.isna()
+        for label in out.index[vague]:
+            reading.problems.add(
+                "treatments", label, reading.header("start"), reading.frame.at[label, "start"],
+                f"only known to the {precision[label]}; give the day, or an end date for a course",
+            )
+        out["start"], out["end"] = start, end.where(end.notna(), start + pd.Timedelta(days=1))
+    if "name" in reading.frame.columns:
+        out["name"] = _text(reading.frame["name"])
+    out["modality"] = _modalities(reading, out, vocabulary)
+    for name in ("dose", "notes"):
+        if name in reading.frame.columns:
+            out[name] = _text(reading.frame[name])
+    reading.extras(out, skip=("duration",))
+    return reading.finish(out, subject or DEFAULT_SUBJECT)
+
+
+def _modalities(reading: _Reading, out: pd.DataFrame, vocabulary) -> pd.Series:
+    index = reading.frame.index
+    modality = _text(reading.frame["modality"]) if "modality" in reading.frame.columns else pd.Series(np.nan, index=index, dtype=object)
+    todo = _blank(modality)
+    if "name" in out.columns:
+        names = out["name"]
+        named = todo & ~_blank(names)
+        modality[named] = [normalize_modality(str(n), vocabulary=vocabulary) for n in names[named]]
+        unknown = unknown_modalities([str(n) for n in names[named]], vocabulary=vocabulary)
+        if unknown:
+            warnings.warn(
+                f"{len(unknown)} treatment name(s) matched no vocabulary rule and are kept as written as their "
+                f"modality: {', '.join(map(repr, unknown))}. Pass vocabulary={{name: modality}} to map them "
+                "(see sa.modality_vocabulary()).",
+                UnknownModalityWarning,
+                stacklevel=3,
+            )
+    if "name" not in out.columns and "modality" not in reading.frame.columns:
+        reading.require("name")
+    return modality
+
+
+def read_exposures(
+    source,
+    *,
+    columns=None,
+    dayfirst: bool = False,
+    subject: str | None = None,
+    tz: str | None = None,
+    format: str | None = None,
+    sheet=None,
+    **options,
+) -> pd.DataFrame:
+    """Read recorded exposures (possible triggers) into ``subject, time, exposure, value``.
+
+    Two layouts are understood.  *Long*: one row per record with a time, an
+    exposure name and optionally a value.  *Wide*: one row per day with a time
+    column and one column per exposure (e.g. ``date, cold_pool, sitting_hours``);
+    each filled cell becomes a record named after its column, and blank cells
+    (nothing recorded) are not records.  Values "yes"/"no"/"x" read as 1/0.
+
+    Parameters are as for :func:`read_episodes`.
+
+    Examples
+    --------
+    >>> import pandas as pd, spasm_analysis as sa
+    >>> days = pd.DataFrame({"Date": ["2020-01-01", "2020-01-02"], "cold pool": ["yes", "no"]})
+    >>> sa.read_exposures(days)[["time", "exposure", "value"]]
+                      time   exposure  value
+    0:cold pool 2020-01-01  cold pool    1.0
+    1:cold pool 2020-01-02  cold pool    0.0
+    """
+    reading, out = _begin(source, "exposures", columns=columns, dayfirst=dayfirst, subject=subject, tz=tz, options=dict(options, format=format, sheet=sheet))
+    if not reading.require("time"):
+        return reading.finish(out, subject or DEFAULT_SUBJECT)
+    out["time"], _ = reading.dates("time", required=True)
+    if "exposure" in reading.frame.columns:
+        out["exposure"] = _text(reading.frame["exposure"])
+        if "value" in reading.frame.columns:
+            out["value"] = _exposure_values(reading, reading.frame["value"], reading.header("value"))
+        reading.extras(out)
+        return reading.finish(out, subject or DEFAULT_SUBJECT)
+    wide = [c for c in reading.frame.columns if c not in ("subject", "time", "value")]
+    if not wide:
+        reading.require("exposure")
+        return reading.finish(out, subject or DEFAULT_SUBJECT)
+    pieces = []
+    for column in wide:
+        cells = reading.frame[column]
+        filled = ~_blank(cells)
+        piece = out.loc[filled, ["subject", "time"]].copy()
+        piece["exposure"] = str(column)
+        piece["value"] = _exposure_values(reading, cells[filled], str(column))
+        # Unique labels that still say which file row and column a record came from.
+        piece.index = [f"{label}:{column}" for label in piece.index]
+        pieces.append(piece)
+    long = pd.concat(pieces) if pieces else out.iloc[0:0]
+    return reading.finish(long, subject or DEFAULT_SUBJECT)
+
+
+_YES = {"yes", "y", "x", "true", "t", "✓", "✔"}
+_NO = {"no", "n", "false", "f", "-"}
+
+
+def _exposure_values(reading: _Reading, values: pd.Series, column: str) -> pd.Series:
+    out = pd.Series(np.nan, index=values.index, dtype=float)
+    for label, value in values.items():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        if isinstance(value, (bool, np.bool_)):
+            out[label] = float(value)
+            continue
+        if isinstance(value, (int, float, np.integer, np.floating)):
+            out[label] = float(value)
+            continue
+        text = str(value).strip().lower()
+        if not text:
+            continue
+        if text in _YES:
+            out[label] = 1.0
+        elif text in _NO:
+            out[label] = 0.0
+        else:
+            try:
+                out[label] = float(text.replace(",", "."))
+            except ValueError:
+                reading.problems.add("exposures", label, column, value, "an exposure value must be a number or yes/no")
+    return out
+
+
+def read_follow_up(
+    source,
+    *,
+    columns=None,
+    dayfirst: bool = False,
+    subject: str | None = None,
+    tz: str | None = None,
+    format: str | None = None,
+    sheet=None,
+    **options,
+) -> pd.DataFrame:
+    """Read follow-up windows ``subject, start, end``: when each person was logging.
+
+    A partial start ("2004") is the start of its period and a partial end the
+    end of its period, so a window written "2004" to "2013" covers 2004-01-01
+    to 2014-01-01.  Parameters are as for :func:`read_episodes`.
+
+    Examples
+    --------
+    >>> import pandas as pd, spasm_analysis as sa
+    >>> sa.read_follow_up(pd.DataFrame({"From": ["2004"], "To": ["2013-06"]}))
+      subject      start        end
+    0      me 2004-01-01 2013-07-01
+    """
+    reading, out = _begin(source, "follow_up", columns=columns, dayfirst=dayfirst, subject=subject, tz=tz, options=dict(options, format=format, sheet=sheet))
+    if reading.require("start", "end"):
+        out["start"], _ = reading.dates("start", required=True)
+        end, precision = reading.dates("end", required=True)
+        out["end"] = pd.Series([period_end(s, p) for s, p in zip(end, precision)], index=end.index, dtype="datetime64[ns]")
+    reading.extras(out)
+    return reading.finish(out, subject or DEFAULT_SUBJECT)
+
+
+def read_covariates(
+    source,
+    *,
+    columns=None,
+    subject: str | None = None,
+    format: str | None = None,
+    sheet=None,
+    **options,
+) -> pd.DataFrame:
+    """Read baseline covariates: ``subject`` plus one column per covariate.
+
+    Columns holding only numbers become numeric; others stay text.
+
+    Examples
+    --------
+    >>> import pandas as pd, spasm_analysis as sa
+    >>> sa.read_covariates(pd.DataFrame({"Patient": [1, 2], "age": ["54", "61"], "arm": ["A", "B"]})).dtypes.age
+    dtype('int64')
+    """
+    reading, out = _begin(source, "covariates", columns=columns, dayfirst=False, subject=subject, tz=None, options=dict(options, format=format, sheet=sheet))
+    reading.extras(out)
+    return reading.finish(out, subject or DEFAULT_SUBJECT)
