@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from spasm_analysis.nonparametric.options import check_choice, check_level
-from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group, sum_at_risk
+from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group
 
 __all__ = ["MCFResult", "mcf"]
 
@@ -45,26 +45,25 @@ def _lawless_nadeau_variance(rows: CountingRows, times, n_at_risk, n_events) -> 
     S_i(t_{k-1}) = c_r - CB(t_{k-1}), where CB is the cumulative sum of b and
     c_r = (its onset terms on earlier rows) - (its b terms on earlier rows) + CB(s_r)
     is a constant of the row.  R_k is then a risk-set sum of c_r, which
-    :func:`sum_at_risk` gives for all k at once, minus Y_k CB(t_{k-1}).
+    :meth:`CountingRows.at_risk` gives for all k at once, minus Y_k CB(t_{k-1}).
     """
     y = n_at_risk.astype(float)
     b = n_events / y**2
     cum_b = np.concatenate([[0.0], np.cumsum(b)])  # cum_b[k] = CB(t_{k-1}) (0-based k)
 
-    def cb_at(x):
-        return cum_b[np.searchsorted(times, x, side="right")]
-
-    row_b = cb_at(rows.stop) - cb_at(rows.start)
-    stop_index = np.searchsorted(times, rows.stop)
+    after_stop = rows.locate(times, "stop", side="right")
+    cb_start = cum_b[rows.locate(times, "start", side="right")]
+    row_b = cum_b[after_stop] - cb_start
+    stop_index = after_stop - 1  # an onset's stop is an event time: times[stop_index] == stop
     row_onset = np.zeros(len(rows.stop))
     onset = rows.event == 1
     row_onset[onset] = 1.0 / y[stop_index[onset]]
     c = (
         _within_subject_exclusive_cumsum(row_onset, rows.subject)
         - _within_subject_exclusive_cumsum(row_b, rows.subject)
-        + cb_at(rows.start)
+        + cb_start
     )
-    risk_sum = sum_at_risk(rows.start, rows.stop, times, c) - y * cum_b[:-1]
+    risk_sum = rows.at_risk(times, c) - y * cum_b[:-1]
 
     k = stop_index[onset]
     s_before = c[onset] - cum_b[k]
@@ -78,7 +77,7 @@ def _lawless_nadeau_variance(rows: CountingRows, times, n_at_risk, n_events) -> 
 
 def _group_table(rows: CountingRows, variance: str) -> pd.DataFrame:
     times, n_events = rows.event_times()
-    n_at_risk = sum_at_risk(rows.start, rows.stop, times)
+    n_at_risk = rows.at_risk(times)
     mu = np.cumsum(n_events / n_at_risk)
     if variance == "poisson":
         var = np.cumsum(n_events / n_at_risk.astype(float) ** 2)

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 
 from spasm_analysis.nonparametric.options import check_choice
-from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group, sum_at_risk
+from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group
 from spasm_analysis.results import TestResult, format_p_value
 
 __all__ = ["mcf_test"]
@@ -37,12 +37,10 @@ def _robust_variance(rows: CountingRows, grid, at_risk, d_mu, weight) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         per_time = np.where(at_risk > 0, weight / at_risk, 0.0)
     cum = np.concatenate([[0.0], np.cumsum(per_time * d_mu)])
-
-    def cum_at(x):
-        return cum[np.searchsorted(grid, x, side="right")]
-
-    contribution = -(cum_at(rows.stop) - cum_at(rows.start))
-    index = np.minimum(np.searchsorted(grid, rows.stop), len(grid) - 1)
+    after_stop = rows.locate(grid, "stop", side="right")
+    contribution = -(cum[after_stop] - cum[rows.locate(grid, "start", side="right")])
+    # an onset's stop is on the full grid; it counts only if it stayed on the common grid
+    index = np.maximum(after_stop - 1, 0)
     on_grid = (rows.event == 1) & (grid[index] == rows.stop)
     contribution[on_grid] += per_time[index[on_grid]]
     per_subject = np.bincount(rows.subject, weights=contribution, minlength=rows.n_subjects)
@@ -129,8 +127,8 @@ def mcf_test(data, *, by, weights="constant", variance="robust") -> TestResult:
     grid = np.unique(np.concatenate(event_times + ends))
     # every event time is on the full grid, so searchsorted finds it exactly
     n_events = [np.bincount(np.searchsorted(grid, t), minlength=len(grid)) for t in event_times]
-    y_1 = sum_at_risk(rows_1.start, rows_1.stop, grid).astype(float)
-    y_2 = sum_at_risk(rows_2.start, rows_2.stop, grid).astype(float)
+    y_1 = rows_1.at_risk(grid).astype(float)
+    y_2 = rows_2.at_risk(grid).astype(float)
     keep = (y_1 > 0) & (y_2 > 0)
     if not keep.any():
         raise ValueError(f"the two groups of {by!r} are never at risk at the same time; nothing to compare")

@@ -5,17 +5,18 @@ The estimators in this subpackage take a counting-process frame (columns
 ``EpisodeLog``, which is converted with ``spasm_analysis.to_counting_process``
 at call time.  This module checks the frame once, splits it by group and
 counts who is at risk at given times with sorted arrays and ``searchsorted``
-(O(n log n), never subjects x times).
+(O(n log n), never subjects x times): :class:`CountingRows`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["CountingRows", "as_counting_frame", "split_by_group", "sum_at_risk"]
+__all__ = ["CountingRows", "as_counting_frame", "split_by_group"]
 
 _REQUIRED = ("subject", "start", "stop", "event")
 _MAX_LISTED = 5
@@ -52,6 +53,9 @@ class CountingRows:
     """Validated rows of one group, sorted by subject and start.
 
     ``subject`` holds integer codes 0..n_subjects-1; ``labels`` maps them back.
+    Risk-set sums and lookups of row ends among sorted times go through the
+    rows sorted by start and by stop (computed once), so that every
+    ``searchsorted`` runs on sorted queries.
     """
 
     subject: np.ndarray
@@ -64,9 +68,39 @@ class CountingRows:
     def n_subjects(self) -> int:
         return len(self.labels)
 
+    @cached_property
+    def _orders(self) -> dict[str, np.ndarray]:
+        return {"start": np.argsort(self.start, kind="stable"), "stop": np.argsort(self.stop, kind="stable")}
+
     def event_times(self) -> tuple[np.ndarray, np.ndarray]:
         """Distinct event times and the number of events at each."""
         return np.unique(self.stop[self.event == 1], return_counts=True)
+
+    def locate(self, times: np.ndarray, end: str, side: str = "left") -> np.ndarray:
+        """``np.searchsorted(times, self.<end>, side)`` computed on sorted queries."""
+        order = self._orders[end]
+        index = np.empty(len(order), dtype=np.intp)
+        index[order] = np.searchsorted(times, getattr(self, end)[order], side=side)
+        return index
+
+    def at_risk(self, times, values=None) -> np.ndarray:
+        """Sum ``values`` over the rows at risk at each of ``times`` (row counts if None).
+
+        A row is at risk at t when ``start < t <= stop``; the sum over those
+        rows is (sum over rows with start < t) - (sum over rows with stop < t),
+        each read off a cumulative sum over sorted rows.
+        """
+        times = np.asarray(times, dtype=float)
+        total = 0
+        for end, sign in (("start", 1), ("stop", -1)):
+            order = self._orders[end]
+            n_before = np.searchsorted(getattr(self, end)[order], times, side="left")
+            if values is None:
+                total = total + sign * n_before
+            else:
+                cumulative = np.concatenate([[0.0], np.cumsum(np.asarray(values, dtype=float)[order])])
+                total = total + sign * cumulative[n_before]
+        return total
 
 
 def _validate(frame: pd.DataFrame) -> None:
@@ -125,8 +159,11 @@ def _rows(frame: pd.DataFrame) -> CountingRows:
     start = frame["start"].to_numpy(dtype=float)
     stop = frame["stop"].to_numpy(dtype=float)
     event = frame["event"].to_numpy(dtype=np.int8)
-    order = np.lexsort((start, codes))
-    codes, start, stop, event = codes[order], start[order], stop[order], event[order]
+    steps = np.diff(codes)
+    # frames from to_counting_process are already in order; sorting is then skipped
+    if not ((steps >= 0).all() and (start[1:][steps == 0] > start[:-1][steps == 0]).all()):
+        order = np.lexsort((start, codes))
+        codes, start, stop, event = codes[order], start[order], stop[order], event[order]
     labels = np.asarray(labels)
     _check_no_overlap(codes, start, stop, labels)
     return CountingRows(codes, start, stop, event, labels)
@@ -159,27 +196,3 @@ def split_by_group(data, by: str | None) -> dict[object, CountingRows]:
             f"it changes within subject(s) {_list_rows(varying)}"
         )
     return {key: _rows(part) for key, part in frame.groupby(by, sort=True)}
-
-
-def sum_at_risk(start: np.ndarray, stop: np.ndarray, times: np.ndarray, values=None) -> np.ndarray:
-    """Sum ``values`` over the rows at risk at each of ``times``.
-
-    A row is at risk at t when ``start < t <= stop``; the sum over those rows
-    is (sum over rows with start < t) - (sum over rows with stop < t), each
-    read off a cumulative sum over sorted rows.  ``values=None`` counts rows.
-    ``values`` may be 2-D (rows x columns) to sum several quantities at once.
-    """
-    times = np.asarray(times, dtype=float)
-    if values is None:
-        return np.searchsorted(np.sort(start), times, side="left") - np.searchsorted(
-            np.sort(stop), times, side="left"
-        )
-    values = np.asarray(values, dtype=float)
-    by_start = np.argsort(start, kind="stable")
-    by_stop = np.argsort(stop, kind="stable")
-    zero = np.zeros((1,) + values.shape[1:])
-    cum_start = np.concatenate([zero, np.cumsum(values[by_start], axis=0)])
-    cum_stop = np.concatenate([zero, np.cumsum(values[by_stop], axis=0)])
-    n_start = np.searchsorted(start[by_start], times, side="left")
-    n_stop = np.searchsorted(stop[by_stop], times, side="left")
-    return cum_start[n_start] - cum_stop[n_stop]
