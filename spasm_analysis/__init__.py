@@ -24,6 +24,8 @@ from .personal import (  # noqa: E402
     rate_ratio,
     RateRatioResult,
     RateTable,
+    RiskWindowResult,
+    risk_windows,
     rolling_rates,
     seasonality,
     yearly_rates,
@@ -37,5 +39,9 @@ from .io import (  # noqa: E402
     read_episodes,
     read_exposures,
     read_follow_up,
+    read_log,
     read_treatments,
 )
+
+# issue 4: Cox models for recurrent events
+from .cox import CoxResult, andersen_gill, cox, pwp, wlw  # noqa: E402

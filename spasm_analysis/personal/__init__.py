@@ -7,6 +7,7 @@ Every result carries an estimate, its uncertainty and a one-sentence plain-langu
 from .precision import IMPRECISE_CHOICES, imprecise_onset_sensitivity, resolve_imprecise_onsets
 from .rate_ratio import RateRatioResult, rate_ratio
 from .rates import RateTable, rolling_rates, seasonality, yearly_rates
+from .risk_windows import RiskWindowResult, risk_windows
 from .trend import CrowAMSAAResult, crow_amsaa, laplace_test, lewis_robinson_test, mil_hdbk_test
 
 __all__ = [
@@ -24,4 +25,6 @@ __all__ = [
     "rolling_rates",
     "seasonality",
     "RateTable",
+    "risk_windows",
+    "RiskWindowResult",
 ]

@@ -15,7 +15,6 @@ Rothman, K. J., Greenland, S. & Lash, T. L. (2008). Modern Epidemiology, 3rd ed.
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import format_p_value
+from .display import interval_plot, result_html
 from .poisson import check_level, exact_rate_ratio, poisson_ci
 from .timeline import DAY, merge_periods, overlap_days, timeline
 
@@ -106,27 +106,13 @@ class RateRatioResult:
         )
 
     def _repr_html_(self) -> str:
-        table = self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
-        return (
-            f"<div><strong>Rate ratio, {html.escape(self.exposure)}</strong>{table}"
-            f"<p>{html.escape(self.interpretation)}</p></div>"
-        )
+        return result_html(f"Rate ratio, {self.exposure}", self.table, self.interpretation)
 
     def plot(self, ax=None):
         """Rates per year at risk inside and outside the exposed periods, with exact CIs."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
         t = self.table
-        ax.errorbar(
-            [0, 1], t["rate_per_year"],
-            yerr=[t["rate_per_year"] - t["ci_lower"], t["ci_upper"] - t["rate_per_year"]],
-            fmt="o", capsize=4,
-        )
-        ax.set_xticks([0, 1], ["exposed", "unexposed"])
+        ax = interval_plot(ax, [0, 1], t["rate_per_year"], t["ci_lower"], t["ci_upper"], ylabel="onsets per year at risk", labels=t["period"])
         ax.set_xlim(-0.5, 1.5)
-        ax.set_ylabel("onsets per year at risk")
         ax.set_title(self.exposure)
         return ax
 

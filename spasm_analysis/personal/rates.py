@@ -14,7 +14,6 @@ Ulm, K. (1990). A simple method to calculate the confidence interval of a
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from ..results import TestResult, format_p_value
+from .display import interval_plot, result_html
 from .poisson import check_level, poisson_ci
 from .timeline import DAY, timeline
 
@@ -60,25 +60,18 @@ class RateTable:
         return self.table
 
     def _repr_html_(self) -> str:
-        body = self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
-        return f"<div><strong>Onset rate by {html.escape(self.kind)}</strong>{body}<p>{html.escape(self.interpretation)}</p></div>"
+        return result_html(f"Onset rate by {self.kind}", self.table, self.interpretation)
 
     def plot(self, ax=None):
         """Rate per year at risk by period, with its exact confidence interval."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
         t = self.table
-        x = np.arange(len(t)) if self.kind != "rolling 12 months" else pd.to_datetime(t["period"])
-        ax.errorbar(
-            x, t["rate_per_year"], yerr=[t["rate_per_year"] - t["ci_lower"], t["ci_upper"] - t["rate_per_year"]],
-            fmt="o" if self.kind != "rolling 12 months" else "-", capsize=3,
+        rolling = self.kind.startswith("rolling")
+        x = pd.to_datetime(t["period"]) if rolling else np.arange(len(t))
+        ax = interval_plot(
+            ax, x, t["rate_per_year"], t["ci_lower"], t["ci_upper"], ylabel="onsets per year at risk",
+            labels=None if rolling else t["period"], line=rolling,
         )
-        if self.kind != "rolling 12 months":
-            ax.set_xticks(np.arange(len(t)), [str(p) for p in t["period"]], rotation=45)
         ax.set_xlabel(self.kind)
-        ax.set_ylabel("onsets per year at risk")
         return ax
 
 

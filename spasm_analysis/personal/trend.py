@@ -18,7 +18,6 @@ Kvaloy, J. T. & Lindqvist, B. H. (1998). TTT-based tests for trend in repairable
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +25,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ..results import TestResult, format_p_value
+from .display import result_html
 from .timeline import is_episode_log, timeline
 
 __all__ = ["laplace_test", "mil_hdbk_test", "lewis_robinson_test", "crow_amsaa", "CrowAMSAAResult"]
@@ -353,8 +353,7 @@ class CrowAMSAAResult:
         return self.lam * np.asarray(t, dtype=float) ** self.beta
 
     def _repr_html_(self) -> str:
-        table = self.summary.to_html(index=False, float_format=lambda v: f"{v:.4g}")
-        return f"<div><strong>Crow-AMSAA power-law fit</strong>{table}<p>{html.escape(self.interpretation)}</p></div>"
+        return result_html("Crow-AMSAA power-law fit", self.summary, self.interpretation)
 
     def plot(self, ax=None):
         """Cumulative onsets against time (one process) with the fitted lam t^beta."""

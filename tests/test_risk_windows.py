@@ -1,0 +1,72 @@
+"""Self-controlled risk windows: recovery of a known relative incidence, the assumption check."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import spasm_analysis as sa
+from personal_simulation import START, make_log, simulate_onset_days
+
+
+def _session_log(seed, *, ri=3.0, days=3000, n_sessions=80, after_onsets=False):
+    rng = np.random.default_rng(seed)
+    sessions = np.sort(rng.choice(np.arange(1, days - 30), size=n_sessions, replace=False))
+
+    def multiplier(d):
+        j = np.searchsorted(sessions, d, side="left") - 1  # most recent session before day d
+        return ri if j >= 0 and 0 < d - sessions[j] <= 3 else 1.0
+
+    onsets = simulate_onset_days(rng, days=days, base_rate=1 / 30, duration=2, multiplier=multiplier)
+    if after_onsets:
+        sessions = np.unique(onsets[onsets < days - 5] + rng.integers(1, 3, size=(onsets < days - 5).sum()))
+    treatments = pd.DataFrame({"start": START + pd.to_timedelta(sessions, unit="D"), "modality": "chiropractic"})
+    treatments["end"] = treatments["start"] + pd.Timedelta(days=1)
+    return make_log(onsets, days=days, duration=2, treatments=treatments)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_recovers_relative_incidence(seed):
+    result = sa.risk_windows(_session_log(seed), exposed="chiropractic")
+    t = result.table.set_index("window")
+    first = t.loc["(0, 3]"]
+    assert first["ci_lower"] < 3.0 < first["ci_upper"]
+    assert abs(np.log(first["relative_incidence"] / 3.0)) < 0.5
+    later = t.loc["(14, 28]"]
+    assert later["ci_lower"] < 1.0 < later["ci_upper"]
+    assert not result.assumption_flag
+    assert "assumes session timing does not depend" in result.assumption
+    assert "association" in result.interpretation
+
+
+def test_no_effect_gives_relative_incidence_near_one():
+    result = sa.risk_windows(_session_log(3, ri=1.0), exposed="chiropractic", adjust="month")
+    first = result.table.set_index("window").loc["(0, 3]"]
+    assert first["ci_lower"] < 1.0 < first["ci_upper"]
+
+
+def test_counts_and_days_add_up():
+    log = _session_log(4)
+    result = sa.risk_windows(log, exposed="chiropractic", adjust="none")
+    cp = sa.to_counting_process(log)
+    assert result.table["events"].sum() == cp["event"].sum()
+    assert result.table["days_at_risk"].sum() == pytest.approx((cp["stop"] - cp["start"]).sum())
+
+
+def test_flags_sessions_booked_after_onsets():
+    result = sa.risk_windows(_session_log(5, after_onsets=True), exposed="chiropractic")
+    assert result.assumption_flag
+    assert result.sessions_after_onset > result.expected_after_onset
+    assert "cluster right after onsets" in result.assumption
+    assert "caution" in result.interpretation
+
+
+def test_refusals_and_options():
+    log = _session_log(6)
+    with pytest.raises(ValueError, match="modalities present: chiropractic"):
+        sa.risk_windows(log, exposed="massage")
+    with pytest.raises(ValueError, match="adjust"):
+        sa.risk_windows(log, exposed="chiropractic", adjust="weather")
+    with pytest.raises(ValueError, match="overlap"):
+        sa.risk_windows(log, exposed="chiropractic", windows=[(0, 5), (3, 10)])
+    ax = sa.risk_windows(log, exposed="chiropractic").plot()
+    assert ax.get_yscale() == "log"
