@@ -1,0 +1,231 @@
+"""Validate a counting-process frame and turn it into the arrays the Cox engine uses.
+
+Every problem is reported with the column (and row, where there is one) that
+caused it; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CoxDesign", "as_counting_frame", "make_design", "first_dependent_column",
+           "TIES", "check_option"]
+
+TIES = ("efron", "breslow")
+#: Relative size below which a covariate's residual variance, after removing
+#: the strata means and the earlier covariates, counts as zero (collinear).
+COLLINEARITY_TOLERANCE = 1e-10
+
+
+def check_option(name: str, value, allowed) -> None:
+    """Raise a ValueError listing the allowed values when ``value`` is not one of them."""
+    if value not in allowed:
+        listed = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name}={value!r} is not valid; allowed values: {listed}")
+
+
+def as_counting_frame(data) -> pd.DataFrame:
+    """Return ``data`` as a counting-process DataFrame.
+
+    An :class:`~spasm_analysis.EpisodeLog` is converted with
+    ``spasm_analysis.to_counting_process`` (imported lazily, so this module does
+    not depend on it).
+    """
+    if isinstance(data, pd.DataFrame):
+        return data
+    try:
+        from spasm_analysis.counting import to_counting_process
+    except ImportError:  # pragma: no cover - depends on the package layout
+        to_counting_process = None
+    if to_counting_process is not None and type(data).__name__ == "EpisodeLog":
+        return to_counting_process(data)
+    raise TypeError(
+        "data must be a counting-process DataFrame (columns start, stop, event, subject, ...) "
+        f"or an EpisodeLog, not {type(data).__name__}")
+
+
+@dataclass(frozen=True)
+class CoxDesign:
+    """Validated arrays for one Cox fit (rows in the frame's order)."""
+
+    covariates: tuple
+    X: np.ndarray            # covariates centred within stratum (weighted means, as R)
+    start: np.ndarray
+    stop: np.ndarray
+    event: np.ndarray        # bool
+    stratum: np.ndarray      # int codes
+    weights: np.ndarray
+    cluster: np.ndarray | None  # int codes
+    cluster_labels: pd.Index | None
+    strata_names: tuple
+
+    @property
+    def n_clusters(self) -> int:
+        return 0 if self.cluster_labels is None else len(self.cluster_labels)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.start)
+
+    @property
+    def n_events(self) -> int:
+        return int(self.event.sum())
+
+
+def _require_columns(frame: pd.DataFrame, columns, role: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{role} column(s) {', '.join(repr(c) for c in missing)} not found in the data; "
+            f"available columns: {', '.join(map(str, frame.columns))}")
+
+
+def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series):
+        series = series.astype(float)
+    if not pd.api.types.is_numeric_dtype(series):
+        bad = series[pd.to_numeric(series, errors="coerce").isna() & series.notna()]
+        example = f" (row {bad.index[0]!r} has {bad.iloc[0]!r})" if len(bad) else ""
+        raise ValueError(
+            f"{role} column {column!r} must be numeric (0/1 for a category), "
+            f"but has dtype {series.dtype}{example}; encode it as indicator columns first")
+    values = series.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        rows = list(frame.index[bad][:5])
+        raise ValueError(
+            f"{role} column {column!r} has {int(bad.sum())} missing or infinite value(s), "
+            f"e.g. at row(s) {rows}; remove or impute those rows explicitly")
+    return values
+
+
+def _codes(frame: pd.DataFrame, columns, role: str) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of the (combined) column values, and the labels in code order."""
+    _require_columns(frame, columns, role)
+    part = frame[list(columns)]
+    if part.isna().any().any():
+        col = part.columns[part.isna().any()][0]
+        rows = list(frame.index[part[col].isna()][:5])
+        raise ValueError(f"{role} column {col!r} has missing values at row(s) {rows}")
+    grouped = part.groupby(list(columns), sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy().astype(np.int64)
+    labels = pd.Index(list(grouped.groups.keys()))
+    return codes, labels
+
+
+def first_dependent_column(gram: np.ndarray, tolerance: float = COLLINEARITY_TOLERANCE):
+    """Index of the first column of a Gram matrix that depends linearly on earlier ones.
+
+    Sequential Cholesky: column k's squared residual after projecting on
+    columns 0..k-1 is compared with its own sum of squares.
+    Returns ``None`` when the matrix has full rank.
+    """
+    p = len(gram)
+    for k in range(p):
+        sub = gram[: k + 1, : k + 1]
+        if k == 0:
+            residual = sub[0, 0]
+        else:
+            try:
+                residual = sub[k, k] - sub[k, :k] @ np.linalg.solve(sub[:k, :k], sub[:k, k])
+            except np.linalg.LinAlgError:
+                return k
+        if not residual > tolerance * max(gram[k, k], np.finfo(float).tiny):
+            return k
+    return None
+
+
+def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, weights=None,
+                start: str = "start", stop: str = "stop", event: str = "event") -> CoxDesign:
+    """Check a counting-process frame and build the engine's arrays.
+
+    Raises ValueError naming the column (and rows) for: missing columns,
+    non-numeric or missing covariate values, intervals with ``start >= stop``,
+    event values other than 0/1, non-positive weights, no events, fewer events
+    than covariates, constant covariates and covariates that are linear
+    combinations of others (after removing strata means).
+    """
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    covariates = list(covariates)
+    if not covariates:
+        raise ValueError("give at least one covariate column")
+    if len(set(covariates)) != len(covariates):
+        raise ValueError(f"covariates contain duplicates: {covariates}")
+    _require_columns(frame, [start, stop, event], "time")
+    _require_columns(frame, covariates, "covariate")
+    if len(frame) == 0:
+        raise ValueError("the data has no rows")
+
+    t0 = _numeric(frame, start, "start")
+    t1 = _numeric(frame, stop, "stop")
+    bad = np.flatnonzero(t0 >= t1)
+    if len(bad):
+        i = bad[0]
+        raise ValueError(
+            f"{len(bad)} row(s) have start >= stop, e.g. row {frame.index[i]!r}: "
+            f"({start}={t0[i]!r}, {stop}={t1[i]!r}]; every interval must have positive length")
+    ev = _numeric(frame, event, "event")
+    bad = np.flatnonzero((ev != 0) & (ev != 1))
+    if len(bad):
+        raise ValueError(f"event column {event!r} must be 0 or 1; row {frame.index[bad[0]]!r} "
+                         f"has {ev[bad[0]]!r}")
+    ev = ev.astype(bool)
+
+    if weights is None:
+        w = np.ones(len(frame))
+    else:
+        if isinstance(weights, str):
+            w = _numeric(frame, weights, "weights")
+        else:
+            w = np.asarray(weights, dtype=float)
+            if w.shape != (len(frame),):
+                raise ValueError(f"weights must have one value per row ({len(frame)}), got shape {w.shape}")
+        bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
+        if len(bad):
+            raise ValueError(f"weights must be positive and finite; row {frame.index[bad[0]]!r} "
+                             f"has {w[bad[0]]!r}")
+
+    if strata is None:
+        stratum, n_strata, strata_names = np.zeros(len(frame), np.int64), 1, ()
+    else:
+        strata_names = (strata,) if isinstance(strata, str) else tuple(strata)
+        stratum, strata_labels = _codes(frame, strata_names, "strata")
+        n_strata = len(strata_labels)
+    if cluster is None:
+        cluster_codes, cluster_labels = None, None
+    else:
+        cluster_codes, cluster_labels = _codes(frame, [cluster], "cluster")
+
+    X = np.column_stack([_numeric(frame, c, "covariate") for c in covariates])
+    n_events = int(ev.sum())
+    if n_events == 0:
+        raise ValueError("the data has no events (event == 1); a Cox model needs events")
+    if n_events < len(covariates):
+        raise ValueError(f"too few events: {n_events} event(s) for {len(covariates)} covariates "
+                         f"({', '.join(covariates)}); use fewer covariates")
+    for k, name in enumerate(covariates):
+        if np.ptp(X[:, k]) == 0:
+            raise ValueError(f"covariate {name!r} is constant (every row is {X[0, k]!r}); "
+                             "its effect cannot be estimated")
+    # centre within stratum, as R does: removes what stratification absorbs
+    totals = np.bincount(stratum, weights=w, minlength=n_strata)
+    means = np.column_stack([np.bincount(stratum, weights=w * X[:, k], minlength=n_strata)
+                             for k in range(X.shape[1])]) / totals[:, None]
+    Xc = X - means[stratum]
+    dependent = first_dependent_column((Xc.T * w) @ Xc)
+    if dependent is not None:
+        name = covariates[dependent]
+        others = covariates[:dependent]
+        if not others:
+            raise ValueError(f"covariate {name!r} is constant within every stratum; "
+                             "its effect cannot be estimated")
+        raise ValueError(f"covariate {name!r} is collinear with {', '.join(map(repr, others))} "
+                         "(a linear combination of them, after removing strata); drop one of them")
+    return CoxDesign(covariates=tuple(covariates), X=Xc, start=t0, stop=t1, event=ev,
+                     stratum=stratum, weights=w, cluster=cluster_codes, cluster_labels=cluster_labels,
+                     strata_names=strata_names)
