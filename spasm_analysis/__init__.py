@@ -15,6 +15,8 @@ from .counting import to_counting_process
 
 # issue 5: analyses for one person's log
 from .personal import (  # noqa: E402
+    BeforeAfterResult,
+    before_after,
     CrowAMSAAResult,
     crow_amsaa,
     imprecise_onset_sensitivity,

@@ -357,3 +357,94 @@ def test_covariates():
     assert cov["age"].tolist() == [54.0, 61.0] and cov["arm"].tolist() == ["A", "B"]
     with pytest.raises(LogValidationError, match="more than once"):
         read_covariates(pd.DataFrame({"Patient": [1, 1], "age": [3, 4]}))
+
+
+# ------------------------------------------------------------------ read_log
+def test_read_log_single_csv_with_treatment_column(tmp_path):
+    import spasm_analysis as sa
+
+    text = (
+        "Started,Ended,Pain,Treatment\n"
+        "2020-01-05,2020-01-08,6,chiro\n"
+        "2020-02-10,,4,\n"
+        "2020-03-01,2020-03-04,7,Flexeril + hot pack\n"
+    )
+    with pytest.warns(sa.FollowUpInferredWarning):
+        log = sa.read_log(write(tmp_path, "spasms.csv", text))
+    assert log.n_episodes == 3
+    treatments = log.treatments
+    assert treatments["name"].tolist() == ["chiro", "Flexeril", "hot pack"]
+    assert treatments["modality"].tolist() == ["chiropractic", "muscle_relaxant", "heat"]
+    # Given during the episode: from onset to end.
+    assert treatments["start"].tolist() == [T(2020, 1, 5), T(2020, 3, 1), T(2020, 3, 1)]
+    assert treatments["end"].tolist() == [T(2020, 1, 8), T(2020, 3, 4), T(2020, 3, 4)]
+
+
+def test_read_log_workbook_with_table_sheets(tmp_path):
+    import openpyxl
+
+    import spasm_analysis as sa
+
+    book = openpyxl.Workbook()
+    book.active.title = "Episodes"
+    book.active.append(["Date", "Days"])
+    book.active.append([dt.datetime(2020, 1, 5), 3])
+    book.active.append([dt.datetime(2020, 4, 5), "a week"])
+    fu = book.create_sheet("follow_up")
+    fu.append(["From", "To"])
+    fu.append([dt.datetime(2020, 1, 1), dt.datetime(2020, 12, 31)])
+    tr = book.create_sheet("treatments")
+    tr.append(["Date", "Treatment"])
+    tr.append([dt.datetime(2020, 2, 1), "PT"])
+    path = tmp_path / "log.xlsx"
+    book.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log = sa.read_log(path)
+    assert log.episodes["end"].tolist() == [T(2020, 1, 8), T(2020, 4, 12)]
+    assert log.follow_up["end"].tolist() == [T(2020, 12, 31)]
+    assert log.treatments["modality"].tolist() == ["physiotherapy"]
+
+
+def test_read_log_json_with_table_keys_and_columns_per_table(tmp_path):
+    import spasm_analysis as sa
+
+    content = {
+        "episodes": [{"When": "2020-01-05", "Length": "2 days"}],
+        "follow_up": [{"start": "2020-01-01", "end": "2020-06-30"}],
+    }
+    path = write(tmp_path, "log.json", json.dumps(content))
+    log = sa.read_log(path, columns={"episodes": {"When": "onset"}})
+    assert log.episodes["end"].tolist() == [T(2020, 1, 7)]
+    with pytest.raises(ValueError, match="table names"):
+        sa.read_log(path, columns={"visits": {"When": "onset"}})
+
+
+def test_read_log_folder_rules(tmp_path):
+    import spasm_analysis as sa
+
+    (tmp_path / "README.md").write_text("not a table")
+    (tmp_path / "truth.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="no episodes file"):
+        sa.read_log(tmp_path)
+    (tmp_path / "episodes.csv").write_text("Date\n05/10/2020\n")
+    (tmp_path / "Follow-up.tsv").write_text("start\tend\n2020-01-01\t2020-12-31\n")
+    log = sa.read_log(tmp_path, dayfirst=True)
+    assert log.episodes["onset"].tolist() == [T(2020, 10, 5)]
+    with pytest.raises(ValueError, match="each table to its mapping"):
+        sa.read_log(tmp_path, columns={"Date": "onset"})
+    with pytest.raises(TypeError, match="unexpected option"):
+        sa.read_log(tmp_path, merge=True)
+    (tmp_path / "episodes.json").write_text("[]")
+    with pytest.raises(ValueError, match="more than one file"):
+        sa.read_log(tmp_path)
+
+
+def test_read_log_reports_file_rows(tmp_path):
+    import spasm_analysis as sa
+
+    (tmp_path / "episodes.csv").write_text("Date,End\n2020-01-05,2020-01-07\n2019-03-01,2019-03-02\n")
+    (tmp_path / "follow_up.csv").write_text("start,end\n2020-01-01,2020-12-31\n")
+    with pytest.raises(sa.LogValidationError) as excinfo:
+        sa.read_log(tmp_path)
+    assert [(p.table, p.row, p.column) for p in excinfo.value.problems] == [("episodes", 3, "onset")]

@@ -1,5 +1,6 @@
 """Readers that turn what people keep (spreadsheets, exports, calendars) into canonical tables."""
 
+from .folder import read_log
 from .tables import (
     UnknownModalityWarning,
     read_covariates,
@@ -15,5 +16,6 @@ __all__ = [
     "read_episodes",
     "read_exposures",
     "read_follow_up",
+    "read_log",
     "read_treatments",
 ]

@@ -162,7 +162,9 @@ def _subject_text(value):
 
 
 def _text(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: v.strip() if isinstance(v, str) else v).astype(object)
+    """Text cells stripped; every kind of empty (None, NaN, "") becomes NaN."""
+    blank = _blank(values)
+    return values.map(lambda v: v.strip() if isinstance(v, str) else v).astype(object).where(~blank, np.nan)
 
 
 def _maybe_numeric(values: pd.Series) -> pd.Series:
