@@ -39,7 +39,9 @@ __all__ = ["select_symptoms", "build_log", "daily_indicator_exposures", "follow_
 _DAY = pd.Timedelta(days=1)
 
 
-def select_symptoms(found: Mapping[str, int], symptom: str | None, *, source: str, unit: str = "day") -> list[str]:
+def select_symptoms(
+    found: Mapping[str, int], symptom: str | None, *, source: str, unit: str = "day", kind: str = "symptom"
+) -> list[str]:
     """The symptom names that define an episode.
 
     Parameters
@@ -52,6 +54,8 @@ def select_symptoms(found: Mapping[str, int], symptom: str | None, *, source: st
         symptom when there is exactly one.
     source : str
         The file, for messages.
+    unit, kind : str
+        What the counts count and what the names are ("activity" for Daylio), for messages.
 
     Raises
     ------
@@ -59,15 +63,16 @@ def select_symptoms(found: Mapping[str, int], symptom: str | None, *, source: st
         When nothing matches, or ``symptom`` is None and several symptoms were
         found; the message lists every symptom found with its count.
     """
+    kinds = "activities" if kind == "activity" else kind + "s"
     listing = ", ".join(f"{name!r} ({n} {unit}{'s' if n != 1 else ''})" for name, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
     if not found:
-        raise LogValidationError([Problem(source, None, "symptom", None, "no symptom records found in the export")])
+        raise LogValidationError([Problem(source, None, "symptom", None, f"no {kind} records found in the export")])
     if symptom is None:
         if len(found) == 1:
             return list(found)
         message = (
-            f"{len(found)} symptoms found: {listing}. Pass symptom= a name or a regular expression "
-            "to choose which one defines an episode"
+            f"{len(found)} {kinds} found: {listing}. Pass symptom= a name or a regular expression "
+            f"to choose which {kind} defines an episode"
         )
         raise LogValidationError([Problem(source, None, "symptom", None, message)])
     if not isinstance(symptom, str) or not symptom.strip():
@@ -81,7 +86,7 @@ def select_symptoms(found: Mapping[str, int], symptom: str | None, *, source: st
         raise ValueError(f"symptom={symptom!r} is neither a symptom name nor a valid regular expression ({error})") from None
     matched = [name for name in found if pattern.search(name)]
     if not matched:
-        raise LogValidationError([Problem(source, None, "symptom", symptom, f"matches none of the symptoms found: {listing}")])
+        raise LogValidationError([Problem(source, None, "symptom", symptom, f"matches none of the {kinds} found: {listing}")])
     return matched
 
 

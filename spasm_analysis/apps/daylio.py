@@ -1,0 +1,99 @@
+"""Daylio CSV export: mood entries tagged with activities.
+
+Current layout ``full_date,date,weekday,time,mood,activities,note_title,note``
+(``full_date`` is ISO, ``2024-05-02``); the older 7-column layout
+``year,date,weekday,time,mood,activities,note`` splits the date into ``year``
+and ``date`` (``2 May``).  ``activities`` lists activities separated by
+`` | ``.
+
+Daylio has no symptom scale: the activity named by ``symptom`` (e.g. "back
+spasm") marks symptom days, and every other activity becomes a 0/1 exposure on
+each logged day (1 on the days it was logged, 0 on the other logged days), so
+case-crossover and self-controlled analyses can compare episode days with
+other days.  Moods are not used.  A day with any entry is a logged day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..log import EpisodeLog
+from ..schema import DEFAULT_SUBJECT
+from .daily import build_log, counts, daily_indicator_exposures, select_symptoms
+from .source import Record, SourceProblems, csv_records, parse_day, read_text
+
+__all__ = ["read_daylio", "HEADER", "OLD_HEADER"]
+
+APP = "Daylio"
+HEADER = ("full_date", "date", "weekday", "time", "mood", "activities", "note_title", "note")
+OLD_HEADER = ("year", "date", "weekday", "time", "mood", "activities", "note")
+
+
+def _day(record: Record, old_layout: bool, problems: SourceProblems):
+    if not old_layout:
+        return parse_day(record, "full_date", problems)
+    year, date = record.get("year"), record.get("date")
+    if not year.isdigit():
+        problems.add_line(record.line, "year", year or None, "not a year")
+        return None
+    joined = Record(record.line, {"date": f"{date} {year}"})
+    day = parse_day(joined, "date", problems)
+    return day
+
+
+def read_daylio(path, *, symptom: str | None = None, min_severity: float | None = None) -> EpisodeLog:
+    """Read a Daylio CSV export into an :class:`EpisodeLog`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The exported CSV (current or older 7-column layout).
+    symptom : str
+        The activity that marks a symptom day (a name, case-insensitive, or a
+        regular expression).  Without it the error lists the activities found.
+    min_severity : None
+        Daylio records no severity; passing a value is an error.
+
+    Returns
+    -------
+    EpisodeLog
+        One subject; exposures are the other activities as 0/1 per logged day.
+
+    Examples
+    --------
+    >>> log = read_daylio("daylio_export.csv", symptom="back spasm")  # doctest: +SKIP
+    """
+    if min_severity is not None:
+        raise ValueError("Daylio exports record no severity, so min_severity cannot be applied; leave it None")
+    path = Path(path)
+    problems = SourceProblems(path, APP)
+    header, _, records = csv_records(read_text(path), is_header=lambda f: {"mood", "activities"} <= {x.lower() for x in f})
+    fields = {h.lower() for h in header}
+    if not header or not ("full_date" in fields or {"year", "date"} <= fields):
+        problems.add_line(None, None, None, f"no Daylio header ({','.join(HEADER)} or {','.join(OLD_HEADER)})")
+        problems.raise_if_any()
+    old_layout = "full_date" not in fields
+    tagged = []
+    logged = []
+    for record in records:
+        record = Record(record.line, {k.lower(): v for k, v in record.fields.items()})
+        day = _day(record, old_layout, problems)
+        if day is None:
+            continue
+        logged.append(day)
+        # Daylio writes " | " between activities; an activity name may itself hold "/" or ",".
+        tagged.extend((day, activity.strip()) for activity in record.get("activities").split("|") if activity.strip())
+    problems.raise_if_any()
+
+    activities = pd.DataFrame(tagged, columns=["day", "exposure"]).drop_duplicates()
+    chosen = select_symptoms(counts(activities["exposure"]), symptom, source=path.name, kind="activity")
+    is_symptom = activities["exposure"].isin(chosen)
+    symptom_days = activities.loc[is_symptom, "day"].drop_duplicates()
+    logged_days = pd.DataFrame({"subject": DEFAULT_SUBJECT, "day": pd.to_datetime(pd.Series(logged, dtype=object))})
+    records_frame = pd.DataFrame(
+        {"subject": DEFAULT_SUBJECT, "start": pd.to_datetime(symptom_days), "end": pd.NaT, "severity": float("nan"), "present": True}
+    )
+    exposures = daily_indicator_exposures(activities[~is_symptom].assign(subject=DEFAULT_SUBJECT), logged_days)
+    return build_log(records_frame, logged_days=logged_days, exposures=exposures if len(exposures) else None)
