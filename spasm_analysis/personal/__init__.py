@@ -4,6 +4,7 @@ Every result carries an estimate, its uncertainty and a one-sentence plain-langu
 ``interpretation`` that describes an association, never advice.
 """
 
+from .before_after import BeforeAfterResult, before_after
 from .precision import IMPRECISE_CHOICES, imprecise_onset_sensitivity, resolve_imprecise_onsets
 from .rate_ratio import RateRatioResult, rate_ratio
 from .rates import RateTable, rolling_rates, seasonality, yearly_rates
@@ -27,4 +28,6 @@ __all__ = [
     "RateTable",
     "risk_windows",
     "RiskWindowResult",
+    "before_after",
+    "BeforeAfterResult",
 ]

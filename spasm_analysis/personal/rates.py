@@ -75,7 +75,7 @@ class RateTable:
         return ax
 
 
-def _split(line, edges: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+def split_calendar(line, edges: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
     """Events and at-risk days in each period [edges[k], edges[k+1]), summed over subjects."""
     n = len(edges) - 1
     events = np.zeros(n)
@@ -149,7 +149,7 @@ def yearly_rates(
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
     first, last = _span(line)
     edges = pd.date_range(f"{first.year}-01-01", f"{last.year + 1}-01-01", freq="YS")
-    events, days = _split(line, edges)
+    events, days = split_calendar(line, edges)
     table = _rate_frame(edges[:-1].year, events, days, confidence_level)
     notes = line.note
     empty = table.loc[table["days_at_risk"] == 0, "period"].tolist()
@@ -187,7 +187,7 @@ def rolling_rates(
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
     first, last = _span(line)
     edges = pd.date_range(first.to_period("M").start_time, (last + pd.offsets.MonthBegin(1)).normalize(), freq="MS")
-    events, days = _split(line, edges)
+    events, days = split_calendar(line, edges)
     w = int(window_months)
     if len(events) < w:
         raise ValueError(f"follow-up spans {len(events)} month(s), shorter than the {w}-month window")
@@ -228,7 +228,7 @@ def seasonality(
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
     first, last = _span(line)
     edges = pd.date_range(first.to_period("M").start_time, (last + pd.offsets.MonthBegin(1)).normalize(), freq="MS")
-    events, days = _split(line, edges)
+    events, days = split_calendar(line, edges)
     month = edges[:-1].month.to_numpy()
     by_events = np.bincount(month, weights=events, minlength=13)[1:]
     by_days = np.bincount(month, weights=days, minlength=13)[1:]
