@@ -168,12 +168,12 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
         i = bad[0]
         raise ValueError(
             f"{len(bad)} row(s) have start >= stop, e.g. row {frame.index[i]!r}: "
-            f"({start}={t0[i]!r}, {stop}={t1[i]!r}]; every interval must have positive length")
+            f"({start}={t0[i]:g}, {stop}={t1[i]:g}]; every interval must have positive length")
     ev = _numeric(frame, event, "event")
     bad = np.flatnonzero((ev != 0) & (ev != 1))
     if len(bad):
         raise ValueError(f"event column {event!r} must be 0 or 1; row {frame.index[bad[0]]!r} "
-                         f"has {ev[bad[0]]!r}")
+                         f"has {ev[bad[0]]:g}")
     ev = ev.astype(bool)
 
     if weights is None:
@@ -188,7 +188,7 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
         bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
         if len(bad):
             raise ValueError(f"weights must be positive and finite; row {frame.index[bad[0]]!r} "
-                             f"has {w[bad[0]]!r}")
+                             f"has {w[bad[0]]:g}")
 
     if strata is None:
         stratum, n_strata, strata_names = np.zeros(len(frame), np.int64), 1, ()
@@ -210,20 +210,24 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
                          f"({', '.join(covariates)}); use fewer covariates")
     for k, name in enumerate(covariates):
         if np.ptp(X[:, k]) == 0:
-            raise ValueError(f"covariate {name!r} is constant (every row is {X[0, k]!r}); "
+            raise ValueError(f"covariate {name!r} is constant (every row is {X[0, k]:g}); "
                              "its effect cannot be estimated")
     # centre within stratum, as R does: removes what stratification absorbs
     totals = np.bincount(stratum, weights=w, minlength=n_strata)
     means = np.column_stack([np.bincount(stratum, weights=w * X[:, k], minlength=n_strata)
                              for k in range(X.shape[1])]) / totals[:, None]
     Xc = X - means[stratum]
-    dependent = first_dependent_column((Xc.T * w) @ Xc)
+    gram = (Xc.T * w) @ Xc
+    overall = X - np.average(X, axis=0, weights=w)
+    total_ss = np.einsum("ij,ij,i->j", overall, overall, w)
+    for k, name in enumerate(covariates):
+        if gram[k, k] <= COLLINEARITY_TOLERANCE * total_ss[k]:
+            raise ValueError(f"covariate {name!r} is constant within every stratum; "
+                             "its effect cannot be estimated")
+    dependent = first_dependent_column(gram)
     if dependent is not None:
         name = covariates[dependent]
         others = covariates[:dependent]
-        if not others:
-            raise ValueError(f"covariate {name!r} is constant within every stratum; "
-                             "its effect cannot be estimated")
         raise ValueError(f"covariate {name!r} is collinear with {', '.join(map(repr, others))} "
                          "(a linear combination of them, after removing strata); drop one of them")
     return CoxDesign(covariates=tuple(covariates), X=Xc, start=t0, stop=t1, event=ev,

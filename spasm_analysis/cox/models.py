@@ -1,12 +1,16 @@
 """Public Cox model functions: ``cox`` and the recurrent-event wrappers.
 
-Why our own engine rather than lifelines' ``CoxTimeVaryingFitter``: lifelines'
-cluster-robust variance ignores entry times (its score residuals integrate the
-compensator from time 0 instead of over each (start, stop] row), so on R's
-``bladder2`` Andersen-Gill model it reports a robust SE of 0.2105 for ``rx``
-where R's ``coxph(..., cluster = id)`` gives 0.2656; it is also far slower on
-large counting-process data. Time to a first episode (one row per subject) is
-an ordinary Cox model for which lifelines' ``CoxPHFitter`` is fine.
+Why our own engine rather than lifelines: lifelines' ``CoxTimeVaryingFitter``
+has no cluster-robust variance (``robust=True`` raises NotImplementedError in
+lifelines 0.30), and ``CoxPHFitter(entry_col=..., cluster_col=...)``, which
+fits the same (start, stop] partial likelihood, builds the score residuals of
+its sandwich variance from risk sets that ignore entry times (every row with
+stop >= t counts as at risk at t) and ties: on R's ``bladder2`` Andersen-Gill model it
+reproduces R's coefficients but reports a robust SE of 0.2105 for ``rx``
+where R's ``coxph(..., cluster = id)`` gives 0.2656 (checked with lifelines
+0.30.0). Both are also far slower on large counting-process data. Time to a
+first episode (one row per subject, no entry times) is an ordinary Cox model
+for which lifelines' ``CoxPHFitter`` is fine.
 """
 
 from __future__ import annotations
