@@ -91,7 +91,6 @@ def read_bearable(path, *, symptom: str | None = None, min_severity: float | Non
         problems.raise_if_any()
     symptoms, medications, factors, logged = [], [], [], []
     for record in records:
-        record = type(record)(record.line, {k.lower(): v for k, v in record.fields.items()})
         day = parse_day(record, "date", problems)
         if day is None:
             continue

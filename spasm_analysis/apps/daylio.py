@@ -78,7 +78,6 @@ def read_daylio(path, *, symptom: str | None = None, min_severity: float | None 
     tagged = []
     logged = []
     for record in records:
-        record = Record(record.line, {k.lower(): v for k, v in record.fields.items()})
         day = _day(record, old_layout, problems)
         if day is None:
             continue

@@ -61,7 +61,12 @@ class Record:
     fields: dict[str, str]
 
     def get(self, name: str) -> str:
-        return (self.fields.get(name) or "").strip()
+        """The stripped text of a field; the name is matched case-insensitively."""
+        value = self.fields.get(name)
+        if value is None:
+            wanted = name.lower()
+            value = next((v for k, v in self.fields.items() if k.lower() == wanted), None)
+        return (value or "").strip()
 
 
 def read_text(path: Path) -> str:
