@@ -17,6 +17,9 @@ from .counting import to_counting_process
 from .personal import (  # noqa: E402
     BeforeAfterResult,
     before_after,
+    CaseCrossoverResult,
+    case_crossover,
+    ExposureNotInformativeError,
     CrowAMSAAResult,
     crow_amsaa,
     imprecise_onset_sensitivity,
@@ -41,6 +44,7 @@ from .io import (  # noqa: E402
     read_episodes,
     read_exposures,
     read_follow_up,
+    read_ics,
     read_log,
     read_treatments,
 )

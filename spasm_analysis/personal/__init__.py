@@ -5,6 +5,7 @@ Every result carries an estimate, its uncertainty and a one-sentence plain-langu
 """
 
 from .before_after import BeforeAfterResult, before_after
+from .case_crossover import CaseCrossoverResult, ExposureNotInformativeError, case_crossover
 from .precision import IMPRECISE_CHOICES, imprecise_onset_sensitivity, resolve_imprecise_onsets
 from .rate_ratio import RateRatioResult, rate_ratio
 from .rates import RateTable, rolling_rates, seasonality, yearly_rates
@@ -30,4 +31,7 @@ __all__ = [
     "RiskWindowResult",
     "before_after",
     "BeforeAfterResult",
+    "case_crossover",
+    "CaseCrossoverResult",
+    "ExposureNotInformativeError",
 ]
