@@ -1,6 +1,7 @@
 """Readers that turn what people keep (spreadsheets, exports, calendars) into canonical tables."""
 
 from .folder import read_log
+from .ics import CancelledEventsWarning, read_ics
 from .tables import (
     UnknownModalityWarning,
     read_covariates,
@@ -11,6 +12,8 @@ from .tables import (
 )
 
 __all__ = [
+    "CancelledEventsWarning",
+    "read_ics",
     "UnknownModalityWarning",
     "read_covariates",
     "read_episodes",
