@@ -20,6 +20,8 @@ from .personal import (  # noqa: E402
     CaseCrossoverResult,
     case_crossover,
     ExposureNotInformativeError,
+    ForecastResult,
+    forecast_next_episode,
     CrowAMSAAResult,
     crow_amsaa,
     imprecise_onset_sensitivity,
@@ -54,3 +56,6 @@ from .cox import CoxResult, andersen_gill, cox, pwp, wlw  # noqa: E402
 
 # issue 7: import from tracking apps
 from .apps import AppDetectedWarning, detect_app, read_app_export  # noqa: E402
+
+# issue 2: seeded simulators with known truth
+from .simulate import Simulation, SimulationTruth, simulate_cohort, simulate_personal_log  # noqa: E402
