@@ -59,3 +59,15 @@ from .apps import AppDetectedWarning, detect_app, read_app_export  # noqa: E402
 
 # issue 2: seeded simulators with known truth
 from .simulate import Simulation, SimulationTruth, simulate_cohort, simulate_personal_log  # noqa: E402
+
+# issue 6: figures (matplotlib is imported only when a figure is drawn)
+from .plotting import (  # noqa: E402
+    plot_calendar,
+    plot_cumulative_episodes,
+    plot_events,
+    plot_forest,
+    plot_gap_times,
+    plot_mcf,
+    plot_monthly_rate,
+    plot_timeline,
+)
