@@ -18,6 +18,8 @@ from .personal import (  # noqa: E402
     BeforeAfterResult,
     before_after,
     CaseCrossoverResult,
+    ClinicianSummary,
+    clinician_summary,
     case_crossover,
     ExposureNotInformativeError,
     ForecastResult,
