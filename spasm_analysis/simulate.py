@@ -308,6 +308,7 @@ def simulate_cohort(
     >>> log.n_subjects, truth.hazard_ratios["on_physiotherapy"]
     (200, 0.6)
     """
+    settings = {k: v for k, v in locals().items() if k != "seed"}
     n_subjects = int(n_subjects)
     if n_subjects < 1:
         raise ValueError(f"n_subjects must be at least 1, got {n_subjects!r}")
@@ -318,11 +319,10 @@ def simulate_cohort(
     for name, value in (("frailty_variance", frailty_variance), ("courses_per_subject", courses_per_subject),
                         ("enrollment_years", enrollment_years), ("dropout_rate_per_year", dropout_rate_per_year), ("age_sd", age_sd)):
         _check_positive(name, value, allow_zero=True)
-    settings = {k: v for k, v in locals().items() if k not in ("seed",)}
     durations, episode_days = _duration_sampler(episode_days_distribution, episode_days_mean, episode_days_sd)
     rng = np.random.default_rng(seed)
 
-    age = np.clip(np.round(rng.normal(age_mean, age_sd, n_subjects)), 18, 90)
+    age = np.clip(np.round(rng.normal(age_mean, age_sd, n_subjects)), 18, 90).astype(int)
     sex = rng.integers(0, 2, n_subjects)
     arm = rng.integers(0, 2, n_subjects)
     beta = {"age": math.log(age_hazard_ratio_per_10_years) / 10.0, "sex": math.log(sex_hazard_ratio), "arm": math.log(arm_hazard_ratio)}
@@ -412,6 +412,7 @@ def simulate_personal_log(
     seed: int,
     years: float = 10,
     start: str = "2014-01-01",
+    end: str | None = None,
     rate_per_year: float = 5.0,
     rate_trend: float = 1.0,
     episode_days_mean: float = 4.0,
@@ -461,6 +462,8 @@ def simulate_personal_log(
     years : float
     start : str
         First day of follow-up.
+    end : str, optional
+        End of follow-up (its midnight); by default ``years`` after ``start``.
     rate_per_year : float
         Rate at the start of follow-up on days with no recent trigger and no course.
     rate_trend : float
@@ -517,8 +520,10 @@ def simulate_personal_log(
     rng = np.random.default_rng(seed)
 
     origin = pd.Timestamp(start).normalize()
-    follow_end = (origin + pd.DateOffset(days=round(years * DAYS_PER_YEAR))).normalize()
+    follow_end = (origin + pd.DateOffset(days=round(years * DAYS_PER_YEAR))).normalize() if end is None else pd.Timestamp(end).normalize()
     n_days = int((follow_end - origin).days)
+    if n_days < 2:
+        raise ValueError(f"follow-up must last at least two days, got {origin:%Y-%m-%d} to {follow_end:%Y-%m-%d}")
     day = np.arange(n_days + 1)
     recorded_from = origin + pd.Timedelta(days=n_days // 2) if exposures_recorded_from is None else pd.Timestamp(exposures_recorded_from)
     if not origin <= recorded_from < follow_end:
