@@ -42,6 +42,7 @@ def test_longest_free_stretch_and_long_episode_flag():
     assert s.longest_free_start == pd.Timestamp("2021-08-04") and not s.longest_free_open
     assert len(s.long_episodes) == 1 and s.long_episodes.at[0, "duration_days"] == 10
     assert any("longer than 7 days" in f and "2022-09-10" in f for f in s.flags)
+    assert not any("longer than" in f for f in sa.clinician_summary(_log(), as_of="2024-06-01").flags)
     text = s.to_text()
     assert "Longest episode-free stretch: 209 days" in text
     assert "not a clinical assessment" in s.interpretation

@@ -41,7 +41,7 @@ from scipy import stats
 from ..results import format_p_value
 from .display import result_html
 from .poisson import check_level, exact_rate_ratio
-from .rates import split_calendar
+from .rates import calendar_edges, split_calendar
 from .timeline import timeline
 
 __all__ = ["before_after", "BeforeAfterResult", "FAMILIES"]
@@ -150,7 +150,7 @@ def _monthly(line, start: pd.Timestamp) -> pd.DataFrame:
     first, last = line.windows["start"].min(), line.windows["end"].max()
     if not (first < start < last):
         raise ValueError(f"the start {start:%Y-%m-%d} must fall inside follow-up ({first:%Y-%m-%d} to {last:%Y-%m-%d})")
-    months = pd.date_range(first.to_period("M").start_time, (last + pd.offsets.MonthBegin(1)).normalize(), freq="MS")
+    months = calendar_edges(first, last, "MS")
     edges = months.union(pd.DatetimeIndex([start]))
     events, days = split_calendar(line, edges)
     mid = edges[:-1] + (edges[1:] - edges[:-1]) / 2

@@ -9,7 +9,8 @@ over these strata gives an odds ratio that approximates the rate ratio of
 onsets after exposure versus not.
 
 Referent days inside an episode (not at risk) or whose hazard window leaves
-follow-up are not used.  A day counts as exposed when the exposures table holds
+follow-up, or leaves the span over which the exposure was logged (first to
+last record, value-0 records included), are not used.  A day counts as exposed when the exposures table holds
 a record of the trigger in its window; days without a record count as
 unexposed.  That only works when the trigger was logged on ordinary days too:
 if every record lies on or just before an episode day, the data cannot answer
@@ -110,7 +111,7 @@ class CaseCrossoverResult:
         return ax
 
 
-def _exposure_days(log, exposure: str) -> pd.DataFrame:
+def _exposure_days(log, exposure: str) -> tuple[pd.DataFrame, tuple[pd.Timestamp, pd.Timestamp]]:
     ex = log.exposures
     known = sorted(ex["exposure"].dropna().unique()) if len(ex) else []
     if exposure not in known:
@@ -124,12 +125,14 @@ def _exposure_days(log, exposure: str) -> pd.DataFrame:
             )
         raise ValueError(f"exposure {exposure!r} is not in the exposures table; exposures present: {', '.join(known) or 'none'}")
     rows = ex[ex["exposure"] == exposure].copy()
+    # Days outside the span the exposure was logged over are unknown, not unexposed.
+    span = (rows["time"].min().normalize(), rows["time"].max().normalize())
     if "value" in rows.columns:
         value = rows["value"]
         off = value.isin([0, False]) | value.astype(str).str.strip().str.lower().isin(["0", "no", "false", "n"])
         rows = rows[~off.to_numpy()]
     rows["date"] = rows["time"].dt.normalize()
-    return rows[["subject", "date"]].drop_duplicates()
+    return rows[["subject", "date"]].drop_duplicates(), span
 
 
 def _episode_days(line, hazard_days: int) -> dict:
@@ -161,7 +164,7 @@ def _check_informative(exposed: pd.DataFrame, episodes: dict, exposure: str, haz
         )
 
 
-def _design(line, exposed: pd.DataFrame, episodes: dict, hazard_days: int) -> pd.DataFrame:
+def _design(line, exposed: pd.DataFrame, episodes: dict, hazard_days: int, span) -> pd.DataFrame:
     rows = []
     stratum = 0
     for subject, onsets in line.onsets.groupby("subject", sort=False):
@@ -169,11 +172,15 @@ def _design(line, exposed: pd.DataFrame, episodes: dict, hazard_days: int) -> pd
         win = line.windows[line.windows["subject"] == subject]
         onset_day, end_day, _ = episodes[subject]
         for case in onsets["onset"].dt.normalize():
+            if case - hazard_days * DAY < span[0] or case > span[1]:
+                continue
             month = pd.date_range(case.to_period("M").start_time, case.to_period("M").end_time.normalize(), freq="D")
             same = month[(month.weekday == case.weekday()) & (month != case)]
-            observed = np.zeros(len(same), dtype=bool)
+            observed = (same - hazard_days * DAY >= span[0]) & (same <= span[1])
+            in_window = np.zeros(len(same), dtype=bool)
             for lo, hi in zip(win["start"], win["end"]):
-                observed |= (same - hazard_days * DAY >= lo.normalize()) & (same <= hi)
+                in_window |= (same - hazard_days * DAY >= lo.normalize()) & (same <= hi)
+            observed &= in_window
             in_episode = ((same.to_numpy()[:, None] >= onset_day[None, :]) & (same.to_numpy()[:, None] <= end_day[None, :])).any(axis=1)
             referents = same[observed & ~in_episode]
             if len(referents) == 0:
@@ -236,10 +243,10 @@ def case_crossover(
         raise ValueError(f"hazard_days must be a whole number of days >= 0, got {hazard_days!r}")
     hazard_days = int(hazard_days)
     line = timeline(log, imprecise_onsets=imprecise_onsets)
-    exposed = _exposure_days(line.log, exposure)
+    exposed, span = _exposure_days(line.log, exposure)
     episodes = _episode_days(line, hazard_days)
     _check_informative(exposed, episodes, exposure, hazard_days)
-    data = _design(line, exposed, episodes, hazard_days)
+    data = _design(line, exposed, episodes, hazard_days, span)
     if data.empty:
         raise ValueError("no onset has a usable referent day (same weekday and month, at risk, inside follow-up)")
     varies = data.groupby("stratum")["exposed"].transform(lambda e: e.nunique() > 1)
@@ -259,7 +266,10 @@ def case_crossover(
         f"{odds:.2f} compared with matched days of the same month ({confidence_level:.0%} CI {lo:.2f} to {hi:.2f}, "
         f"{format_p_value(p)}); this is an association in the log, not proof that it sets episodes off."
     )
-    notes = line.note
+    notes = line.note + (
+        f" Exposure was logged from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}; onsets and referent days whose "
+        "window falls outside that span were not used."
+    )
     if n_informative < 10:
         notes += f" Only {n_informative} stratum(s) carry information; the estimate is imprecise."
     return CaseCrossoverResult(

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .display import result_html
 from .poisson import exact_rate_ratio
-from .timeline import DAY, timeline
+from .timeline import DAY, one_subject, timeline
 from .trend import laplace_test
 
 __all__ = ["clinician_summary", "ClinicianSummary"]
@@ -48,7 +48,8 @@ class ClinicianSummary:
     longest_free_open : bool
         True when that stretch is still going on at ``as_of``.
     long_episodes : DataFrame
-        Episodes longer than ``long_episode_days``: ``onset, end, duration_days``.
+        Episodes longer than ``long_episode_days``: ``onset, end, duration_days, recent``
+        (``recent``: within the longest recent window; only those are flagged).
     rising : bool
         Rising-frequency flag.
     flags : tuple of str
@@ -172,12 +173,7 @@ def clinician_summary(
     >>> print(sa.clinician_summary(log).to_text())  # doctest: +SKIP
     """
     subjects = tuple(log.subjects)
-    if subject is None:
-        if len(subjects) != 1:
-            raise ValueError(f"the log holds {len(subjects)} people; pass subject= (one of {', '.join(subjects[:5])}, ...)")
-        subject = subjects[0]
-    if subject not in subjects:
-        raise ValueError(f"subject {subject!r} is not in the log; subjects: {', '.join(subjects[:10])}")
+    subject = one_subject(subjects, subject)
     months = sorted({int(m) for m in recent_months})
     if not months or months[0] < 1 or any(int(m) != m for m in recent_months):
         raise ValueError(f"recent_months must be positive whole numbers of months, got {recent_months!r}")
@@ -213,10 +209,18 @@ def clinician_summary(
     if unknown.any():
         notes.append(f"{int(unknown.sum())} episode(s) with unknown end counted as lasting {fill / DAY:g} day(s).")
     durations = (ends - onsets) / DAY
+    recent_start = as_of - pd.DateOffset(months=months[-1])
     long_eps = pd.DataFrame({"onset": onsets, "end": ends, "duration_days": durations})[durations > long_episode_days].reset_index(drop=True)
+    long_eps["recent"] = (long_eps["onset"] >= recent_start) & (long_eps["onset"] < as_of)
+    older = int((~long_eps["recent"]).sum())
+    if older:
+        notes.append(f"{older} earlier episode(s) also lasted more than {long_episode_days:g} days (see long_episodes).")
     free_days, free_start, free_end, free_open = _longest_free(windows, onsets, ends, as_of)
     rising, rising_text = _rising(one, table, base, imprecise_onsets)
-    flags = [f"Episode longer than {long_episode_days:g} days: began {r.onset:%Y-%m-%d}, lasted {r.duration_days:.0f} days." for r in long_eps.itertuples()]
+    flags = [
+        f"Episode longer than {long_episode_days:g} days in the last {months[-1]} months: began {r.onset:%Y-%m-%d}, lasted {r.duration_days:.0f} days."
+        for r in long_eps[long_eps["recent"]].itertuples()
+    ]
     if rising:
         flags.append(rising_text)
     last12 = table.iloc[len(months) - 1]

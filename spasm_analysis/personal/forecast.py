@@ -35,7 +35,7 @@ from scipy import optimize
 
 from .display import result_html
 from .poisson import check_level
-from .timeline import timeline
+from .timeline import one_subject, timeline
 
 __all__ = ["forecast_next_episode", "ForecastResult", "gap_times"]
 
@@ -272,13 +272,7 @@ def _days_since_end(line, gaps, days_since_end, subject) -> tuple[float, str]:
         if not (np.isfinite(days_since_end) and days_since_end >= 0):
             raise ValueError(f"days_since_end must be a number of days >= 0, got {days_since_end!r}")
         return float(days_since_end), ""
-    subjects = tuple(line.origin.index)
-    if subject is None:
-        if len(subjects) != 1:
-            raise ValueError(f"the log holds {len(subjects)} subjects; pass subject= (one of {', '.join(subjects[:5])}, ...) or days_since_end=")
-        subject = subjects[0]
-    if subject not in subjects:
-        raise ValueError(f"subject {subject!r} is not in the log; subjects: {', '.join(subjects[:10])}")
+    subject = one_subject(line.origin.index, subject, alternative="days_since_end=")
     last = line.at_risk[line.at_risk["subject"] == subject].iloc[-1]
     if last["event"] == 1:
         raise ValueError(f"subject {subject!r}'s follow-up ends during an episode; pass days_since_end=")

@@ -75,6 +75,17 @@ class RateTable:
         return ax
 
 
+def calendar_edges(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    """Period starts (``"YS"`` years or ``"MS"`` months) from the period holding ``first``
+    to the first boundary at or after ``last``."""
+    period = "Y" if freq == "YS" else "M"
+    lo = first.to_period(period).start_time
+    hi = last.to_period(period).start_time
+    if hi < last:
+        hi = (last.to_period(period) + 1).start_time
+    return pd.date_range(lo, hi, freq=freq)
+
+
 def split_calendar(line, edges: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
     """Events and at-risk days in each period [edges[k], edges[k+1]), summed over subjects."""
     n = len(edges) - 1
@@ -148,7 +159,7 @@ def yearly_rates(
     check_level(confidence_level)
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
     first, last = _span(line)
-    edges = pd.date_range(f"{first.year}-01-01", f"{last.year + 1}-01-01", freq="YS")
+    edges = calendar_edges(first, last, "YS")
     events, days = split_calendar(line, edges)
     table = _rate_frame(edges[:-1].year, events, days, confidence_level)
     notes = line.note
@@ -186,7 +197,7 @@ def rolling_rates(
         raise ValueError(f"window_months must be a positive whole number, got {window_months!r}")
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
     first, last = _span(line)
-    edges = pd.date_range(first.to_period("M").start_time, (last + pd.offsets.MonthBegin(1)).normalize(), freq="MS")
+    edges = calendar_edges(first, last, "MS")
     events, days = split_calendar(line, edges)
     w = int(window_months)
     if len(events) < w:
@@ -227,7 +238,7 @@ def seasonality(
     check_level(confidence_level)
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
     first, last = _span(line)
-    edges = pd.date_range(first.to_period("M").start_time, (last + pd.offsets.MonthBegin(1)).normalize(), freq="MS")
+    edges = calendar_edges(first, last, "MS")
     events, days = split_calendar(line, edges)
     month = edges[:-1].month.to_numpy()
     by_events = np.bincount(month, weights=events, minlength=13)[1:]

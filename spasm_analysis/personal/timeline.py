@@ -18,7 +18,7 @@ import pandas as pd
 
 from .precision import check_choice, resolve_imprecise_onsets
 
-__all__ = ["Timeline", "timeline", "is_episode_log", "DAY", "in_periods"]
+__all__ = ["Timeline", "timeline", "is_episode_log", "DAY", "one_subject"]
 
 DAY = pd.Timedelta(days=1)
 
@@ -116,12 +116,17 @@ def timeline(
     return Timeline(log, onsets, windows.reset_index(drop=True), intervals, origin, resolved.note, imprecise_onsets)
 
 
-def in_periods(times: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """True where ``times`` fall in a half-open period [start, end) of disjoint, sorted periods."""
-    if len(starts) == 0:
-        return np.zeros(len(times), dtype=bool)
-    j = np.searchsorted(starts, times, side="right") - 1
-    return (j >= 0) & (times < ends[np.maximum(j, 0)])
+def one_subject(subjects, subject, *, alternative: str = "") -> str:
+    """The one person an analysis is about: ``subject``, or the only subject of the log."""
+    subjects = tuple(subjects)
+    if subject is None:
+        if len(subjects) != 1:
+            other = f" or {alternative}" if alternative else ""
+            raise ValueError(f"the log holds {len(subjects)} people; pass subject= (one of {', '.join(map(str, subjects[:5]))}, ...){other}")
+        return subjects[0]
+    if subject not in subjects:
+        raise ValueError(f"subject {subject!r} is not in the log; subjects: {', '.join(map(str, subjects[:10]))}")
+    return subject
 
 
 def overlap_days(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
