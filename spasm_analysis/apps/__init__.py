@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 from ..log import EpisodeLog
-from .detect import APPS, SIGNATURES, detect_app
+from .detect import APPS, LABELS, SIGNATURES, detect_app
 
 __all__ = ["read_app_export", "detect_app", "APPS", "AppDetectedWarning", "DateOrderInferredWarning"]
 
@@ -95,7 +95,7 @@ def read_app_export(
         raise FileNotFoundError(f"no such export file: {path}")
     if app is None:
         app = detect_app(path)
-        message = f"detected a {app} export in {path.name} ({SIGNATURES[app]}); pass app={app!r} to skip detection"
+        message = f"{path.name}: detected a {LABELS[app]} export ({SIGNATURES[app]}); pass app={app!r} to skip detection"
         _logger.info(message)
         warnings.warn(message, AppDetectedWarning, stacklevel=2)
     elif app not in APPS:

@@ -12,7 +12,7 @@ import io
 import zipfile
 from pathlib import Path
 
-__all__ = ["APPS", "SIGNATURES", "detect_app"]
+__all__ = ["APPS", "LABELS", "SIGNATURES", "detect_app"]
 
 #: Apps whose exports can be read, in the order they are tried.
 APPS = ("bearable", "migraine_buddy", "flaredown", "daylio", "apple_health")
@@ -24,6 +24,15 @@ SIGNATURES = {
     "flaredown": "CSV with columns user_id, checkin_date, trackable_type (research dump) or Date with Tags/Foods",
     "daylio": "CSV with columns full_date (or year, date), mood, activities",
     "apple_health": "export.xml with a <HealthData> root, or the export zip holding it",
+}
+
+#: How each app is called in messages.
+LABELS = {
+    "bearable": "Bearable",
+    "migraine_buddy": "Migraine Buddy",
+    "flaredown": "Flaredown",
+    "daylio": "Daylio",
+    "apple_health": "Apple Health",
 }
 
 _SCAN_ROWS = 40
