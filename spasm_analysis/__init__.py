@@ -20,6 +20,8 @@ from .personal import (  # noqa: E402
     CaseCrossoverResult,
     ClinicianSummary,
     clinician_summary,
+    DurationTrendResult,
+    duration_trend,
     case_crossover,
     ExposureNotInformativeError,
     ForecastResult,
@@ -73,3 +75,4 @@ from .plotting import (  # noqa: E402
     plot_monthly_rate,
     plot_timeline,
 )
+from .summary import LogSummary, summarize_log  # noqa: E402

@@ -1,103 +1,53 @@
-import datetime as dt
+"""Episode duration by year and its trend."""
 
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
-from spasm_analysis.io.durations import parse_duration, parse_duration_column
-from spasm_analysis.schema import ProblemList
-
-D = pd.Timedelta
+import spasm_analysis as sa
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("3 days", D(days=3)),
-        ("3 Days", D(days=3)),
-        ("1 day", D(days=1)),
-        ("3d", D(days=3)),
-        ("2.5 days", D(hours=60)),
-        ("1,5 days", D(hours=36)),
-        ("a week", D(days=7)),
-        ("one week", D(days=7)),
-        ("2 weeks", D(days=14)),
-        ("a fortnight", D(days=14)),
-        ("36h", D(hours=36)),
-        ("36 hours", D(hours=36)),
-        ("an hour", D(hours=1)),
-        ("90 min", D(minutes=90)),
-        ("half a day", D(hours=12)),
-        ("a day and a half", D(hours=36)),
-        ("lasted all week", D(days=7)),
-        ("all weekend", D(days=2)),
-        ("1d 02h 15m", D(days=1, hours=2, minutes=15)),
-        ("1 week and 2 days", D(days=9)),
-        ("1 week, 2 days", D(days=9)),
-        ("about 3 days", D(days=3)),
-        ("lasted about two days", D(days=2)),
-        ("a couple of days", D(days=2)),
-        ("P3DT12H", D(days=3, hours=12)),
-        ("PT36H", D(hours=36)),
-        ("P1W", D(days=7)),
-        ("12:30", D(hours=12, minutes=30)),
-        ("3", D(days=3)),
-        ("0", D(0)),
-    ],
-)
-def test_written_durations(text, expected):
-    assert parse_duration(text) == expected
+def _log(seed, *, factor_per_year=1.0, years=8):
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2015-01-01")
+    offsets = np.arange(0, years * 365 - 40, 40) + rng.integers(0, 5, size=len(range(0, years * 365 - 40, 40)))
+    n = len(offsets)
+    onset = start + pd.to_timedelta(offsets, unit="D")
+    t = offsets / 365.25
+    length = np.round(np.exp(np.log(3.0) + np.log(factor_per_year) * t + rng.normal(0, 0.4, n)) * 24) / 24
+    assert length.max() < 35  # episodes never reach the next onset, so nothing is truncated
+    episodes = pd.DataFrame({"onset": onset, "end": onset + pd.to_timedelta(length, unit="D")})
+    follow_up = pd.DataFrame({"start": [start], "end": [start + pd.Timedelta(days=years * 365 + 30)]})
+    return sa.EpisodeLog(episodes, follow_up=follow_up)
 
 
-def test_ranges_use_upper_bound_by_default():
-    assert parse_duration("3-4 days") == D(days=4)
-    assert parse_duration("3 – 4 days") == D(days=4)
-    assert parse_duration("3 to 4 days") == D(days=4)
-    assert parse_duration("2-3 weeks") == D(days=21)
-    assert parse_duration("3-4") == D(days=4)
-    assert parse_duration("3-4 days", range_rule="lower") == D(days=3)
-    assert parse_duration("3-4 days", range_rule="midpoint") == D(hours=84)
-    with pytest.raises(ValueError, match="upper, lower, midpoint"):
-        parse_duration("3-4 days", range_rule="max")
+@pytest.mark.parametrize("seed", [0, 1])
+def test_recovers_duration_trend(seed):
+    result = sa.duration_trend(_log(seed, factor_per_year=1.15))
+    assert result.ci_lower < 1.15 < result.ci_upper
+    assert "longer" in result.interpretation
 
 
-def test_numbers_are_days():
-    assert parse_duration(3) == D(days=3)
-    assert parse_duration(1.5) == D(hours=36)
-    assert parse_duration(np.int64(2)) == D(days=2)
-    assert parse_duration(dt.timedelta(hours=5)) == D(hours=5)
+def test_no_trend_and_table_by_hand():
+    log = _log(2)
+    result = sa.duration_trend(log)
+    assert result.ci_lower < 1.0 < result.ci_upper
+    d = (log.episodes["end"] - log.episodes["onset"]) / pd.Timedelta(days=1)
+    by_year = d.groupby(log.episodes["onset"].dt.year).median()
+    assert result.table["median_days"].tolist() == pytest.approx(by_year.tolist())
+    years = (log.episodes["onset"] - log.episodes["onset"].min()) / pd.Timedelta(days=365.25)
+    fit = sm.OLS(np.log(d.to_numpy()), sm.add_constant(years.to_numpy())).fit()
+    assert np.log(result.ratio_per_year) == pytest.approx(fit.params[1], rel=1e-10)
 
 
-def test_unknown_or_empty_means_no_end():
-    for value in (None, float("nan"), "", "ongoing", "Unknown", "?"):
-        assert pd.isna(parse_duration(value))
-
-
-@pytest.mark.parametrize(
-    "bad, message",
-    [
-        ("banana", "not a recognisable duration"),
-        ("a few days", "no number"),
-        ("several days", "no number"),
-        ("2 months", "months"),
-        ("-2", "negative"),
-        (-1.0, "negative"),
-        ("4-3 days", "low to high"),
-        ("3 days later maybe", "not a recognisable"),
-        (float("inf"), "finite"),
-        (True, "not a duration"),
-    ],
-)
-def test_unparseable_durations(bad, message):
-    with pytest.raises(ValueError, match=message):
-        parse_duration(bad)
-
-
-def test_column_names_the_row_of_each_bad_duration():
-    problems = ProblemList()
-    values = pd.Series(["3 days", "soon", 2, None, "2 months"], index=[2, 3, 4, 5, 6])
-    out = parse_duration_column(values, table="episodes", column="duration", problems=problems)
-    assert out.dtype == "timedelta64[ns]"
-    assert out[2] == D(days=3) and out[4] == D(days=2)
-    assert out[[3, 5, 6]].isna().all()
-    assert [(p.row, p.column, p.value) for p in problems] == [(3, "duration", "soon"), (6, "duration", "2 months")]
+def test_imprecise_and_open_episodes_are_left_out_with_a_note():
+    log = _log(3)
+    ep = log.episodes.copy()
+    ep["onset_precision"] = "day"
+    ep.loc[0, "onset_precision"] = "month"
+    ep.loc[0, "onset"] = ep.loc[0, "onset"].to_period("M").start_time
+    ep.loc[1, "end"] = pd.NaT
+    result = sa.duration_trend(log.replace(episodes=ep))
+    assert result.n_episodes == len(ep) - 2
+    assert "month or year" in result.notes and "without an end" in result.notes

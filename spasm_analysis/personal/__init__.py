@@ -7,6 +7,7 @@ Every result carries an estimate, its uncertainty and a one-sentence plain-langu
 from .before_after import BeforeAfterResult, before_after
 from .case_crossover import CaseCrossoverResult, ExposureNotInformativeError, case_crossover
 from .clinician import ClinicianSummary, clinician_summary
+from .durations import DurationTrendResult, duration_trend
 from .forecast import ForecastResult, forecast_next_episode
 from .precision import IMPRECISE_CHOICES, imprecise_onset_sensitivity, resolve_imprecise_onsets
 from .rate_ratio import RateRatioResult, rate_ratio
@@ -40,4 +41,6 @@ __all__ = [
     "ForecastResult",
     "clinician_summary",
     "ClinicianSummary",
+    "duration_trend",
+    "DurationTrendResult",
 ]
