@@ -1,7 +1,7 @@
 """How long do episodes last, and is that changing over the years?
 
-Durations (end minus onset, in days) are summarised per calendar year, and
-their trend is estimated by regressing log duration on calendar time with
+Durations (end minus onset, in days) are summarised per calendar year (by
+:func:`spasm_analysis.episode_durations`), and their trend is estimated by regressing log duration on calendar time with
 heteroscedasticity-robust (HC3) standard errors: exp(slope) is the factor by
 which the typical (geometric-mean) duration changes per year.
 
@@ -21,6 +21,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from ..nonparametric import episode_durations
 from ..results import format_p_value
 from .display import result_html
 from .poisson import check_level
@@ -38,7 +39,8 @@ class DurationTrendResult:
     Attributes
     ----------
     table : DataFrame
-        ``year, episodes, median_days, mean_days, max_days``.
+        Per calendar year of onset, as :func:`spasm_analysis.episode_durations` gives it
+        (``year, n_episodes, median_days, q1_days, q3_days, ...``), for the episodes used.
     ratio_per_year, ci_lower, ci_upper, p_value : float
         exp(slope) of log duration on calendar years, HC3 interval and p-value.
     n_episodes : int
@@ -121,8 +123,8 @@ def duration_trend(log, *, confidence_level: float = 0.95) -> DurationTrendResul
     days = np.maximum(days, _MIN_DURATION)
     onset = used["onset"].reset_index(drop=True)
     years = ((onset - onset.min()) / pd.Timedelta(days=365.25)).to_numpy(float)
-    frame = pd.DataFrame({"year": onset.dt.year, "duration_days": days})
-    table = frame.groupby("year")["duration_days"].agg(episodes="size", median_days="median", mean_days="mean", max_days="max").reset_index()
+    # The per-year summary is the package's episode_durations (issue 3); this module adds the trend.
+    table = episode_durations(used).by_year
     if np.ptp(years) == 0:
         raise ValueError("all episodes with a known length began on the same day; no trend can be estimated")
     fit = sm.OLS(np.log(days), sm.add_constant(years)).fit(cov_type="HC3")
