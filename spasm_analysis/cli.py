@@ -1,0 +1,125 @@
+"""The ``spasm-analysis`` command line.
+
+Subcommands live in the :data:`COMMANDS` registry: each :class:`Command` names
+itself, adds its arguments to its own parser, and runs with the parsed
+arguments, returning an exit code.  A new subcommand (e.g. ``report``) is one
+:func:`register` call in its own module; nothing here has to change.
+
+Exit codes: 0 success, 2 the input could not be used (a
+:class:`~spasm_analysis.LogValidationError` listing every problem, a missing
+file) -- printed as plain text on stderr, without a traceback.
+
+Examples
+--------
+::
+
+    spasm-analysis summary data/sample/personal
+    spasm-analysis summary my_log.xlsx
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from . import __version__
+from .schema import LogValidationError
+
+__all__ = ["Command", "COMMANDS", "register", "main", "load_log"]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: ``configure(parser)`` adds arguments, ``run(args, out)`` returns an exit code."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, TextIO], int]
+
+
+#: Subcommands by name, in the order ``--help`` lists them.
+COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> Command:
+    """Add a subcommand to the registry (replacing one of the same name)."""
+    COMMANDS[command.name] = command
+    return command
+
+
+def load_log(path: str, *, err: TextIO):
+    """Read a log with :func:`sa.read_log`, printing its warnings as notes on ``err``."""
+    from .io import read_log
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        log = read_log(path)
+    for warning in caught:
+        print(f"note: {warning.message}", file=err)
+    return log
+
+
+def _configure_summary(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="a folder of table files (episodes.csv, follow_up.csv, ...) or one episode file")
+
+
+def _run_summary(args: argparse.Namespace, out: TextIO) -> int:
+    from .summary import summarize_log
+
+    log = load_log(args.path, err=sys.stderr)
+    print(f"Episode log: {args.path}", file=out)
+    print(str(summarize_log(log)), file=out)
+    print("These numbers describe what was logged; they are not medical advice.", file=out)
+    return EXIT_OK
+
+
+register(Command(
+    name="summary",
+    help="count episodes per year, spasm-free gaps, episode lengths and imprecise dates",
+    configure=_configure_summary,
+    run=_run_summary,
+))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spasm-analysis",
+        description="Describe and analyse logs of recurring episodes (back spasms, migraines, flares).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for command in COMMANDS.values():
+        command.configure(sub.add_parser(command.name, help=command.help, description=command.help))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (``--help`` exits through argparse)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command].run(args, sys.stdout)
+    except LogValidationError as error:
+        print(f"spasm-analysis {args.command}: the log could not be read.", file=sys.stderr)
+        print(str(error), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (FileNotFoundError, ValueError) as error:
+        print(f"spasm-analysis {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader of our output (e.g. `| head`) stopped early: not an error of ours.
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
