@@ -1,0 +1,191 @@
+"""Flaredown CSV exports: a person's wide export, or the long multi-user research dump.
+
+**Research dump** (long): ``user_id, age, sex, country, checkin_date,
+trackable_id, trackable_type, trackable_name, trackable_value``, one row per
+thing rated at a check-in.  It becomes a cohort: one subject per ``user_id``,
+covariates ``age``, ``sex``, ``country``.
+
+**Per-user export** (wide): ``Date``, one column per condition, symptom and
+treatment, ``Tags`` and ``Foods``; one row per check-in.  The header does not
+say which column is what, so a column holding ``Taken``/``Not Taken`` cells is a
+treatment and any other column is a condition or symptom on the 0-4 scale;
+headers written ``Treatment: X``, ``Symptom: X`` or ``Condition: X`` settle it
+explicitly.
+
+In both: conditions and symptoms are rated 0-4 and are the symptoms one can
+select; severity is ``2.5 x rating`` and a rating of 0 is a logged symptom-free
+day.  A treatment cell ``Taken`` or a dose (``10 mg``) is a one-day treatment
+(an empty treatment value in the research dump means taken, dose not given),
+``Not Taken`` is skipped.  Tags and foods become 0/1 daily exposures over each
+subject's check-in days.  Weather and HBI rows only mark the day as logged.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..log import EpisodeLog
+from ..schema import DEFAULT_SUBJECT
+from .daily import build_log, counts, daily_indicator_exposures, one_day_treatments, select_symptoms
+from .source import Record, SourceProblems, csv_records, parse_day, parse_number, read_text, split_list
+
+__all__ = ["read_flaredown", "RESEARCH_HEADER"]
+
+APP = "Flaredown"
+RESEARCH_HEADER = ("user_id", "age", "sex", "country", "checkin_date", "trackable_id", "trackable_type", "trackable_name", "trackable_value")
+_SCALE = 2.5  # Flaredown's 0-4 ratings to the 0-10 severity scale
+_RATED = {"condition", "symptom"}
+_TAGGED = {"tag", "food"}
+_NOT_TAKEN = {"not taken", "no", "false"}
+_PREFIXED = re.compile(r"^(?P<kind>treatment|symptom|condition)\s*:\s*(?P<name>.+)$", re.IGNORECASE)
+
+
+class _Collected:
+    """Rows gathered from either layout, in one shape."""
+
+    def __init__(self) -> None:
+        self.logged: list[tuple[str, pd.Timestamp]] = []
+        self.ratings: list[tuple[str, pd.Timestamp, str, float]] = []
+        self.treatments: list[tuple[str, pd.Timestamp, str, str | None]] = []
+        self.tags: list[tuple[str, pd.Timestamp, str]] = []
+
+    def treatment(self, subject: str, day, name: str, value: str) -> None:
+        if value.lower() in _NOT_TAKEN:
+            return
+        self.treatments.append((subject, day, name, None if value.lower() in ("", "taken") else value))
+
+
+def _research(records, collected: _Collected, problems: SourceProblems) -> pd.DataFrame:
+    people: dict[str, dict] = {}
+    for record in records:
+        subject = record.get("user_id")
+        if not subject:
+            problems.add_line(record.line, "user_id", None, "missing (required)")
+            continue
+        person = people.setdefault(subject, {"subject": subject, "age": np.nan, "sex": None, "country": None})
+        for field in ("sex", "country"):
+            person[field] = person[field] or (record.get(field) or None)
+        if np.isnan(person["age"]):
+            age = parse_number(record, "age", problems, low=0, high=130)
+            person["age"] = np.nan if age is None else age
+        day = parse_day(record, "checkin_date", problems)
+        if day is None:
+            continue
+        collected.logged.append((subject, day))
+        kind, name, value = record.get("trackable_type").lower(), record.get("trackable_name"), record.get("trackable_value")
+        if kind in _RATED | _TAGGED | {"treatment"} and not name:
+            problems.add_line(record.line, "trackable_name", None, f"a {kind} without a name")
+        elif kind in _RATED:
+            rating = parse_number(record, "trackable_value", problems, low=0, high=4)
+            if rating is not None:
+                collected.ratings.append((subject, day, name, rating))
+        elif kind == "treatment":
+            collected.treatment(subject, day, name, value)
+        elif kind in _TAGGED:
+            collected.tags.append((subject, day, name))
+    return pd.DataFrame(list(people.values()), columns=["subject", "age", "sex", "country"])
+
+
+def _column_kinds(header: list[str], rows: list[Record]) -> dict[str, tuple[str, str]]:
+    """Each rated or treatment column -> (kind, name)."""
+    kinds = {}
+    for column in header:
+        low = column.lower()
+        if low in ("date", "tags", "foods", "notes", ""):
+            continue
+        if match := _PREFIXED.match(column):
+            kind = "treatment" if match["kind"].lower() == "treatment" else "rated"
+            kinds[column] = (kind, match["name"].strip())
+            continue
+        cells = {r.get(column).lower() for r in rows}
+        kinds[column] = ("treatment" if cells & {"taken", "not taken"} else "rated", column)
+    return kinds
+
+
+def _wide(records, header: list[str], collected: _Collected, problems: SourceProblems) -> None:
+    rows = list(records)
+    kinds = _column_kinds(header, rows)
+    for record in rows:
+        day = parse_day(record, "Date", problems)
+        if day is None:
+            continue
+        collected.logged.append((DEFAULT_SUBJECT, day))
+        for column, (kind, name) in kinds.items():
+            value = record.get(column)
+            if not value:
+                continue
+            if kind == "treatment":
+                collected.treatment(DEFAULT_SUBJECT, day, name, value)
+            else:
+                rating = parse_number(record, column, problems, low=0, high=4)
+                if rating is not None:
+                    collected.ratings.append((DEFAULT_SUBJECT, day, name, rating))
+        for column in ("Tags", "Foods"):
+            collected.tags.extend((DEFAULT_SUBJECT, day, tag) for tag in split_list(record.get(column), ",|;"))
+
+
+def read_flaredown(path, *, symptom: str | None = None, min_severity: float | None = None) -> EpisodeLog:
+    """Read a Flaredown export (per-user wide export or research dump) into an :class:`EpisodeLog`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The exported CSV.
+    symptom : str, optional
+        The condition or symptom defining an episode (name or regular
+        expression); required when several are rated in the file.
+    min_severity : float, optional
+        Ratings below this severity (0-10; a rating r is ``2.5 r``) count as
+        symptom-free.
+
+    Returns
+    -------
+    EpisodeLog
+        One subject per ``user_id`` (research dump, with covariates age, sex,
+        country) or one subject (wide export).
+
+    Examples
+    --------
+    >>> cohort = read_flaredown("flaredown_research.csv", symptom="Back spasm")  # doctest: +SKIP
+    """
+    path = Path(path)
+    problems = SourceProblems(path, APP)
+    header, _, records = csv_records(read_text(path))
+    fields = {h.lower() for h in header}
+    collected = _Collected()
+    covariates = None
+    if {"user_id", "checkin_date", "trackable_type"} <= fields:
+        covariates = _research(records, collected, problems)
+    elif "date" in fields:
+        _wide(records, header, collected, problems)
+    else:
+        problems.add_line(1 if header else None, None, None,
+                          f"neither Flaredown layout: expected {', '.join(RESEARCH_HEADER)} or Date, <trackables>, Tags, Foods")
+    problems.raise_if_any()
+
+    ratings = pd.DataFrame(collected.ratings, columns=["subject", "day", "symptom", "rating"])
+    chosen = select_symptoms(counts(ratings.loc[ratings["rating"] > 0, "symptom"]), symptom, source=path.name)
+    picked = ratings[ratings["symptom"].isin(chosen)]
+    records_frame = pd.DataFrame(
+        {
+            "subject": picked["subject"],
+            "start": pd.to_datetime(picked["day"]),
+            "end": pd.NaT,
+            "severity": _SCALE * picked["rating"].astype(float),
+            "present": picked["rating"] > 0,
+        }
+    )
+    logged_days = pd.DataFrame(collected.logged, columns=["subject", "day"]).drop_duplicates()
+    logged_days["day"] = pd.to_datetime(logged_days["day"])
+    treatments = None
+    if collected.treatments:
+        treatments = one_day_treatments(pd.DataFrame(collected.treatments, columns=["subject", "day", "name", "dose"]))
+    exposures = None
+    if collected.tags:
+        exposures = daily_indicator_exposures(pd.DataFrame(collected.tags, columns=["subject", "day", "exposure"]), logged_days)
+    return build_log(records_frame, logged_days=logged_days, min_severity=min_severity, treatments=treatments,
+                     exposures=exposures, covariates=covariates)
