@@ -95,7 +95,7 @@ def read_app_export(
         raise FileNotFoundError(f"no such export file: {path}")
     if app is None:
         app = detect_app(path)
-        message = f"{path.name}: detected a {LABELS[app]} export ({SIGNATURES[app]}); pass app={app!r} to skip detection"
+        message = f"{path.name}: detected app {LABELS[app]} ({SIGNATURES[app]}); pass app={app!r} to skip detection"
         _logger.info(message)
         warnings.warn(message, AppDetectedWarning, stacklevel=2)
     elif app not in APPS:
