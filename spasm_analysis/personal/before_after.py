@@ -167,11 +167,17 @@ def _fit(table: pd.DataFrame, family: str):
     X = np.column_stack([np.ones(len(used)), used["years"], after, used["years"] * after])
     offset = np.log(used["days_at_risk"].to_numpy())
     if family == "poisson":
-        fit = sm.GLM(used["events"].to_numpy(), X, family=sm.families.Poisson(), offset=offset).fit()
+        fit = sm.GLM(used["events"].to_numpy(), X, family=sm.families.Poisson(), offset=offset).fit(tol=1e-12, maxiter=200)
         return fit, fit.params, fit.bse, fit.pvalues, None, used.index
+    model = sm.NegativeBinomial(used["events"].to_numpy(), X, offset=offset)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # NB2 iteration warnings are reported via convergence below
-        fit = sm.NegativeBinomial(used["events"].to_numpy(), X, offset=offset).fit(disp=0, maxiter=200)
+        warnings.simplefilter("ignore")  # NB2 iteration warnings; convergence is checked below
+        fit = model.fit(disp=0, maxiter=500)
+        # Polish with Newton steps from the BFGS optimum (BFGS stops early); near the
+        # Poisson boundary (dispersion -> 0) Newton can fail, and BFGS is kept.
+        polished = model.fit(start_params=fit.params, disp=0, method="newton", maxiter=100)
+    if np.all(np.isfinite(polished.params)) and np.all(np.isfinite(polished.bse)) and polished.mle_retvals.get("converged", False):
+        fit = polished
     if not fit.mle_retvals.get("converged", True):
         raise RuntimeError("the negative-binomial fit did not converge; try family='poisson'")
     return fit, fit.params[:4], fit.bse[:4], fit.pvalues[:4], float(fit.params[4]), used.index

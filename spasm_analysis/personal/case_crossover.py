@@ -256,7 +256,7 @@ def case_crossover(
         raise ValueError(
             f"no onset's stratum has both exposed and unexposed days for {exposure!r}, so the odds ratio is not estimable"
         )
-    fit = ConditionalLogit(informative["case"].to_numpy(), informative[["exposed"]].to_numpy(float), groups=informative["stratum"].to_numpy()).fit(disp=0)
+    fit = ConditionalLogit(informative["case"].to_numpy(), informative[["exposed"]].to_numpy(float), groups=informative["stratum"].to_numpy()).fit(disp=0, method="newton", tol=1e-12)
     beta, se = float(fit.params[0]), float(fit.bse[0])
     z = stats.norm.ppf(0.5 + confidence_level / 2)
     odds, lo, hi, p = np.exp(beta), np.exp(beta - z * se), np.exp(beta + z * se), float(fit.pvalues[0])

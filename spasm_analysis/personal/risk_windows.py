@@ -76,6 +76,9 @@ class RiskWindowResult:
         The design's assumption and what the check found.
     interpretation : str
     notes : str
+    cells : DataFrame
+        The aggregated data the model was fitted to: ``subject, window, adjust,
+        days, events`` (windows without onsets are fitted separately, see ``method``).
     """
 
     table: pd.DataFrame
@@ -90,6 +93,7 @@ class RiskWindowResult:
     assumption: str
     interpretation: str
     notes: str = ""
+    cells: pd.DataFrame | None = None
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -196,7 +200,7 @@ def _fit(cells: pd.DataFrame, labels: list[str], level: float) -> dict[str, tupl
             # exactly; statsmodels then warns about separation and a zero residual
             # df, neither of which matters for the Poisson estimates.
             warnings.simplefilter("ignore")
-        fit = model.fit()
+        fit = model.fit(tol=1e-12, maxiter=200)
     z = stats.norm.ppf(0.5 + level / 2)
     out = {}
     for name in labels:
@@ -321,7 +325,7 @@ def risk_windows(
         table=table, confidence_level=confidence_level, exposure=label, adjust=adjust, n_sessions=n_sessions,
         sessions_after_onset=observed, expected_after_onset=expected, clustering_p_value=p_cluster,
         assumption_flag=flag, assumption=assumption, interpretation=_sentence(table, label, confidence_level, flag),
-        notes=line.note,
+        notes=line.note, cells=fitted_cells.reset_index(drop=True),
     )
 
 
