@@ -290,7 +290,10 @@ def mcf(data, *, by=None, variance="lawless-nadeau", confidence_level=0.95, ci_t
     above, with no small-sample factor; without ``id`` survfit reports the
     Poisson-type (Aalen) standard error instead, which is ``variance =
     "poisson"`` here.  The table lists event times only; survfit also lists
-    censoring times, where the estimate does not change.  Verified to 1e-8
+    censoring times, where the estimate does not change.  Times are compared
+    exactly; survfit by default (``timefix = TRUE``) merges times closer than
+    about 1e-8 relative, which only matters for continuous times with such
+    near-ties (``timefix = FALSE`` gives identical results).  Verified to 1e-8
     relative on ``bladder2`` and on ``rhDNase`` with a 6-day risk-free window
     (tests/reference/make_mcf_reference.R).
 

@@ -50,9 +50,10 @@ def _list_rows(labels) -> str:
 
 @dataclass(frozen=True)
 class CountingRows:
-    """Validated rows of one group, sorted by subject and start.
+    """Validated rows of one group, grouped by subject and sorted by start within subject.
 
-    ``subject`` holds integer codes 0..n_subjects-1; ``labels`` maps them back.
+    ``subject`` holds integer codes 0..n_subjects-1 (nondecreasing); ``labels``
+    maps them back.
     Risk-set sums and lookups of row ends among sorted times go through the
     rows sorted by start and by stop (computed once), so that every
     ``searchsorted`` runs on sorted queries.
@@ -70,11 +71,15 @@ class CountingRows:
 
     @cached_property
     def _orders(self) -> dict[str, np.ndarray]:
-        return {"start": np.argsort(self.start, kind="stable"), "stop": np.argsort(self.stop, kind="stable")}
+        # the order among tied times does not matter to any sum or lookup below
+        return {"start": np.argsort(self.start), "stop": np.argsort(self.stop)}
 
     def event_times(self) -> tuple[np.ndarray, np.ndarray]:
         """Distinct event times and the number of events at each."""
-        return np.unique(self.stop[self.event == 1], return_counts=True)
+        order = self._orders["stop"]
+        times = self.stop[order][self.event[order] == 1]
+        first = np.r_[True, times[1:] != times[:-1]] if len(times) else np.zeros(0, dtype=bool)
+        return times[first], np.diff(np.r_[np.flatnonzero(first), len(times)])
 
     def locate(self, times: np.ndarray, end: str, side: str = "left") -> np.ndarray:
         """``np.searchsorted(times, self.<end>, side)`` computed on sorted queries."""
@@ -143,19 +148,43 @@ def _validate(frame: pd.DataFrame) -> None:
         raise ValueError("invalid counting-process data: " + "; ".join(problems))
 
 
-def _check_no_overlap(codes, start, stop, labels) -> None:
-    same = codes[1:] == codes[:-1]
-    overlap = same & (start[1:] < stop[:-1])
-    if overlap.any():
-        subjects = labels[np.unique(codes[1:][overlap])]
+def _subjects_where(mask, codes, labels) -> str:
+    return _list_rows(labels[np.unique(codes[1:][mask])])
+
+
+def _group_rows(codes, start, stop, event, labels) -> CountingRows:
+    """Rows of one group (already sorted by subject, start) with subjects renumbered 0..k-1."""
+    new_subject = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, dtype=bool)
+    dense = np.cumsum(new_subject) - 1
+    return CountingRows(dense, start, stop, event, labels[codes[new_subject]])
+
+
+def split_by_group(data, by: str | None) -> dict[object, CountingRows]:
+    """Validate counting-process ``data`` and split it by the column ``by``.
+
+    Groups come in sorted order; ``by=None`` gives one group keyed ``None``.
+    Within a group, subjects are numbered in order of first appearance.
+    A subject's intervals must not overlap, and the grouping variable must be
+    constant within each subject.
+    """
+    frame = as_counting_frame(data)
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected a DataFrame, got {type(frame).__name__}")
+    _validate(frame)
+    if by is not None and (not isinstance(by, str) or by not in frame.columns):
         raise ValueError(
-            "a subject's intervals (start, stop] overlap, so it would be counted twice "
-            f"in the risk set: subject(s) {_list_rows(subjects)}"
+            f"by={by!r} is not a column of the data; columns: {', '.join(map(str, frame.columns))}"
         )
-
-
-def _rows(frame: pd.DataFrame) -> CountingRows:
-    codes, labels = pd.factorize(frame["subject"], sort=True)
+    if by is not None:
+        bad = frame.index[frame[by].isna()]
+        if len(bad):
+            raise ValueError(f"column {by!r} (the grouping variable) is missing in row(s) {_list_rows(bad)}")
+        groups, group_labels = pd.factorize(frame[by], sort=True)
+    else:
+        groups, group_labels = np.zeros(len(frame), dtype=np.intp), [None]
+    # hashing, not sorting, the subject ids: string ids make sorting slow
+    codes, labels = pd.factorize(frame["subject"])
+    labels = np.asarray(labels)
     start = frame["start"].to_numpy(dtype=float)
     stop = frame["stop"].to_numpy(dtype=float)
     event = frame["event"].to_numpy(dtype=np.int8)
@@ -163,36 +192,24 @@ def _rows(frame: pd.DataFrame) -> CountingRows:
     # frames from to_counting_process are already in order; sorting is then skipped
     if not ((steps >= 0).all() and (start[1:][steps == 0] > start[:-1][steps == 0]).all()):
         order = np.lexsort((start, codes))
-        codes, start, stop, event = codes[order], start[order], stop[order], event[order]
-    labels = np.asarray(labels)
-    _check_no_overlap(codes, start, stop, labels)
-    return CountingRows(codes, start, stop, event, labels)
-
-
-def split_by_group(data, by: str | None) -> dict[object, CountingRows]:
-    """Validate counting-process ``data`` and split it by the column ``by``.
-
-    Groups come in sorted order; ``by=None`` gives one group keyed ``None``.
-    The grouping variable must be constant within each subject.
-    """
-    frame = as_counting_frame(data)
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"expected a DataFrame, got {type(frame).__name__}")
-    _validate(frame)
-    if by is None:
-        return {None: _rows(frame)}
-    if not isinstance(by, str) or by not in frame.columns:
+        codes, start, stop, event, groups = codes[order], start[order], stop[order], event[order], groups[order]
+    same = codes[1:] == codes[:-1]
+    overlap = same & (start[1:] < stop[:-1])
+    if overlap.any():
         raise ValueError(
-            f"by={by!r} is not a column of the data; columns: {', '.join(map(str, frame.columns))}"
+            "a subject's intervals (start, stop] overlap, so it would be counted twice "
+            f"in the risk set: subject(s) {_subjects_where(overlap, codes, labels)}"
         )
-    bad = frame.index[frame[by].isna()]
-    if len(bad):
-        raise ValueError(f"column {by!r} (the grouping variable) is missing in row(s) {_list_rows(bad)}")
-    per_subject = frame.groupby("subject", sort=False)[by].nunique()
-    varying = per_subject.index[per_subject > 1]
-    if len(varying):
+    varying = same & (groups[1:] != groups[:-1])
+    if varying.any():
         raise ValueError(
             f"column {by!r} must be constant within a subject to compare groups of subjects; "
-            f"it changes within subject(s) {_list_rows(varying)}"
+            f"it changes within subject(s) {_subjects_where(varying, codes, labels)}"
         )
-    return {key: _rows(part) for key, part in frame.groupby(by, sort=True)}
+    if by is None:
+        return {None: _group_rows(codes, start, stop, event, labels)}
+    out = {}
+    for k, label in enumerate(group_labels):
+        mask = groups == k
+        out[label] = _group_rows(codes[mask], start[mask], stop[mask], event[mask], labels)
+    return out
