@@ -90,6 +90,10 @@ register(Command(
 ))
 
 
+# issue 6: `report` registers itself from its own module
+from .report import cli_report  # noqa: E402,F401
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spasm-analysis",

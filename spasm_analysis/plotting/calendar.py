@@ -82,12 +82,14 @@ def plot_calendar(log, *, subject=None, color_by="severity", ax=None):
     ep = ep[ep["subject"] == subject]
     fu = log.follow_up
     fu = fu[fu["subject"] == subject]
-    years = np.arange(fu["start"].min().year, fu["end"].max().year + 1)
+    # the follow-up end is an instant: a window ending at midnight does not include that day
+    last_day = (fu["end"] - pd.Timedelta(1, "ns")).dt.floor("D").where(fu["end"] > fu["start"], fu["start"])
+    years = np.arange(fu["start"].min().year, last_day.max().year + 1)
     ax = new_axes(ax, (11, 0.8 + 0.28 * len(years)))
 
     logged = np.zeros((len(years), 366))
-    for start, end in zip(fu["start"], fu["end"]):
-        days = pd.date_range(start.floor("D"), end.floor("D"), freq="D")
+    for start, end in zip(fu["start"], last_day):
+        days = pd.date_range(start.floor("D"), end, freq="D")
         logged[days.year - years[0], _column(days)] = 1
     # Feb 29 of a common year does not exist: draw it blank, not as "not logged"
     common = np.array([not pd.Timestamp(year=int(y), month=1, day=1).is_leap_year for y in years])

@@ -118,8 +118,8 @@ def plot_events(data, *, by=None, max_subjects=200, ax=None):
     ax.set_xlim(0, max(float(segments["stop"].max()), 1.0) * 1.02)
     ax.set_ylim(-1, len(shown))
     ax.set_yticks([])
-    ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(handles), frameon=False,
-              fontsize=8.5, borderaxespad=0.2)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False,
+              fontsize=8.5, borderaxespad=3.2)
     title = f"Episodes of {n_total} subjects" if len(shown) == n_total else (
         f"Episodes of {len(shown)} of {n_total} subjects (evenly spaced by follow-up)")
     finish(ax, title=title, xlabel="Days since start of follow-up", ylabel="Subjects, by length of follow-up")

@@ -120,6 +120,10 @@ def plot_timeline(
     tr = tr[tr["subject"] == subject] if show_treatments else tr.iloc[:0]
     ex = log.exposures
     ex = ex[ex["subject"] == subject] if show_exposures else ex.iloc[:0]
+    if "value" in ex:
+        # a day recorded as "not exposed" (value 0 / False) is a record, but not an exposure to mark
+        value = pd.to_numeric(ex["value"], errors="coerce")
+        ex = ex[value.isna() | (value != 0)]
     fu = log.follow_up
     fu = fu[fu["subject"] == subject]
 

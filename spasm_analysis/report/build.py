@@ -1,0 +1,119 @@
+"""Assemble the report for a log and write it as one self-contained HTML file."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .html import document
+from .progress import Progress
+
+__all__ = ["build_report", "write_report", "load_for_report"]
+
+
+def load_for_report(path, *, symptom=None, progress=None):
+    """Read ``path`` as a tracking-app export when it is one, otherwise with :func:`read_log`."""
+    import spasm_analysis as sa
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    progress = progress or Progress(enabled=False)
+    with progress.step(f"reading {path.name}"):
+        if path.is_file():
+            try:
+                app = sa.detect_app(path)
+            except (ValueError, OSError):
+                app = None
+            if app is not None:
+                return sa.read_app_export(path, app=app, symptom=symptom)
+        return sa.read_log(path)
+
+
+def build_report(log, *, cohort=None, by=None, title=None, source=None, carryover_days=None, progress=None) -> str:
+    """The HTML report of a log, as a string.
+
+    Parameters
+    ----------
+    log : EpisodeLog
+    cohort : bool, optional
+        Cohort sections (MCF, Cox models, event plot) instead of the personal
+        ones; default: cohort when the log holds more than one subject.
+    by : str, optional
+        Covariate defining the groups of the cohort MCF and its test.
+    title : str, optional
+    source : str, optional
+        Where the log came from (shown in the header).
+    carryover_days : float, optional
+        Carry-over after each treatment session or course (personal report; default 14).
+    progress : Progress, optional
+        Where step progress goes (default: stderr, for steps over a second).
+
+    Returns
+    -------
+    str
+        A complete HTML document with figures inlined and no external resources.
+
+    Examples
+    --------
+    >>> html = sa.report.build_report(sa.read_log("data/sample/personal"))  # doctest: +SKIP
+    """
+    from .cohort import cohort_sections
+    from .personal import DEFAULT_CARRYOVER_DAYS, ReportOptions, assumed_duration, personal_sections
+
+    import matplotlib
+
+    progress = progress or Progress()
+    cohort = (log.n_subjects > 1) if cohort is None else bool(cohort)
+    if by is not None and not cohort:
+        raise ValueError("--by groups the cohort report; add --cohort or give a log with several subjects")
+    opts = ReportOptions(
+        carryover_days=DEFAULT_CARRYOVER_DAYS if carryover_days is None else float(carryover_days),
+        assume_duration_days=assumed_duration(log),
+    )
+    with matplotlib.rc_context({"figure.max_open_warning": 0}):
+        if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+            matplotlib.use("Agg")
+        if cohort:
+            sections = cohort_sections(log, opts, progress, by=by)
+        elif log.n_subjects != 1:
+            raise ValueError(f"a personal report needs one subject; this log has {log.n_subjects} (use --cohort)")
+        else:
+            sections = personal_sections(log, opts, progress)
+    fu = log.follow_up
+    kind = f"Cohort of {log.n_subjects} subjects" if cohort else "Personal episode log"
+    title = title or ("Recurrent episodes in a cohort" if cohort else "Your episode log")
+    lines = [f"{kind}: {log.n_episodes} episodes, {fu['start'].min():%Y-%m-%d} to {fu['end'].max():%Y-%m-%d}"]
+    if source:
+        lines.append(f"Source: {source}")
+    unavailable = [s.title for s in sections if s.status != "ok"]
+    if unavailable:
+        lines.append("Not available for this log: " + ", ".join(unavailable) + " (each section says why).")
+    import spasm_analysis as sa
+
+    footer = (f"Made by spasm_analysis {sa.__version__} on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. "
+              "A statistical description of a record, not medical advice.")
+    return document(title, lines, sections, footer)
+
+
+def write_report(source, output, *, cohort=None, by=None, title=None, symptom=None, pdf=False, progress=None) -> Path:
+    """Read ``source`` (a folder, a file or an app export), build the report and write it to ``output``.
+
+    Returns the path written.  With ``pdf=True`` a PDF is printed next to it
+    by headless Chromium when available (no new Python dependency).
+    """
+    progress = progress or Progress()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        log = load_for_report(source, symptom=symptom, progress=progress)
+    page = build_report(log, cohort=cohort, by=by, title=title, source=Path(source).name, progress=progress)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(page, encoding="utf-8")
+    if pdf:
+        from .pdf import print_pdf
+
+        with progress.step("printing the PDF"):
+            print_pdf(output, output.with_suffix(".pdf"))
+    return output

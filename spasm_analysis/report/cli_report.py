@@ -1,0 +1,39 @@
+"""The ``spasm-analysis report PATH -o report.html`` subcommand (registered with the CLI)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from spasm_analysis.cli import Command, register
+
+__all__ = ["REPORT_COMMAND"]
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="a folder of table files, one episode file (CSV, XLSX, ...) or a tracking-app export")
+    parser.add_argument("-o", "--output", default="report.html", help="where to write the HTML report (default: report.html)")
+    parser.add_argument("--cohort", action="store_true", help="cohort report (MCF, Cox models) even for one subject's file")
+    parser.add_argument("--by", metavar="COL", help="covariate whose groups the cohort MCF and pseudo-score test compare")
+    parser.add_argument("--title", help="title shown at the top of the report")
+    parser.add_argument("--symptom", help="for an app export: the symptom that defines an episode")
+    parser.add_argument("--pdf", action="store_true", help="also print a PDF next to the HTML (needs Chromium)")
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    from .build import write_report
+
+    path = write_report(args.path, args.output, cohort=True if args.cohort else None, by=args.by,
+                        title=args.title, symptom=args.symptom, pdf=args.pdf)
+    print(f"Report written to {path.resolve()}", file=out)
+    if args.pdf:
+        print(f"PDF written to {path.with_suffix('.pdf').resolve()}", file=out)
+    return 0
+
+
+REPORT_COMMAND = register(Command(
+    name="report",
+    help="write a self-contained HTML report (figures, trend, treatments, triggers, forecast; or cohort MCF and Cox models)",
+    configure=_configure,
+    run=_run,
+))

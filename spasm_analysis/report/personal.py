@@ -1,0 +1,333 @@
+"""Sections of the report for one person's log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from spasm_analysis.results import format_p_value
+
+from spasm_analysis.plotting.style import finish, new_axes
+
+from .html import figure, key_values, note, para, table, text
+from .sections import SectionUnavailable, run_section
+
+__all__ = ["personal_sections", "ReportOptions", "assumed_duration"]
+
+#: Clinical rule of thumb (DOMAIN.md): relief from a course is expected within 4-14 days.
+DEFAULT_CARRYOVER_DAYS = 14.0
+_MAX_RISK_WINDOW_MODALITIES = 3
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    carryover_days: float = DEFAULT_CARRYOVER_DAYS
+    assume_duration_days: float | None = None
+    n_bootstrap: int = 400
+    seed: int = 0
+
+
+def assumed_duration(log) -> float | None:
+    """Length to give episodes with an unknown end: the median known length (None if all ends are known)."""
+    ep = log.episodes
+    if not ep["end"].isna().any():
+        return None
+    known = ((ep["end"] - ep["onset"]) / pd.Timedelta(days=1)).dropna()
+    return float(max(1.0, round(known.median()))) if len(known) else 3.0
+
+
+def _plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _exposure_counts(ex) -> str:
+    if ex.empty:
+        return "none recorded"
+    value = pd.to_numeric(ex["value"], errors="coerce") if "value" in ex else pd.Series(np.nan, index=ex.index)
+    exposed = value.isna() | (value != 0)
+    parts = []
+    for name, rows in ex.groupby(ex["exposure"].astype(str)):
+        n_yes, n_all = int(exposed[rows.index].sum()), len(rows)
+        parts.append(f"{name} ({n_yes} times" + (f", {n_all - n_yes} days recorded as not exposed)" if n_all > n_yes else ")"))
+    return ", ".join(parts)
+
+
+def _summary(log, opts):
+    import spasm_analysis as sa
+
+    ep, fu = log.episodes, log.follow_up
+    logged_days = float(((fu["end"] - fu["start"]) / pd.Timedelta(days=1)).sum())
+    precision = ep["onset_precision"].fillna("day") if "onset_precision" in ep else pd.Series("day", index=ep.index)
+    windows = "; ".join(f"{s:%Y-%m-%d} to {e:%Y-%m-%d}" for s, e in zip(fu["start"], fu["end"]))
+    pairs = [
+        ("Episodes", f"{len(ep)} ({int((precision == 'month').sum())} known only to the month, "
+                     f"{int((precision == 'year').sum())} only to the year, {int(ep['end'].isna().sum())} with no recorded end)"),
+        ("Logged", f"{windows} ({logged_days / 365.25:.1f} years)"),
+        ("Treatments", ", ".join(f"{m} ({n})" for m, n in log.treatments["modality"].value_counts().items()) or "none recorded"),
+        ("Exposures", _exposure_counts(log.exposures)),
+    ]
+    if opts.assume_duration_days is not None:
+        pairs.append(("Unknown ends", f"taken as {opts.assume_duration_days:g} days (the median recorded length) "
+                                      "where time at risk is needed"))
+    body = key_values(pairs)
+    yearly = sa.yearly_rates(log, assume_duration_days=opts.assume_duration_days)
+    body += "<h3>Episodes per year</h3>" + para(yearly.interpretation)
+    body += table(yearly.table.rename(columns={"period": "year"}), digits=3)
+    recent = ep.sort_values("onset").tail(10)
+    shown = [c for c in ("onset", "end", "onset_precision", "severity", "region", "side", "trigger", "notes") if c in recent]
+    body += "<h3>The ten most recent episodes</h3>" + table(recent[shown].iloc[::-1])
+    body += (f'<details><summary>All {len(ep)} episodes as read from the log</summary>'
+             f"{table(ep[shown], max_rows=5000)}</details>")
+    if log.actions:
+        body += note("While reading the log: " + " ".join(log.actions))
+    return body
+
+
+def _timeline(log, opts):
+    import spasm_analysis as sa
+
+    body = figure(sa.plot_timeline(log), "Episodes (bars from onset to end, coloured by severity), treatment "
+                  "sessions and courses, and recorded exposures. Hatched stretches were not logged.")
+    body += figure(sa.plot_calendar(log), "Every day of the follow-up: days spent in an episode are coloured; "
+                   "grey days were not logged, which is not the same as free of episodes.")
+    return body
+
+
+def _trend(log, opts):
+    import spasm_analysis as sa
+
+    tests = [sa.laplace_test(log), sa.mil_hdbk_test(log), sa.lewis_robinson_test(log)]
+    rows = pd.DataFrame({"test": [t.method for t in tests], "statistic": [t.statistic for t in tests],
+                         "p-value": [format_p_value(t.p_value) for t in tests]})
+    fit = sa.crow_amsaa(log)
+    body = para(tests[0].interpretation, cls="finding")
+    body += table(rows, digits=3)
+    body += para(
+        f"Power-law (Crow-AMSAA) fit: beta = {fit.beta:.2f} ({fit.confidence_level:.0%} CI {fit.ci_lower:.2f} to "
+        f"{fit.ci_upper:.2f}). Beta above 1 means episodes have been coming faster over time, below 1 slower, "
+        "and 1 a steady rate.", fit.interpretation)
+    body += figure(sa.plot_cumulative_episodes(log), "Episodes counted up over time with the fitted power law; "
+                   "a curve bending above the dashed constant-rate line means rising frequency.")
+    season = sa.seasonality(log, assume_duration_days=opts.assume_duration_days)
+    body += "<h3>Time of year</h3>" + para(season.interpretation)
+    body += table(season.table.rename(columns={"period": "month"}), digits=3)
+    notes = " ".join(n for n in (getattr(tests[0], "details", {}).get("note", ""), fit.notes) if n)
+    return body + (para(notes, cls="small") if notes else "")
+
+
+def _modality_order(log):
+    counts = log.treatments["modality"].value_counts()
+    return list(counts.index)
+
+
+def _treatments(log, opts):
+    import spasm_analysis as sa
+
+    modalities = _modality_order(log)
+    if not modalities:
+        raise SectionUnavailable("No treatments are recorded in this log, so there is nothing to compare.")
+    carry = opts.carryover_days
+    results, rows, failures = {}, [], []
+    for modality in modalities:
+        try:
+            rr = sa.rate_ratio(log, exposed=modality, carryover_days=carry, assume_duration_days=opts.assume_duration_days)
+        except ValueError as error:
+            failures.append(f"{modality}: {error}")
+            continue
+        results[modality] = rr
+        rows.append({"treatment": modality, "rate ratio": rr.rate_ratio, "CI lower": rr.ci_lower, "CI upper": rr.ci_upper,
+                     "p-value": format_p_value(rr.p_value), "onsets on": rr.events_exposed,
+                     "days on": rr.time_exposed, "onsets off": rr.events_unexposed, "days off": rr.time_unexposed})
+    body = para(
+        f"Each treatment's sessions and courses, extended by {carry:g} days of carry-over, are compared with all "
+        "other time at risk: the rate ratio is the onset rate while 'on' divided by the rate while 'off' "
+        "(below 1: fewer onsets while on). The interval is exact given the counts."
+    )
+    if rows:
+        body += table(pd.DataFrame(rows), digits=3)
+        first = next(iter(results.values()))
+        body += para(first.interpretation, cls="finding")
+        body += figure(sa.plot_forest(results), "Rate ratio while on each treatment (with carry-over) vs off, "
+                       "with exact confidence intervals; log scale.")
+        busiest = max(results, key=lambda m: results[m].time_exposed)
+        body += figure(
+            sa.plot_monthly_rate(log, exposed=busiest, carryover_days=carry, rate_ratio=results[busiest],
+                                 assume_duration_days=opts.assume_duration_days),
+            f"Onsets per month at risk; shaded: {busiest} periods plus {carry:g} days.")
+    for failure in failures:
+        body += note(failure)
+    body += _risk_windows(log, opts, modalities)
+    body += _before_after(log, opts, modalities[0])
+    body += note(
+        "Treatment is usually started because of a bad stretch (confounding by indication), and bad stretches "
+        "tend to be followed by better ones anyway (regression to the mean). These numbers describe "
+        "associations in one person's record; they do not show that a treatment caused a change."
+    )
+    return body
+
+
+def _risk_windows(log, opts, modalities):
+    import spasm_analysis as sa
+
+    tr = log.treatments
+    short = (tr["end"] - tr["start"]) <= pd.Timedelta(days=1)
+    sessions = tr[short]["modality"].value_counts()
+    picked = [m for m in modalities if sessions.get(m, 0) >= 3][:_MAX_RISK_WINDOW_MODALITIES]
+    if not picked:
+        return ""
+    body = "<h3>Days after a session (self-controlled risk windows)</h3>"
+    body += para("The onset rate in windows after each session, relative to all other time at risk of the same "
+                 "person, adjusted for season.")
+    for modality in picked:
+        try:
+            result = sa.risk_windows(log, exposed=modality, assume_duration_days=opts.assume_duration_days)
+        except ValueError as error:
+            body += note(f"{modality}: {error}")
+            continue
+        frame = result.table.drop(columns=["method"], errors="ignore")
+        body += f"<h3>{text(modality)}</h3>" + table(frame, digits=3) + para(result.interpretation)
+        if result.assumption_flag:
+            body += note(result.assumption)
+    return body
+
+
+def _new_start(log, modality):
+    """The first start of ``modality`` after 180 days without it, with 365 logged days on each side."""
+    fu = log.follow_up
+    starts = log.treatments.loc[log.treatments["modality"] == modality, "start"].sort_values()
+    previous = starts.shift()
+    fresh = previous.isna() | ((starts - previous) >= pd.Timedelta(days=180))
+    year = pd.Timedelta(days=365)
+    inside = (starts >= fu["start"].min() + year) & (starts <= fu["end"].max() - year)
+    picked = starts[fresh & inside]
+    return picked.iloc[0] if len(picked) else None
+
+
+def _before_after(log, opts, modality):
+    import spasm_analysis as sa
+
+    start = _new_start(log, modality)
+    if start is None:
+        return note(f"Before/after: no {modality} start has a year of logged time on both sides and half a year "
+                    f"without {modality} before it, so a before/after comparison is not shown.")
+    try:
+        result = sa.before_after(log, start=start)
+    except ValueError as error:
+        return note(f"Before/after around the first {modality} start: {error}")
+    rows = pd.DataFrame([
+        {"change": "level (rate ratio at the start)", "estimate": result.level_change, "CI lower": result.level_ci_lower,
+         "CI upper": result.level_ci_upper, "p-value": format_p_value(result.level_p_value)},
+        {"change": "trend (ratio per year)", "estimate": result.slope_change, "CI lower": result.slope_ci_lower,
+         "CI upper": result.slope_ci_upper, "p-value": format_p_value(result.slope_p_value)},
+    ])
+    return (f"<h3>Before and after the first {text(modality)} ({start:%Y-%m-%d})</h3>" + table(rows, digits=3)
+            + para(result.interpretation) + note(result.caveat))
+
+
+def _triggers(log, opts):
+    import spasm_analysis as sa
+    from spasm_analysis.personal.case_crossover import ExposureNotInformativeError
+
+    names = list(log.exposures["exposure"].astype(str).value_counts().index)
+    if not names:
+        raise SectionUnavailable(
+            "No exposures (possible triggers such as a cold pool, a class or long sitting) are recorded in this "
+            "log. A trigger can only be studied when it is also recorded on days without an episode.")
+    rows, body = [], ""
+    for name in names:
+        try:
+            result = sa.case_crossover(log, exposure=name)
+        except ExposureNotInformativeError as reason:
+            body += note(f"{name}: {reason}")
+            continue
+        rows.append({"exposure": name, "odds ratio": result.odds_ratio, "CI lower": result.ci_lower,
+                     "CI upper": result.ci_upper, "p-value": format_p_value(result.p_value),
+                     "onsets used": result.n_informative})
+        body += para(result.interpretation)
+    intro = para("Case-crossover: how often each exposure came in the two days before an onset, compared with "
+                 "matched days of the same person (same weekday, same month) without an onset.")
+    return intro + (table(pd.DataFrame(rows), digits=3) if rows else "") + body
+
+
+def _durations(log, opts):
+    import spasm_analysis as sa
+
+    result = sa.episode_durations(log)
+    s = result.summary.iloc[0]
+    body = para(
+        f"Median episode length {s['median_days']:.1f} days (middle half {s['q1_days']:.1f} to {s['q3_days']:.1f} "
+        f"days), from {int(s['n_known_end'])} episodes with a recorded end.")
+    body += table(result.by_year, digits=3)
+    ax = new_axes(None, (9, 3.6))
+    result.plot(ax=ax)
+    finish(ax, title="Episode length by onset date", grid_axis="y")
+    body += figure(ax, "Length of each episode by onset date, with the median per year.")
+    if int(s["n_long"]):
+        long_ones = result.table[result.table["duration_days"] > result.long_episode_days]
+        body += para(f"{int(s['n_long'])} episode(s) lasted more than {result.long_episode_days:g} days.", cls="flag")
+        body += table(long_ones)
+        body += note("A spasm lasting more than a week, or with numbness or weakness, is a reason to see a specialist.")
+    return body
+
+
+def _forecast(log, opts):
+    import spasm_analysis as sa
+
+    result = sa.forecast_next_episode(log, n_bootstrap=opts.n_bootstrap, seed=opts.seed,
+                                      assume_duration_days=opts.assume_duration_days)
+    frame = result.table.rename(columns={"horizon_days": "within (days)", "km_probability": "Kaplan-Meier check"})
+    return para(result.interpretation, cls="finding") + table(frame, digits=3) + para(result.notes, cls="small")
+
+
+def _clinician(log, opts):
+    import spasm_analysis as sa
+
+    result = sa.clinician_summary(log, assume_duration_days=opts.assume_duration_days)
+    body = para(result.interpretation, cls="finding") + table(result.table, digits=3)
+    body += key_values([("Longest stretch without an episode",
+                         f"{result.longest_free_days:.0f} days ({result.longest_free_start:%Y-%m-%d} to "
+                         f"{result.longest_free_end:%Y-%m-%d}{', still going' if result.longest_free_open else ''})")])
+    for flag in result.flags:
+        body += para(flag, cls="flag")
+    return body + (para(result.notes, cls="small") if result.notes else "")
+
+
+def _methods(log, opts):
+    return "".join([
+        "<h3>How the numbers were made</h3>",
+        para("Time at risk is the logged time minus the days spent in an episode: a new episode cannot start while "
+             "one is going on. Stretches that were not logged are not counted as time without episodes."),
+        para("Onsets known only to the month or year are placed in the middle of that period for trends and rates, "
+             "and left out where their exact day matters (treatment windows, triggers, forecasts); each section's "
+             "notes say which."),
+        para(f"Treatment periods are each session or course plus {opts.carryover_days:g} days of carry-over "
+             "(relief from a course is commonly expected within 4 to 14 days)."),
+        para("Trend: Laplace, MIL-HDBK-189 and Lewis-Robinson tests and the Crow-AMSAA power-law model. "
+             "Treatment: exact conditional rate ratios, self-controlled risk windows (conditional Poisson) and "
+             "segmented regression of monthly counts. Triggers: time-stratified case-crossover (conditional "
+             "logistic regression). Forecast: Weibull renewal model of the gaps between episodes with a bootstrap "
+             "interval and a Kaplan-Meier check."),
+        "<h3>Caveats</h3>",
+        note("This report describes patterns in a personal record, with their statistical uncertainty. It is not "
+             "medical advice, and an association in the log is not proof of cause."),
+        para("Logs often begin because of an episode; the first one is not counted as a recurrence. Treatments "
+             "tend to start after bad stretches, which makes them look better than they are (regression to the "
+             "mean). Triggers recorded only on episode days cannot be studied."),
+    ])
+
+
+def personal_sections(log, opts: ReportOptions, progress):
+    specs = [
+        ("summary", "Summary", _summary),
+        ("timeline", "Timeline", _timeline),
+        ("trend", "Is it getting more frequent?", _trend),
+        ("treatments", "Treatments", _treatments),
+        ("triggers", "Possible triggers", _triggers),
+        ("durations", "How long episodes last", _durations),
+        ("forecast", "When is the next one likely?", _forecast),
+        ("clinician", "Summary for a clinician", _clinician),
+        ("methods", "Methods and caveats", _methods),
+    ]
+    return [run_section(anchor, title, build, progress, log, opts) for anchor, title, build in specs]

@@ -1,0 +1,45 @@
+"""Running one report section so that a failure explains itself instead of crashing.
+
+An analysis can be impossible on a given log (no exposures recorded on days
+without an episode, too few episodes for a trend test, one group only); the
+section then says why in plain words and the rest of the report goes on.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from .html import Section, note, text
+
+__all__ = ["run_section", "SectionUnavailable", "caught_warnings"]
+
+
+class SectionUnavailable(Exception):
+    """Raised inside a section builder with a plain sentence saying why it cannot be shown."""
+
+
+def caught_warnings(records) -> str:
+    """Warnings raised while a section ran, as a list the reader can see."""
+    seen = list(dict.fromkeys(str(w.message) for w in records))
+    if not seen:
+        return ""
+    items = "".join(f"<li>{text(m)}</li>" for m in seen)
+    return f'<details class="small"><summary>Warnings while computing this section ({len(seen)})</summary><ul>{items}</ul></details>'
+
+
+def run_section(anchor: str, title: str, build, progress, *args) -> Section:
+    """Call ``build(*args) -> html``; on failure return a section saying why."""
+    with progress.step(title), warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        try:
+            body = build(*args)
+        except SectionUnavailable as reason:
+            return Section(anchor, title, f'<div class="unavailable-box">{text(reason)}</div>', "unavailable")
+        except Exception as error:  # a section must not take the whole report down
+            message = str(error).strip() or type(error).__name__
+            body = (
+                '<div class="unavailable-box">This part could not be computed for this log. '
+                f"The analysis stopped with: <em>{text(message)}</em></div>"
+            )
+            return Section(anchor, title, body, "unavailable")
+    return Section(anchor, title, body + caught_warnings(records))
