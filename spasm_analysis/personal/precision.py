@@ -149,7 +149,8 @@ def imprecise_onset_sensitivity(
     log : EpisodeLog
     fields : tuple of str, optional
         Result attributes to tabulate; by default the numeric fields the result
-        has among ``statistic, p_value, rate_ratio, ci_lower, ci_upper, beta, lam``.
+        has among ``statistic, p_value, rate_ratio, odds_ratio, level_change,
+        ci_lower, ci_upper, beta, lam, shape, scale``.
     **options
         Passed on to ``analysis``.
 
@@ -163,7 +164,9 @@ def imprecise_onset_sensitivity(
     >>> import spasm_analysis as sa                       # doctest: +SKIP
     >>> sa.imprecise_onset_sensitivity(sa.laplace_test, log)  # doctest: +SKIP
     """
-    default_fields = ("statistic", "p_value", "rate_ratio", "ci_lower", "ci_upper", "beta", "lam")
+    default_fields = (
+        "statistic", "p_value", "rate_ratio", "odds_ratio", "level_change", "ci_lower", "ci_upper", "beta", "lam", "shape", "scale",
+    )
     rows = []
     for how in IMPRECISE_CHOICES:
         result = analysis(log, imprecise_onsets=how, **options)

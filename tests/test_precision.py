@@ -1,0 +1,57 @@
+"""Month/year-precision onsets: midpoint placement, exclusion, and the sensitivity helper."""
+
+import pandas as pd
+import pytest
+
+import spasm_analysis as sa
+from spasm_analysis.personal.precision import resolve_imprecise_onsets
+
+
+def _episodes():
+    return pd.DataFrame({
+        "subject": "me",
+        "onset": pd.to_datetime(["2012-02-01", "2013-01-01", "2013-03-01", "2014-05-20"]),
+        "end": pd.to_datetime([pd.NaT, pd.NaT, "2013-03-05", "2014-05-23"]),
+        "onset_precision": ["month", "year", "month", "day"],
+    })
+
+
+def test_midpoints_by_hand():
+    r = resolve_imprecise_onsets(_episodes(), how="midpoint")
+    onset = r.episodes["onset"].tolist()
+    assert onset[0] == pd.Timestamp("2012-02-15 12:00")  # leap February: 29 / 2 days
+    assert onset[1] == pd.Timestamp("2013-07-02 12:00")  # 365 / 2 days into 2013
+    assert onset[2] == pd.Timestamp("2013-03-16 12:00")  # 31 / 2 days
+    assert onset[3] == pd.Timestamp("2014-05-20")
+    # A recorded end before the moved onset becomes the moved onset (over at once).
+    assert r.episodes["end"].iloc[2] == onset[2]
+    assert (r.n_month, r.n_year) == (2, 1)
+    assert "placed mid-month / mid-year" in r.note
+
+
+def test_exclude_and_bad_choice():
+    r = resolve_imprecise_onsets(_episodes(), how="exclude")
+    assert len(r.episodes) == 1 and "left out" in r.note
+    with pytest.raises(ValueError, match="'midpoint', 'exclude'"):
+        resolve_imprecise_onsets(_episodes(), how="first-day")
+    day_only = _episodes().drop(columns="onset_precision")
+    assert resolve_imprecise_onsets(day_only).note == "All onsets have day precision."
+
+
+def test_sensitivity_runs_both_choices_for_rate_ratio():
+    episodes = pd.DataFrame({
+        "onset": pd.to_datetime(["2020-02-01", "2020-03-10", "2020-06-01", "2020-09-15"]),
+        "end": pd.to_datetime([pd.NaT, "2020-03-12", "2020-06-03", "2020-09-17"]),
+        "onset_precision": ["month", "day", "day", "day"],
+    })
+    follow_up = pd.DataFrame({"start": [pd.Timestamp("2020-01-01")], "end": [pd.Timestamp("2020-12-31")]})
+    treatments = pd.DataFrame({"start": pd.to_datetime(["2020-02-10"]), "end": pd.to_datetime(["2020-03-20"]), "modality": ["massage"]})
+    log = sa.EpisodeLog(episodes, follow_up=follow_up, treatments=treatments)
+    table = sa.imprecise_onset_sensitivity(sa.rate_ratio, log, exposed="massage", assume_duration_days=1)
+    assert list(table["imprecise_onsets"]) == ["midpoint", "exclude"]
+    # Midpoint puts the February onset at Feb 15, inside the massage period: 2 exposed onsets.
+    mid = sa.rate_ratio(log, exposed="massage", imprecise_onsets="midpoint", assume_duration_days=1)
+    excl = sa.rate_ratio(log, exposed="massage", imprecise_onsets="exclude", assume_duration_days=1)
+    assert (mid.events_exposed, excl.events_exposed) == (2, 1)
+    assert table["rate_ratio"].tolist() == pytest.approx([mid.rate_ratio, excl.rate_ratio])
+    assert "mid-month" in mid.notes and "left out" in excl.notes
