@@ -37,7 +37,7 @@ from .display import result_html
 from .poisson import check_level
 from .timeline import one_subject, timeline
 
-__all__ = ["forecast_next_episode", "ForecastResult", "gap_times"]
+__all__ = ["forecast_next_episode", "ForecastResult", "gaps_after_episodes"]
 
 _MIN_GAP = 0.5  # days; dates are day-resolution, so a gap of 0 means "within the day"
 
@@ -106,7 +106,7 @@ class ForecastResult:
         return ax
 
 
-def gap_times(line) -> pd.DataFrame:
+def gaps_after_episodes(line) -> pd.DataFrame:
     """Gaps from an episode's end to the next onset (or censoring), from the at-risk intervals.
 
     The stretch from the start of a follow-up window to the first onset is not
@@ -217,7 +217,7 @@ def forecast_next_episode(
     if int(n_bootstrap) != n_bootstrap or n_bootstrap < 0:
         raise ValueError(f"n_bootstrap must be a whole number >= 0, got {n_bootstrap!r}")
     line = timeline(log, imprecise_onsets=imprecise_onsets, at_risk=True, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
-    gaps = gap_times(line)
+    gaps = gaps_after_episodes(line)
     n_events = int(gaps["observed"].sum())
     if n_events < 3:
         raise ValueError(f"a gap-time model needs at least 3 completed gaps between episodes, got {n_events}")
