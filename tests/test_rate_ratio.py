@@ -124,3 +124,25 @@ def test_recovers_simulated_rate_ratio(seed):
     assert r.ci_lower < 0.4 < r.ci_upper
     assert abs(np.log(r.rate_ratio / 0.4)) < 0.6
     assert r.ci_upper < 1
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.lists(st.tuples(st.integers(0, 360), st.integers(1, 60)), min_size=1, max_size=6), st.integers(0, 30))
+def test_exposed_and_unexposed_partition_time_and_events(periods, carryover):
+    log = _small_log()
+    table = pd.DataFrame({
+        "start": [pd.Timestamp("2020-01-01") + pd.Timedelta(days=s) for s, _ in periods],
+        "end": [pd.Timestamp("2020-01-01") + pd.Timedelta(days=s + n) for s, n in periods],
+    })
+    cp = sa.to_counting_process(log)
+    try:
+        r = sa.rate_ratio(log, exposed=table, carryover_days=carryover)
+    except ValueError as error:  # all or none of the at-risk time exposed
+        assert "time at risk" in str(error) or "unexposed time" in str(error)
+        return
+    assert r.time_exposed + r.time_unexposed == pytest.approx((cp["stop"] - cp["start"]).sum())
+    assert r.events_exposed + r.events_unexposed == cp["event"].sum()
+    assert 0 <= r.ci_lower <= r.ci_upper

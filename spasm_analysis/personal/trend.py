@@ -2,7 +2,9 @@
 
 Each test treats onsets as the events of one process observed on (0, T]
 (time-truncated) or up to its last event (failure-truncated), or pools several
-processes (the subjects of an EpisodeLog, each observed over its follow-up).
+processes (the follow-up windows of an EpisodeLog, each one process).  As in the
+published tests, time is calendar time: days spent in an episode are part of
+(0, T]; only onsets count as events.
 
 References
 ----------
