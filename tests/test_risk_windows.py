@@ -70,3 +70,16 @@ def test_refusals_and_options():
         sa.risk_windows(log, exposed="chiropractic", windows=[(0, 5), (3, 10)])
     ax = sa.risk_windows(log, exposed="chiropractic").plot()
     assert ax.get_yscale() == "log"
+
+
+def test_several_people_get_their_own_baseline():
+    a, b = _session_log(7), _session_log(8, ri=3.0)
+    tables = {}
+    for name in ("episodes", "follow_up", "treatments"):
+        tables[name] = pd.concat([getattr(a, name).assign(subject="ann"), getattr(b, name).assign(subject="bob")], ignore_index=True)
+    both = sa.EpisodeLog(tables["episodes"], follow_up=tables["follow_up"], treatments=tables["treatments"])
+    result = sa.risk_windows(both, exposed="chiropractic", adjust="none")
+    assert (result.cells["subject"].unique() == ["ann", "bob"]).all()
+    first = result.table.set_index("window").loc["(0, 3]"]
+    assert first["ci_lower"] < 3.0 < first["ci_upper"]
+    assert result.n_sessions == len(a.treatments) + len(b.treatments)
