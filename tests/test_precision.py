@@ -55,3 +55,16 @@ def test_sensitivity_runs_both_choices_for_rate_ratio():
     assert (mid.events_exposed, excl.events_exposed) == (2, 1)
     assert table["rate_ratio"].tolist() == pytest.approx([mid.rate_ratio, excl.rate_ratio])
     assert "mid-month" in mid.notes and "left out" in excl.notes
+
+
+def test_midpoint_that_collides_with_a_recorded_episode_explains_itself():
+    episodes = pd.DataFrame({
+        "onset": pd.to_datetime(["2020-03-01", "2020-03-15"]),
+        "end": pd.to_datetime(["2020-03-03", "2020-03-20"]),
+        "onset_precision": ["month", "day"],
+    })
+    follow_up = pd.DataFrame({"start": [pd.Timestamp("2020-01-01")], "end": [pd.Timestamp("2020-12-31")]})
+    log = sa.EpisodeLog(episodes, follow_up=follow_up)
+    with pytest.raises(ValueError, match="try imprecise_onsets='exclude'"):
+        sa.laplace_test(log, imprecise_onsets="midpoint")
+    assert sa.laplace_test(log, imprecise_onsets="exclude").details["n_events"] == 1

@@ -93,7 +93,16 @@ def timeline(
     check_choice(imprecise_onsets)
     resolved = resolve_imprecise_onsets(log.episodes, how=imprecise_onsets)
     if resolved.n_month + resolved.n_year:
-        log = log.replace(episodes=resolved.episodes)
+        from ..schema import LogValidationError
+
+        try:
+            log = log.replace(episodes=resolved.episodes)
+        except LogValidationError as error:
+            other = "exclude" if imprecise_onsets == "midpoint" else "midpoint"
+            raise ValueError(
+                f"with imprecise_onsets={imprecise_onsets!r} the log is no longer valid ({error}); "
+                f"try imprecise_onsets={other!r}"
+            ) from error
     fu = log.follow_up
     origin = fu.groupby("subject")["start"].min()
     windows = fu[["subject", "start", "end"]].copy()
