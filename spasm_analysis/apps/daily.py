@@ -244,7 +244,8 @@ def one_day_treatments(rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.copy()
     out["start"] = pd.to_datetime(out["day"])
     out["end"] = out["start"] + _DAY
-    out["modality"] = [normalize_modality(name) for name in out["name"]]
+    # Map each distinct name once: a cohort repeats the same few names on many rows.
+    out["modality"] = out["name"].map({name: normalize_modality(name) for name in out["name"].unique()})
     keep = ["subject", "start", "end", "modality", "name"] + [c for c in ("dose", "notes") if c in out.columns]
     return out[keep].reset_index(drop=True)
 

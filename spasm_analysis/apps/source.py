@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -131,25 +132,32 @@ def split_list(text: str, separators: str = ",|;") -> list[str]:
     return [item.strip() for item in items if item.strip()]
 
 
-def parse_day(record: Record, field: str, problems: SourceProblems, *, dayfirst: bool = False):
-    """The calendar day a record's date field names (wall clock; any offset dropped), or None."""
+@lru_cache(maxsize=1 << 16)
+def _day_of_text(text: str, dayfirst: bool):
+    """``(day, None)`` or ``(None, message)``; cached because exports repeat each date on many rows."""
     import pandas as pd
 
     from ..io.dates import parse_date
 
+    try:
+        stamp, precision = parse_date(text, dayfirst=dayfirst)
+    except ValueError as error:
+        return None, f"not a date ({error})"
+    if precision != "day":
+        return None, f"a whole {precision}, not a day"
+    return pd.Timestamp(stamp).normalize(), None
+
+
+def parse_day(record: Record, field: str, problems: SourceProblems, *, dayfirst: bool = False):
+    """The calendar day a record's date field names (wall clock; any offset dropped), or None."""
     text = record.get(field)
     if not text:
         problems.add_line(record.line, field, None, "missing date")
         return None
-    try:
-        stamp, precision = parse_date(text, dayfirst=dayfirst)
-    except ValueError as error:
-        problems.add_line(record.line, field, text, f"not a date ({error})")
-        return None
-    if precision != "day":
-        problems.add_line(record.line, field, text, f"a whole {precision}, not a day")
-        return None
-    return pd.Timestamp(stamp).normalize()
+    day, message = _day_of_text(text, dayfirst)
+    if message:
+        problems.add_line(record.line, field, text, message)
+    return day
 
 
 def parse_number(record: Record, field: str, problems: SourceProblems, *, low: float, high: float):
