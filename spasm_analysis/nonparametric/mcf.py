@@ -22,7 +22,6 @@ __all__ = ["MCFResult", "mcf"]
 
 VARIANCES = ("lawless-nadeau", "poisson")
 CI_TRANSFORMS = ("log", "linear")
-_COLUMNS = ["time", "n_at_risk", "n_events", "mcf", "std_error", "ci_lower", "ci_upper"]
 
 
 def _within_subject_exclusive_cumsum(values: np.ndarray, subject: np.ndarray) -> np.ndarray:
