@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
+from .flaredown_research import read_research_dump
 from .daily import build_log, counts, daily_indicator_exposures, one_day_treatments, select_symptoms
 from .source import Record, SourceProblems, csv_records, parse_day, parse_number, read_text, split_list
 
@@ -53,41 +54,19 @@ class _Collected:
         self.treatments: list[tuple[str, pd.Timestamp, str, str | None]] = []
         self.tags: list[tuple[str, pd.Timestamp, str]] = []
 
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {
+            "logged": pd.DataFrame(self.logged, columns=["subject", "day"]),
+            "ratings": pd.DataFrame(self.ratings, columns=["subject", "day", "symptom", "rating"]),
+            "treatments": pd.DataFrame(self.treatments, columns=["subject", "day", "name", "dose"]),
+            "tags": pd.DataFrame(self.tags, columns=["subject", "day", "exposure"]),
+            "covariates": None,
+        }
+
     def treatment(self, subject: str, day, name: str, value: str) -> None:
         if value.lower() in _NOT_TAKEN:
             return
         self.treatments.append((subject, day, name, None if value.lower() in ("", "taken") else value))
-
-
-def _research(records, collected: _Collected, problems: SourceProblems) -> pd.DataFrame:
-    people: dict[str, dict] = {}
-    for record in records:
-        subject = record.get("user_id")
-        if not subject:
-            problems.add_line(record.line, "user_id", None, "missing (required)")
-            continue
-        person = people.setdefault(subject, {"subject": subject, "age": np.nan, "sex": None, "country": None})
-        for field in ("sex", "country"):
-            person[field] = person[field] or (record.get(field) or None)
-        if np.isnan(person["age"]):
-            age = parse_number(record, "age", problems, low=0, high=130)
-            person["age"] = np.nan if age is None else age
-        day = parse_day(record, "checkin_date", problems)
-        if day is None:
-            continue
-        collected.logged.append((subject, day))
-        kind, name, value = record.get("trackable_type").lower(), record.get("trackable_name"), record.get("trackable_value")
-        if kind in _RATED | _TAGGED | {"treatment"} and not name:
-            problems.add_line(record.line, "trackable_name", None, f"a {kind} without a name")
-        elif kind in _RATED:
-            rating = parse_number(record, "trackable_value", problems, low=0, high=4)
-            if rating is not None:
-                collected.ratings.append((subject, day, name, rating))
-        elif kind == "treatment":
-            collected.treatment(subject, day, name, value)
-        elif kind in _TAGGED:
-            collected.tags.append((subject, day, name))
-    return pd.DataFrame(list(people.values()), columns=["subject", "age", "sex", "country"])
 
 
 def _column_kinds(header: list[str], rows: list[Record]) -> dict[str, tuple[str, str]]:
@@ -154,20 +133,21 @@ def read_flaredown(path, *, symptom: str | None = None, min_severity: float | No
     """
     path = Path(path)
     problems = SourceProblems(path, APP)
-    header, _, records = csv_records(read_text(path))
+    text = read_text(path)
+    header, _, records = csv_records(text)
     fields = {h.lower() for h in header}
-    collected = _Collected()
-    covariates = None
     if {"user_id", "checkin_date", "trackable_type"} <= fields:
-        covariates = _research(records, collected, problems)
+        tables = read_research_dump(text, problems)
     elif "date" in fields:
+        collected = _Collected()
         _wide(records, header, collected, problems)
+        tables = collected.frames()
     else:
         problems.add_line(1 if header else None, None, None,
                           f"neither Flaredown layout: expected {', '.join(RESEARCH_HEADER)} or Date, <trackables>, Tags, Foods")
     problems.raise_if_any()
 
-    ratings = pd.DataFrame(collected.ratings, columns=["subject", "day", "symptom", "rating"])
+    ratings = tables["ratings"]
     chosen = select_symptoms(counts(ratings.loc[ratings["rating"] > 0, "symptom"]), symptom, source=path.name)
     picked = ratings[ratings["symptom"].isin(chosen)]
     records_frame = pd.DataFrame(
@@ -179,13 +159,9 @@ def read_flaredown(path, *, symptom: str | None = None, min_severity: float | No
             "present": picked["rating"] > 0,
         }
     )
-    logged_days = pd.DataFrame(collected.logged, columns=["subject", "day"]).drop_duplicates()
+    logged_days = tables["logged"].drop_duplicates()
     logged_days["day"] = pd.to_datetime(logged_days["day"])
-    treatments = None
-    if collected.treatments:
-        treatments = one_day_treatments(pd.DataFrame(collected.treatments, columns=["subject", "day", "name", "dose"]))
-    exposures = None
-    if collected.tags:
-        exposures = daily_indicator_exposures(pd.DataFrame(collected.tags, columns=["subject", "day", "exposure"]), logged_days)
+    treatments = one_day_treatments(tables["treatments"]) if len(tables["treatments"]) else None
+    exposures = daily_indicator_exposures(tables["tags"], logged_days) if len(tables["tags"]) else None
     return build_log(records_frame, logged_days=logged_days, min_severity=min_severity, treatments=treatments,
-                     exposures=exposures, covariates=covariates)
+                     exposures=exposures, covariates=tables["covariates"])
