@@ -25,12 +25,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
-from .flaredown_research import read_research_dump
+from .flaredown_research import NOT_TAKEN, read_research_dump
 from .daily import build_log, counts, daily_indicator_exposures, one_day_treatments, select_symptoms
 from .source import Record, SourceProblems, csv_records, parse_day, parse_number, read_text, split_list
 
@@ -39,9 +38,6 @@ __all__ = ["read_flaredown", "RESEARCH_HEADER"]
 APP = "Flaredown"
 RESEARCH_HEADER = ("user_id", "age", "sex", "country", "checkin_date", "trackable_id", "trackable_type", "trackable_name", "trackable_value")
 _SCALE = 2.5  # Flaredown's 0-4 ratings to the 0-10 severity scale
-_RATED = {"condition", "symptom"}
-_TAGGED = {"tag", "food"}
-_NOT_TAKEN = {"not taken", "no", "false"}
 _PREFIXED = re.compile(r"^(?P<kind>treatment|symptom|condition)\s*:\s*(?P<name>.+)$", re.IGNORECASE)
 
 
@@ -64,7 +60,7 @@ class _Collected:
         }
 
     def treatment(self, subject: str, day, name: str, value: str) -> None:
-        if value.lower() in _NOT_TAKEN:
+        if value.lower() in NOT_TAKEN:
             return
         self.treatments.append((subject, day, name, None if value.lower() in ("", "taken") else value))
 

@@ -18,11 +18,12 @@ import pandas as pd
 
 from .source import SourceProblems, _day_of_text, csv_records
 
-__all__ = ["read_research_dump"]
+__all__ = ["read_research_dump", "NOT_TAKEN"]
 
 _RATED = ("condition", "symptom")
 _NAMED = ("condition", "symptom", "treatment", "tag", "food")
-_NOT_TAKEN = ("not taken", "no", "false")
+#: Treatment values meaning the treatment was not taken that day.
+NOT_TAKEN = ("not taken", "no", "false")
 
 
 def _line_numbers(text: str, n_rows: int) -> np.ndarray:
@@ -83,7 +84,7 @@ def read_research_dump(text: str, problems: SourceProblems) -> dict[str, pd.Data
         frame = pd.DataFrame({"subject": subject[keep], "day": day[keep]})
         return frame.assign(**{key: column[keep] for key, column in columns.items()})
 
-    taken = kind.eq("treatment") & name.ne("") & ~value.str.lower().isin(_NOT_TAKEN)
+    taken = kind.eq("treatment") & name.ne("") & ~value.str.lower().isin(NOT_TAKEN)
     dose = value.where(~value.str.lower().isin(("", "taken"))).astype(object)
     people = table.loc[subject.ne(""), ["user_id", "sex", "country"]].replace("", np.nan).assign(age=age[subject.ne("")])
     # groupby.first takes each person's first non-empty value
