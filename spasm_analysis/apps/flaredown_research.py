@@ -16,7 +16,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from .source import SourceProblems, _day_of_text, csv_records
+from .source import SourceProblems, day_of_text, csv_records
 
 __all__ = ["read_research_dump", "NOT_TAKEN"]
 
@@ -56,7 +56,7 @@ def read_research_dump(text: str, problems: SourceProblems) -> dict[str, pd.Data
     subject = table["user_id"]
     report(subject.eq(""), "user_id", "missing (required)", show_value=False)
     distinct = table["checkin_date"].unique()
-    days = {text_: _day_of_text(text_, False) for text_ in distinct if text_}
+    days = {text_: day_of_text(text_, False) for text_ in distinct if text_}
     day = pd.to_datetime(table["checkin_date"].map({t: d for t, (d, _) in days.items()}))
     report(table["checkin_date"].eq(""), "checkin_date", "missing date", show_value=False)
     bad_day = table["checkin_date"].map(lambda t: bool(t) and days[t][1] is not None)

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from ..schema import LogValidationError, Problem, ProblemList
 
-__all__ = ["LineProblem", "SourceProblems", "Record", "read_text", "csv_records", "split_list", "parse_day", "parse_number"]
+__all__ = ["LineProblem", "SourceProblems", "Record", "read_text", "csv_records", "split_list", "parse_day", "parse_number", "day_of_text"]
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def split_list(text: str, separators: str = ",|;") -> list[str]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _day_of_text(text: str, dayfirst: bool):
+def day_of_text(text: str, dayfirst: bool):
     """``(day, None)`` or ``(None, message)``; cached because exports repeat each date on many rows."""
     import pandas as pd
 
@@ -154,7 +154,7 @@ def parse_day(record: Record, field: str, problems: SourceProblems, *, dayfirst:
     if not text:
         problems.add_line(record.line, field, None, "missing date")
         return None
-    day, message = _day_of_text(text, dayfirst)
+    day, message = day_of_text(text, dayfirst)
     if message:
         problems.add_line(record.line, field, text, message)
     return day
