@@ -18,21 +18,17 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .grouping import DAY_NS, as_ns, first_in_group, grouped_cummax, grouped_keys, subject_codes, window_of
 from .log import EpisodeLog
 from .schema import LogValidationError, ProblemList
 
 __all__ = ["to_counting_process", "EpisodesNotCountedWarning"]
 
-_DAY = np.timedelta64(1, "D")
 TIME_SCALES = ("calendar", "gap")
 
 
 class EpisodesNotCountedWarning(UserWarning):
     """Some episodes began while their subject was not at risk and are not events."""
-
-
-def _days(delta) -> np.ndarray:
-    return np.asarray(delta, dtype="timedelta64[ns]") / _DAY
 
 
 def to_counting_process(
@@ -98,35 +94,33 @@ def to_counting_process(
     episodes = log.episodes
     follow_up = log.follow_up
     blocked_until = _blocked_until(episodes, risk_free_days, assume_duration_days)
-    segments, index_eps, not_counted = _at_risk_segments(episodes, blocked_until, follow_up, count_index_episode)
-    origin = follow_up.groupby("subject")["start"].min()
+    subjects = np.asarray(log.subjects, dtype=object)
+    segments, index_eps, not_counted = _at_risk_segments(episodes, blocked_until, follow_up, subjects, count_index_episode)
+    origin_ns = segments.pop("origin")
 
     modalities = _requested_modalities(log, treatments)
     if modalities:
-        segments = _split_by_treatment(segments, log.treatments, modalities, carryover_days)
+        segments = _split_by_treatment(segments, log.treatments, modalities, carryover_days, subjects)
 
-    subject_origin = origin.reindex(segments["subject"]).to_numpy()
-    if time_scale == "calendar":
-        start = _days(segments["abs_start"].to_numpy() - subject_origin)
-        stop = _days(segments["abs_stop"].to_numpy() - subject_origin)
-    else:
-        entry = segments["entry"].to_numpy()
-        start = _days(segments["abs_start"].to_numpy() - entry)
-        stop = _days(segments["abs_stop"].to_numpy() - entry)
+    code = segments["code"]
+    zero = origin_ns[code] if time_scale == "calendar" else segments["entry"]
     out = pd.DataFrame(
         {
-            "subject": segments["subject"].to_numpy(),
-            "start": start,
-            "stop": stop,
-            "event": segments["event"].to_numpy(dtype=int),
-            "episode": segments["episode"].to_numpy(dtype=int),
+            "subject": subjects[code],
+            "start": (segments["abs_start"] - zero) / DAY_NS,
+            "stop": (segments["abs_stop"] - zero) / DAY_NS,
+            "event": segments["event"].astype(int),
+            "episode": segments["episode"].astype(int),
         }
     )
     covariates = log.covariates
     if len(covariates.columns) > 1:
-        out = out.merge(covariates, on="subject", how="left", validate="many_to_one")
+        by_subject = covariates.set_index("subject").reindex(subjects)
+        for column in by_subject.columns:
+            out[column] = by_subject[column].to_numpy()[code]
     for modality in modalities:
-        out[f"on_{modality}"] = segments[f"on_{modality}"].to_numpy(dtype=int)
+        out[f"on_{modality}"] = segments[f"on_{modality}"].astype(int)
+    origin = pd.Series(pd.to_datetime(origin_ns), index=pd.Index(subjects, name="subject"), name="origin")
 
     if len(not_counted):
         warnings.warn(
@@ -166,51 +160,77 @@ def _blocked_until(episodes: pd.DataFrame, risk_free_days: float, assume_duratio
     return end + pd.to_timedelta(risk_free_days, unit="D")
 
 
-def _at_risk_segments(episodes, blocked_until, follow_up, count_index_episode):
-    """At-risk segments of every follow-up window, each ending in an onset or the window end."""
-    ep = pd.DataFrame({"subject": episodes["subject"], "onset": episodes["onset"], "blocked_until": blocked_until})
-    ep["reach_before"] = ep.groupby("subject")["blocked_until"].cummax().groupby(ep["subject"]).shift()
-    ep["order"] = np.arange(len(ep))
-    fu = follow_up.sort_values(["start"]).reset_index(drop=True)
+def _at_risk_segments(episodes, blocked_until, follow_up, subjects, count_index_episode):
+    """At-risk segments of every follow-up window, each ending in an onset or the window end.
 
-    # The window an onset belongs to: the one containing it, or else the one it is ongoing into.
-    by_onset = ep.sort_values("onset")
-    back = pd.merge_asof(by_onset, fu.rename(columns={"start": "w_start", "end": "w_end"}), left_on="onset", right_on="w_start", by="subject", direction="backward")
-    fwd = pd.merge_asof(by_onset, fu.rename(columns={"start": "w_start", "end": "w_end"}), left_on="onset", right_on="w_start", by="subject", direction="forward")
-    inside = back["w_end"].to_numpy() >= back["onset"].to_numpy()
-    w_start = np.where(inside, back["w_start"].to_numpy(), fwd["w_start"].to_numpy())
-    order = by_onset["order"].to_numpy()
-    ep["w_start"] = pd.Series(w_start, index=order).sort_index().to_numpy()
+    Returns a dict of aligned numpy arrays sorted by subject and time (``code``,
+    ``abs_start``, ``abs_stop`` and ``entry`` in int64 nanoseconds, ``event``,
+    ``episode``, plus ``origin``: each subject's time zero), the index episodes and
+    the episodes not counted.
+    """
+    e_code = subject_codes(episodes["subject"], subjects)
+    onset = as_ns(episodes["onset"])
+    blocked = as_ns(blocked_until)
+    # EpisodeLog keeps episodes sorted by subject and onset; sort only if that ever changes.
+    is_sorted = bool(np.all((np.diff(e_code) > 0) | ((np.diff(e_code) == 0) & (np.diff(onset) >= 0))))
+    order = np.arange(len(e_code)) if is_sorted else np.lexsort((onset, e_code))
+    e_code, onset, blocked = e_code[order], onset[order], blocked[order]
 
-    seg_start = ep[["w_start", "reach_before"]].max(axis=1)
-    at_risk = (ep["onset"] > seg_start).to_numpy()
-    index = (ep["onset"] <= ep["w_start"]).to_numpy()
-    counted = at_risk
-    events = pd.DataFrame({"subject": ep["subject"], "abs_start": seg_start, "abs_stop": ep["onset"], "event": 1})[counted]
+    w_code = subject_codes(follow_up["subject"], subjects)
+    w_start, w_end = as_ns(follow_up["start"]), as_ns(follow_up["end"])
+    w_order = np.lexsort((w_start, w_code))
+    w_code, w_start, w_end = w_code[w_order], w_start[w_order], w_end[w_order]
+    origin = np.zeros(len(subjects), dtype=np.int64)
+    w_first = first_in_group(w_code)
+    origin[w_code[w_first]] = w_start[w_first]
 
-    # Episode numbering: counted events in order, plus the index episode if asked.
-    numbered = counted | (index & count_index_episode)
-    n_before = pd.Series(numbered.astype(int)).groupby(ep["subject"].to_numpy()).cumsum().to_numpy()
-    events["episode"] = n_before[counted]
+    base = int(min(w_start.min(), onset.min() if len(onset) else w_start.min()))
+    top = int(max(w_end.max(), blocked.max() if len(blocked) else w_end.max()))
+    span = (top - base) / DAY_NS + 2.0
+    e_key = grouped_keys(e_code, onset, base, span)
 
-    # The last segment of each window: from the furthest block reached before its end.
-    last = pd.merge_asof(
-        fu.sort_values("end").rename(columns={"start": "w_start", "end": "w_end"}),
-        ep.assign(reach=ep.groupby("subject")["blocked_until"].cummax(), n_so_far=n_before).sort_values("onset")[["subject", "onset", "reach", "n_so_far"]],
-        left_on="w_end", right_on="onset", by="subject", direction="backward",
-    )
-    final_start = last[["w_start", "reach"]].max(axis=1)
-    finals = pd.DataFrame(
-        {"subject": last["subject"], "abs_start": final_start, "abs_stop": last["w_end"], "event": 0, "episode": last["n_so_far"].fillna(0).astype(int) + 1}
-    )
-    finals = finals[finals["abs_stop"] > finals["abs_start"]]
+    # Furthest instant an earlier episode of the same subject blocks risk until.
+    reach = grouped_cummax(blocked, e_code)
+    first = first_in_group(e_code)
+    reach_before = np.where(first, np.iinfo(np.int64).min, np.roll(reach, 1))
 
-    segments = pd.concat([events, finals], ignore_index=True).sort_values(["subject", "abs_start"], kind="stable").reset_index(drop=True)
-    segments["entry"] = segments["abs_start"]
+    # The window an onset belongs to: the one containing it, else the one it is ongoing into.
+    window, _ = window_of(e_code, onset, w_code, w_start, w_end, base, span)
+    seg_start = np.maximum(w_start[window], reach_before)
+    at_risk = onset > seg_start
+    index = onset <= w_start[window]
 
-    index_eps = episodes.loc[index & ~at_risk, ["subject", "onset", "end"]].reset_index(drop=True)
-    lost = ~at_risk & ~index
-    not_counted = episodes.loc[lost, ["subject", "onset", "end"]].reset_index(drop=True)
+    numbered = (at_risk | (index & count_index_episode)).astype(np.int64)
+    running = np.cumsum(numbered)
+    n_before = running - (running - numbered)[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))] if len(first) else running
+
+    # The last segment of each window starts at the furthest block reached before its end.
+    k = np.searchsorted(e_key, grouped_keys(w_code, w_end, base, span), side="right") - 1
+    kc = np.clip(k, 0, max(len(e_code) - 1, 0))
+    has = (k >= 0) & (len(e_code) > 0) & (e_code[kc] == w_code) if len(e_code) else np.zeros(len(w_code), bool)
+    final_start = np.where(has, np.maximum(w_start, reach[kc] if len(e_code) else w_start), w_start)
+    final_episode = np.where(has, n_before[kc] if len(e_code) else 0, 0) + 1
+    keep = w_end > final_start
+
+    code = np.concatenate([e_code[at_risk], w_code[keep]])
+    abs_start = np.concatenate([seg_start[at_risk], final_start[keep]])
+    abs_stop = np.concatenate([onset[at_risk], w_end[keep]])
+    event = np.concatenate([np.ones(at_risk.sum(), np.int8), np.zeros(keep.sum(), np.int8)])
+    episode = np.concatenate([n_before[at_risk], final_episode[keep]])
+    seg_order = np.argsort(grouped_keys(code, abs_start, base, span), kind="stable")
+    segments = {
+        "code": code[seg_order],
+        "abs_start": abs_start[seg_order],
+        "abs_stop": abs_stop[seg_order],
+        "event": event[seg_order],
+        "episode": episode[seg_order],
+        "origin": origin,
+    }
+    segments["entry"] = segments["abs_start"].copy()
+
+    sorted_episodes = episodes if is_sorted else episodes.iloc[order]
+    index_eps = sorted_episodes.loc[index & ~at_risk, ["subject", "onset", "end"]].reset_index(drop=True)
+    not_counted = sorted_episodes.loc[~at_risk & ~index, ["subject", "onset", "end"]].reset_index(drop=True)
     not_counted["reason"] = "began during the previous episode's risk-free window, or the moment it ended"
     return segments, index_eps, not_counted
 
@@ -230,58 +250,64 @@ def _requested_modalities(log: EpisodeLog, treatments) -> list[str]:
     return wanted
 
 
-def _merged_periods(treatments: pd.DataFrame, modality: str, carryover_days: float) -> pd.DataFrame:
-    """Disjoint exposed periods of one modality per subject (sessions plus carry-over, unioned)."""
+def _merged_periods(treatments: pd.DataFrame, modality: str, carryover_days: float, subjects: np.ndarray):
+    """Disjoint exposed periods of one modality per subject (sessions plus carry-over, unioned).
+
+    Returns (codes, start_ns, end_ns) sorted by subject and start.
+    """
     tr = treatments[treatments["modality"] == modality]
-    periods = pd.DataFrame({"subject": tr["subject"], "start": tr["start"], "end": tr["end"] + pd.to_timedelta(carryover_days, unit="D")})
-    periods = periods.sort_values(["subject", "start"]).reset_index(drop=True)
-    reach = periods.groupby("subject")["end"].cummax().groupby(periods["subject"]).shift()
-    new_block = (periods["subject"] != periods["subject"].shift()) | (periods["start"] > reach)
-    block = new_block.cumsum()
-    return periods.groupby(block).agg(subject=("subject", "first"), start=("start", "min"), end=("end", "max")).reset_index(drop=True)
+    code = subject_codes(tr["subject"], subjects)
+    start = as_ns(tr["start"])
+    end = as_ns(tr["end"]) + int(round(carryover_days * DAY_NS))
+    order = np.lexsort((start, code))
+    code, start, end = code[order], start[order], end[order]
+    if not len(code):
+        return code, start, end
+    reach_before = np.roll(grouped_cummax(end, code), 1)
+    new_block = first_in_group(code) | (start > reach_before)
+    block_first = np.flatnonzero(new_block)
+    block_end = np.maximum.reduceat(end, block_first)
+    return code[block_first], start[block_first], block_end
 
 
-def _split_by_treatment(segments: pd.DataFrame, treatments: pd.DataFrame, modalities: list[str], carryover_days: float) -> pd.DataFrame:
+def _split_by_treatment(segments: dict, treatments: pd.DataFrame, modalities: list[str], carryover_days: float, subjects: np.ndarray) -> dict:
     """Split segments where any requested treatment period starts or ends; flag exposure."""
-    codes, uniques = pd.factorize(segments["subject"], sort=True)
-    t0 = segments["abs_start"].min().to_datetime64()
-    span = float(_days(segments["abs_stop"].max().to_datetime64() - t0)) + 2.0
+    periods = {m: _merged_periods(treatments, m, carryover_days, subjects) for m in modalities}
+    times = [segments["abs_start"], segments["abs_stop"]] + [t for p in periods.values() for t in p[1:]]
+    base = int(min(t.min() for t in times if len(t)))
+    span = (int(max(t.max() for t in times if len(t))) - base) / DAY_NS + 2.0
 
-    def key(subject_codes, times):
-        return subject_codes * span + _days(times.to_numpy() - t0)
+    cut_code = np.concatenate([np.concatenate([c, c]) for c, _, _ in periods.values()])
+    cut_ns = np.concatenate([np.concatenate([s, e]) for _, s, e in periods.values()])
+    cut_key = grouped_keys(cut_code, cut_ns, base, span)
+    cut_key, unique_at = np.unique(cut_key, return_index=True)
+    cut_ns = cut_ns[unique_at]
 
-    periods = {m: _merged_periods(treatments, m, carryover_days) for m in modalities}
-    for m, p in periods.items():
-        periods[m] = p[p["subject"].isin(uniques)]
-    code_of = pd.Series(np.arange(len(uniques)), index=uniques)
-    bp = np.unique(np.concatenate([np.concatenate([key(code_of[p["subject"]].to_numpy(), p["start"]), key(code_of[p["subject"]].to_numpy(), p["end"])]) for p in periods.values()] or [np.empty(0)]))
-
-    seg_lo = key(codes, segments["abs_start"])
-    seg_hi = key(codes, segments["abs_stop"])
-    first = np.searchsorted(bp, seg_lo, side="right")
-    last = np.searchsorted(bp, seg_hi, side="left")
-    n_cuts = np.maximum(last - first, 0)
+    code = segments["code"]
+    seg_lo = grouped_keys(code, segments["abs_start"], base, span)
+    seg_hi = grouped_keys(code, segments["abs_stop"], base, span)
+    first = np.searchsorted(cut_key, seg_lo, side="right")
+    n_cuts = np.maximum(np.searchsorted(cut_key, seg_hi, side="left") - first, 0)
     pieces = n_cuts + 1
-    rows = np.repeat(np.arange(len(segments)), pieces)
+    rows = np.repeat(np.arange(len(code)), pieces)
     offset = np.arange(len(rows)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    cut_index = np.repeat(first, pieces) + offset  # index into bp of this piece's end cut
-    is_last = offset == np.repeat(n_cuts, pieces)
-    lo = np.where(offset == 0, seg_lo[rows], bp[np.minimum(cut_index - 1, len(bp) - 1)] if len(bp) else seg_lo[rows])
-    hi = np.where(is_last, seg_hi[rows], bp[np.minimum(cut_index, len(bp) - 1)] if len(bp) else seg_hi[rows])
+    cut_at = np.repeat(first, pieces) + offset
+    is_last = offset == n_cuts[rows]
+    last_cut = max(len(cut_ns) - 1, 0)
+    lo = np.where(offset == 0, segments["abs_start"][rows], cut_ns[np.clip(cut_at - 1, 0, last_cut)] if len(cut_ns) else 0)
+    hi = np.where(is_last, segments["abs_stop"][rows], cut_ns[np.clip(cut_at, 0, last_cut)] if len(cut_ns) else 0)
 
-    out = segments.iloc[rows].reset_index(drop=True)
-    base = codes[rows] * span
-    out["abs_start"] = pd.Timestamp(t0) + pd.to_timedelta(lo - base, unit="D")
-    out["abs_stop"] = pd.Timestamp(t0) + pd.to_timedelta(hi - base, unit="D")
+    out = {name: values[rows] for name, values in segments.items()}
+    out["abs_start"], out["abs_stop"] = lo, hi
     # Only the last piece of a segment keeps its event.
-    out["event"] = np.where(is_last, out["event"].to_numpy(), 0)
-    mid = (lo + hi) / 2.0
-    for m, p in periods.items():
-        p_codes = code_of[p["subject"]].to_numpy()
-        p_lo = key(p_codes, p["start"])
-        p_hi = key(p_codes, p["end"])
-        order = np.argsort(p_lo)
-        p_lo, p_hi = p_lo[order], p_hi[order]
+    out["event"] = np.where(is_last, out["event"], 0)
+    mid = (grouped_keys(out["code"], lo, base, span) + grouped_keys(out["code"], hi, base, span)) / 2.0
+    for modality, (p_code, p_start, p_end) in periods.items():
+        if not len(p_code):
+            out[f"on_{modality}"] = np.zeros(len(rows), dtype=int)
+            continue
+        p_lo = grouped_keys(p_code, p_start, base, span)
+        p_hi = grouped_keys(p_code, p_end, base, span)
         j = np.searchsorted(p_lo, mid, side="right") - 1
-        out[f"on_{m}"] = ((j >= 0) & (mid < p_hi[np.maximum(j, 0)])).astype(int) if len(p_lo) else 0
+        out[f"on_{modality}"] = ((j >= 0) & (mid < p_hi[np.maximum(j, 0)])).astype(int)
     return out

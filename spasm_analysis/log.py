@@ -19,9 +19,13 @@ import pandas as pd
 
 from .merging import merge_episodes
 from .schema import DEFAULT_SUBJECT, TABLES, ProblemList
-from .validation import prepare_table
+from .grouping import as_ns, sort_by_subject, subject_codes, window_of
+from .validation import _missing, _subject_text, clean_text, prepare_table
 
 __all__ = ["EpisodeLog", "FollowUpInferredWarning", "LogChangedWarning"]
+
+
+_SORT_KEYS = {"episodes": ["onset"], "follow_up": ["start"], "treatments": ["start"], "exposures": ["time"], "covariates": []}
 
 
 class FollowUpInferredWarning(UserWarning):
@@ -36,9 +40,8 @@ def _subjects_in(frames) -> set[str]:
     found: set[str] = set()
     for frame in frames:
         if isinstance(frame, pd.DataFrame) and "subject" in frame.columns:
-            values = frame["subject"].dropna()
-            values = values[values.astype(str).str.strip() != ""]
-            found.update(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip() for v in values.unique())
+            distinct = pd.Series(pd.unique(frame["subject"]), dtype=object)
+            found.update(clean_text(distinct[~_missing(distinct)], _subject_text))
     return found
 
 
@@ -125,9 +128,8 @@ class EpisodeLog:
             merged = [a for a in actions if "merged" in a]
             warnings.warn("; ".join(merged) + " (see EpisodeLog.actions)", LogChangedWarning, stacklevel=2)
 
-        for name in TABLES:
-            keys = {"episodes": ["subject", "onset"], "follow_up": ["subject", "start"], "treatments": ["subject", "start"], "exposures": ["subject", "time"], "covariates": ["subject"]}[name]
-            tables[name] = tables[name].sort_values(keys, kind="stable").reset_index(drop=True)
+        for name, keys in _SORT_KEYS.items():
+            tables[name] = sort_by_subject(tables[name], keys).reset_index(drop=True)
         object.__setattr__(self, "_tables", tables)
         object.__setattr__(self, "_actions", tuple(actions))
 
@@ -289,19 +291,30 @@ def _check_follow_up(tables: dict[str, pd.DataFrame], problems: ProblemList) -> 
     for label in fu.index[overlap]:
         problems.add("follow_up", label, "start", str(fu.at[label, "start"]), "overlaps the subject's previous follow-up window")
 
-    ep = tables["episodes"].reset_index(names="_row")
-    merged = ep.merge(fu.reset_index(drop=True), on="subject", how="left", suffixes=("", "_fu"))
-    inside = (merged["onset"] >= merged["start"]) & (merged["onset"] <= merged["end_fu"])
-    ongoing = (merged["onset"] < merged["start"]) & (merged["end"] > merged["start"])
-    ok = (inside | ongoing).groupby(merged["_row"], sort=False).any()
+    ep = tables["episodes"]
     known = set(fu["subject"])
-    for label, subject, onset in ep.loc[ep["_row"].map(ok).eq(False), ["_row", "subject", "onset"]].itertuples(index=False):
+    if len(ep) and len(fu):
+        subjects = np.asarray(sorted(known), dtype=object)
+        fu_sorted = sort_by_subject(fu, ["start"])
+        w_code = subject_codes(fu_sorted["subject"], subjects)
+        w_start, w_end = as_ns(fu_sorted["start"]), as_ns(fu_sorted["end"])
+        e_code = subject_codes(ep["subject"], subjects)
+        onset, end = as_ns(ep["onset"]), as_ns(ep["end"])
+        base = int(min(w_start.min(), onset.min()))
+        span = (int(max(w_end.max(), onset.max())) - base) / 86_400e9 + 2.0
+        window, inside = window_of(np.maximum(e_code, 0), onset, w_code, w_start, w_end, base, span)
+        # An episode going on when a window starts (end known and after that start) is allowed.
+        ongoing = (w_code[window] == e_code) & (onset < w_start[window]) & ep["end"].notna().to_numpy() & (end > w_start[window])
+        bad = (e_code < 0) | ~(inside | ongoing)
+    else:
+        bad = np.ones(len(ep), dtype=bool)
+    for label, subject, onset_value in ep.loc[bad, ["subject", "onset"]].itertuples():
         if subject not in known:
             problems.add("episodes", label, "subject", subject, "has episodes but no follow-up window")
             continue
         windows = fu[fu["subject"] == subject]
         spans = ", ".join(f"{s:%Y-%m-%d} to {e:%Y-%m-%d}" for s, e in zip(windows["start"], windows["end"]))
-        problems.add("episodes", label, "onset", str(onset), f"outside the follow-up window(s) of subject {subject!r} ({spans})")
+        problems.add("episodes", label, "onset", str(onset_value), f"outside the follow-up window(s) of subject {subject!r} ({spans})")
     for name in ("treatments", "exposures"):
         frame = tables[name]
         stray = ~frame["subject"].isin(known)

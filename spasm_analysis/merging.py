@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .grouping import first_in_group, grouped_cummax, sort_by_subject
 from .schema import ProblemList
 
 __all__ = ["merge_episodes"]
@@ -27,12 +28,13 @@ def merge_episodes(
     actions: list[str],
 ) -> pd.DataFrame:
     """Check duplicates and overlaps; merge when asked, recording each merge in ``actions``."""
-    ep = episodes.sort_values(["subject", "onset", "end"], kind="stable")
-    same_subject = ep["subject"].eq(ep["subject"].shift())
+    ep = sort_by_subject(episodes, ["onset", "end"])
+    codes, _ = pd.factorize(ep["subject"])
+    same_subject = pd.Series(~first_in_group(codes), index=ep.index)
     duplicate = same_subject & ep["onset"].eq(ep["onset"].shift()) & (ep["end"].eq(ep["end"].shift()) | (ep["end"].isna() & ep["end"].shift().isna()))
     # The latest instant each earlier episode of the subject is known to have lasted to.
     lasted_to = ep["end"].fillna(ep["onset"])
-    reach = lasted_to.groupby(ep["subject"]).cummax().groupby(ep["subject"]).shift()
+    reach = pd.Series(grouped_cummax(lasted_to.to_numpy(), codes), index=ep.index).shift().where(same_subject)
     gap_days = (ep["onset"] - reach).dt.total_seconds() / 86400.0
     overlap = same_subject & (gap_days < 0)
 

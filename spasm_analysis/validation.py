@@ -27,8 +27,19 @@ __all__ = ["prepare_table", "fill_subject"]
 
 def _missing(values: pd.Series) -> pd.Series:
     """True where a cell is empty: NaN/None/NaT or a blank string."""
-    blank = values.astype("string").str.strip().eq("").fillna(False).astype(bool)
-    return values.isna() | blank
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return values.isna()
+    # Work on the distinct values: a million rows hold few distinct texts.
+    codes, uniques = pd.factorize(values)
+    blank = np.array([isinstance(u, str) and not u.strip() for u in uniques] + [True], dtype=bool)
+    return pd.Series(blank[codes], index=values.index)
+
+
+def clean_text(values: pd.Series, transform=str.strip) -> pd.Series:
+    """Apply a text transform to each distinct value (missing cells stay missing)."""
+    codes, uniques = pd.factorize(values)
+    cleaned = np.array([transform(str(u)) for u in uniques] + [None], dtype=object)
+    return pd.Series(cleaned[codes], index=values.index, dtype=object)
 
 
 def coerce_datetimes(
@@ -76,10 +87,7 @@ def fill_subject(frame: pd.DataFrame, table: str, problems: ProblemList, default
         return pd.Series(default, index=frame.index, dtype=object)
     raw = frame["subject"]
     empty = _missing(raw)
-    if pd.api.types.is_numeric_dtype(raw.dtype):
-        as_text = raw.map(_subject_text)
-    else:
-        as_text = raw.astype(str).str.strip()
+    as_text = clean_text(raw, _subject_text)
     if empty.all():
         return pd.Series(default or DEFAULT_SUBJECT, index=frame.index, dtype=object)
     if empty.any():
@@ -92,11 +100,12 @@ def fill_subject(frame: pd.DataFrame, table: str, problems: ProblemList, default
     return as_text.astype(object)
 
 
-def _subject_text(value) -> str:
+def _subject_text(value: str) -> str:
     """Subject ids are text; ``7`` and ``7.0`` from a spreadsheet are the same person."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    text = value.strip()
+    if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
+        return text[:-2]
+    return text
 
 
 def _check_columns(table: str, frame: pd.DataFrame, problems: ProblemList) -> None:
@@ -110,6 +119,8 @@ def _check_columns(table: str, frame: pd.DataFrame, problems: ProblemList) -> No
 
 def _coerce_numeric(table: str, frame: pd.DataFrame, column: str, problems: ProblemList) -> pd.Series:
     values = frame[column]
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(float)
     numeric = pd.to_numeric(values, errors="coerce")
     bad = numeric.isna() & ~_missing(values)
     for label in values.index[bad]:
@@ -158,7 +169,7 @@ def _episode_rules(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList
             problems.add("episodes", label, "severity", out.at[label, "severity"], f"outside {low:g}-{high:g}")
     if "onset_precision" in frame.columns:
         precision = frame["onset_precision"].where(~_missing(frame["onset_precision"]), "day")
-        precision = precision.astype(str).str.strip().str.lower()
+        precision = clean_text(precision, lambda text: text.strip().lower())
         for label in out.index[~precision.isin(PRECISIONS)]:
             problems.add("episodes", label, "onset_precision", frame.at[label, "onset_precision"], f"must be one of {', '.join(PRECISIONS)}")
         out["onset_precision"] = precision
@@ -205,14 +216,14 @@ def _fill_modality(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList
         empty = _missing(modality)
     for label in out.index[empty]:
         problems.add("treatments", label, "modality", None, "missing (give a modality or a name to map)")
-    out["modality"] = modality.where(empty, modality.astype(str).str.strip())
+    out["modality"] = modality.where(empty, clean_text(modality))
 
 
 def _exposure_rules(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList) -> None:
     if "exposure" in frame.columns:
         for label in out.index[_missing(frame["exposure"])]:
             problems.add("exposures", label, "exposure", None, "missing (required)")
-        out["exposure"] = frame["exposure"].astype(object).where(_missing(frame["exposure"]), frame["exposure"].astype(str).str.strip())
+        out["exposure"] = clean_text(frame["exposure"]).where(~_missing(frame["exposure"]), None)
     if "value" in frame.columns:
         out["value"] = _coerce_numeric("exposures", frame, "value", problems)
     else:
