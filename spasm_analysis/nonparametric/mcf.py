@@ -45,6 +45,8 @@ def _lawless_nadeau_variance(rows: CountingRows, times, n_at_risk, n_events) -> 
     c_r = (its onset terms on earlier rows) - (its b terms on earlier rows) + CB(s_r)
     is a constant of the row.  R_k is then a risk-set sum of c_r, which
     :meth:`CountingRows.at_risk` gives for all k at once, minus Y_k CB(t_{k-1}).
+    The running sum carries rounding of about 1e-16 times the largest variance
+    so far, negligible unless the true variance returns to almost 0.
     """
     y = n_at_risk.astype(float)
     b = n_events / y**2
