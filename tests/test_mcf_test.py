@@ -178,3 +178,25 @@ def test_pseudo_score_property(data, linear):
     assert result.variance == pytest.approx(robust, rel=1e-10)
     poisson_result = sa.mcf_test(data, by="arm", weights=weights, variance="poisson")
     assert poisson_result.variance == pytest.approx(poisson, rel=1e-10, abs=1e-14)
+
+
+def test_episode_log_with_a_baseline_covariate():
+    episodes = pd.DataFrame(
+        {
+            "subject": ["a", "a", "b", "c", "c", "c", "d"],
+            "onset": pd.to_datetime(["2020-01-05", "2020-02-01", "2020-01-20", "2020-01-03",
+                                     "2020-01-15", "2020-02-10", "2020-02-20"]),
+        }
+    )
+    episodes["end"] = episodes["onset"] + pd.Timedelta(days=2)
+    follow_up = pd.DataFrame(
+        {"subject": list("abcd"), "start": pd.Timestamp("2020-01-01"),
+         "end": pd.to_datetime(["2020-03-01", "2020-03-01", "2020-02-25", "2020-03-01"])}
+    )
+    covariates = pd.DataFrame({"subject": list("abcd"), "arm": ["x", "y", "x", "y"]})
+    log = sa.EpisodeLog(episodes, follow_up=follow_up, covariates=covariates)
+    from_log = sa.mcf_test(log, by="arm")
+    from_rows = sa.mcf_test(sa.to_counting_process(log), by="arm")
+    assert from_log.statistic == from_rows.statistic and from_log.variance == from_rows.variance
+    assert from_log.details["groups"] == ("x", "y")
+    assert from_log.statistic > 0  # arm x: 5 episodes in 2 subjects, arm y: 2 in 2
