@@ -186,3 +186,21 @@ def test_write_report_cohort_flag(tmp_path):
     log = _read(COHORT)
     test = sa.mcf_test(sa.to_counting_process(log, treatments="all"), by="sex")
     assert f"{test.statistic:.4g}" in _section(page, "mcf")
+
+
+def test_cli_report_from_an_app_export(tmp_path, capsys):
+    from spasm_analysis.cli import main
+
+    export = ROOT / "tests" / "fixtures" / "apps" / "bearable.csv"
+    out = tmp_path / "app.html"
+    # two symptoms in the export: without --symptom the reader's error is shown, with exit code 2
+    assert main(["report", str(export), "-o", str(out)]) == 2
+    assert "symptom" in capsys.readouterr().err
+    assert main(["report", str(export), "--symptom", "Back", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert_self_contained(page)
+    status = _status(page)
+    assert status["timeline"] == "ok"
+    # too few gaps for the forecast: the section says why instead of failing the report
+    assert status["forecast"] == "unavailable"
+    assert "at least 3 completed gaps" in _section(page, "forecast")

@@ -194,3 +194,13 @@ def test_page_content_as_rendered(loaded_page):
     height = int.from_bytes(png[20:24], "big")
     assert (width, height) == (1300, 2000)
     assert len(png) > 50_000  # a rendered page with figures, not a blank one
+
+
+def test_pdf_is_printed(tmp_path):
+    from spasm_analysis.report import write_report
+
+    out = write_report(ROOT / "data" / "sample" / "cohort", tmp_path / "cohort.html", by="arm", pdf=True,
+                       progress=Progress(enabled=False))
+    pdf = out.with_suffix(".pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert len(pdf) > 100_000  # the figures are in it
