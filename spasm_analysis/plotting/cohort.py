@@ -9,6 +9,8 @@ from .style import EPISODE, NEUTRAL, finish, new_axes, series_colour
 
 __all__ = ["plot_events", "plot_mcf", "plot_gap_times"]
 
+_MAX_CENSOR_MARKS = 80
+
 
 def _event_rows(data, by):
     """Per subject: observed segments (days), onset days and the group."""
@@ -215,7 +217,7 @@ def plot_gap_times(data, *, max_order=3, ci=True, ax=None, **options):
             ax.fill_between(band.index, band.iloc[:, 0], band.iloc[:, 1], step="post", color=colour, alpha=0.13,
                             linewidth=0)
         censored = fitter.durations[fitter.event_observed == 0]
-        if len(censored):
+        if 0 < len(censored) <= _MAX_CENSOR_MARKS:  # beyond that the ticks become a smear
             at = np.searchsorted(sf.index.to_numpy(), np.asarray(censored), side="right") - 1
             ax.plot(censored, sf.to_numpy()[np.maximum(at, 0)], "|", color=colour, markersize=6)
     ax.set_ylim(0, 1.02)
