@@ -73,9 +73,9 @@ def to_counting_process(
         ``subject, start, stop, event, episode``, baseline covariates, then one
         ``on_<modality>`` column per requested modality.  ``episode`` is k on the
         rows at risk of the k-th counted episode (the PWP stratum).
-        ``attrs`` records ``time_scale``, ``risk_free_days``, ``origin`` (each
-        subject's time zero), ``index_episodes`` and ``not_counted`` (episodes that
-        began while not at risk, with the reason).
+        ``attrs`` records ``time_scale``, ``risk_free_days``, ``origin`` (dict:
+        each subject's time zero), ``index_episodes`` and ``not_counted`` (lists of
+        records: episodes that began while not at risk, with the reason).
 
     Examples
     --------
@@ -130,13 +130,14 @@ def to_counting_process(
             EpisodesNotCountedWarning,
             stacklevel=2,
         )
+    # Plain Python values only: pandas compares attrs when concatenating frames.
     out.attrs.update(
         time_scale=time_scale,
         risk_free_days=risk_free_days,
         carryover_days=carryover_days,
-        origin=origin,
-        index_episodes=index_eps,
-        not_counted=not_counted,
+        origin=origin.to_dict(),
+        index_episodes=index_eps.to_dict("records"),
+        not_counted=not_counted.to_dict("records"),
     )
     return out
 
