@@ -1,5 +1,6 @@
 # Two commands on a fresh machine (Python >= 3.10 and make):
 #   make demo   build the environment if needed, then analyse the bundled sample log
+#               (prints a summary and writes a self-contained HTML report, out/report.html)
 #   make test   build the environment if needed, then run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -16,6 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/spasm-analysis summary data/sample/personal
+	$(BIN)/spasm-analysis report data/sample/personal -o out/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

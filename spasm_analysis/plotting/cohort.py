@@ -20,7 +20,6 @@ def _event_rows(data, by):
             raise ValueError(f"a counting-process frame needs columns subject, start, stop, event; missing {missing}")
         if by is not None and by not in data.columns:
             raise ValueError(f"by={by!r} is not a column; columns: {', '.join(map(str, data.columns))}")
-        # fresh frames: the counting process keeps a Series in .attrs, which pandas cannot compare when concatenating
         subject = data["subject"].to_numpy()
         segments = pd.DataFrame({"subject": subject, "start": data["start"].to_numpy(float),
                                  "stop": data["stop"].to_numpy(float)})
