@@ -77,3 +77,16 @@ def test_unknown_exposure_lists_known_ones():
         sa.case_crossover(_trigger_log(7), exposure="stress")
     with pytest.raises(ValueError, match="hazard_days"):
         sa.case_crossover(_trigger_log(7), exposure="cold pool", hazard_days=-1)
+
+
+def test_complete_separation_is_a_clear_refusal():
+    days = 2000
+    rng = np.random.default_rng(5)
+    onsets = simulate_onset_days(rng, days=days, base_rate=1 / 25, duration=2, multiplier=lambda d: 1.0)
+    background = np.flatnonzero(rng.uniform(size=days + 1) < 0.2)
+    exposed_days = np.union1d(background, np.asarray(onsets))
+    exposed_days = exposed_days[(exposed_days >= 1) & (exposed_days <= days)]
+    exposures = pd.DataFrame({"time": START + pd.to_timedelta(exposed_days, unit="D"), "exposure": "cold pool"})
+    log = make_log(onsets, days=days, duration=2, exposures=exposures)
+    with pytest.raises(ValueError, match="every onset .* was exposed .* infinite"):
+        sa.case_crossover(log, exposure="cold pool", hazard_days=0)

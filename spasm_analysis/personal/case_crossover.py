@@ -256,6 +256,7 @@ def case_crossover(
         raise ValueError(
             f"no onset's stratum has both exposed and unexposed days for {exposure!r}, so the odds ratio is not estimable"
         )
+    _check_not_separated(informative, exposure)
     fit = ConditionalLogit(informative["case"].to_numpy(), informative[["exposed"]].to_numpy(float), groups=informative["stratum"].to_numpy()).fit(disp=0, method="newton", tol=1e-12)
     beta, se = float(fit.params[0]), float(fit.bse[0])
     z = stats.norm.ppf(0.5 + confidence_level / 2)
@@ -278,3 +279,21 @@ def case_crossover(
         exposed_cases=float(cases["exposed"].mean()), exposed_referents=float(refs["exposed"].mean()),
         table=data, confidence_level=confidence_level, interpretation=interpretation, notes=notes,
     )
+
+
+def _check_not_separated(informative: pd.DataFrame, exposure: str) -> None:
+    """Refuse when the odds ratio has no finite estimate (complete separation).
+
+    If every onset in a stratum with mixed exposure was exposed (or every one
+    unexposed), the conditional likelihood keeps rising as the log odds ratio goes
+    to +/- infinity, and the information matrix is singular at any finite value.
+    """
+    case_exposure = informative.loc[informative["case"] == 1, "exposed"]
+    if case_exposure.nunique() == 1:
+        state = "exposed" if case_exposure.iloc[0] else "unexposed"
+        bound = "infinite" if case_exposure.iloc[0] else "zero"
+        raise ValueError(
+            f"every onset with a matched day of different exposure was {state} to {exposure!r} "
+            f"({len(case_exposure)} onsets), so the odds ratio estimate is {bound} and has no finite "
+            "confidence interval; more onsets, or a longer logged span, are needed"
+        )
