@@ -111,10 +111,13 @@ def _codes(frame: pd.DataFrame, columns, role: str) -> tuple[np.ndarray, pd.Inde
         col = part.columns[part.isna().any()][0]
         rows = list(frame.index[part[col].isna()][:5])
         raise ValueError(f"{role} column {col!r} has missing values at row(s) {rows}")
-    grouped = part.groupby(list(columns), sort=True, observed=True)
-    codes = grouped.ngroup().to_numpy().astype(np.int64)
-    labels = pd.Index(list(grouped.groups.keys()))
-    return codes, labels
+    if len(columns) == 1:
+        codes, labels = pd.factorize(part.iloc[:, 0], sort=True)
+        return codes.astype(np.int64), pd.Index(labels)
+    codes = part.groupby(list(columns), sort=True, observed=True).ngroup().to_numpy()
+    first = np.unique(codes, return_index=True)[1]
+    labels = pd.MultiIndex.from_frame(part.iloc[first])
+    return codes.astype(np.int64), labels
 
 
 def first_dependent_column(gram: np.ndarray, tolerance: float = COLLINEARITY_TOLERANCE):

@@ -36,30 +36,36 @@ TIME_TOLERANCE = np.sqrt(np.finfo(float).eps)
 
 @dataclass(frozen=True)
 class RiskSets:
-    """Sort orders and index ranges that turn risk-set sums into array lookups.
+    """Event groups and, for every row, the range of event groups it is at risk for.
 
-    Built once per data set by :func:`build_risk_sets`; every likelihood
-    evaluation reuses it. Event groups are the distinct (stratum, event time)
-    pairs, in increasing (stratum, time) order.
+    Event groups are the distinct (stratum, event time) pairs, ordered by
+    stratum and, within a stratum, from the latest time to the earliest. A
+    row is at risk for groups ``row_lo <= j < row_hi``: ``row_lo`` is the
+    first group with time <= stop, ``row_hi`` the first with time <= start.
+    Risk-set sums then need no sorting of rows at all: binning each row's
+    values at ``row_lo`` (and at ``row_hi``) and taking cumulative sums over
+    the groups of a stratum gives, for group j, the sum over rows with
+    ``stop >= t_j`` (and ``start >= t_j``); their difference is the risk set.
+    Bins carry one extra slot per stratum so that strata never mix.
     """
 
-    n_rows: int
-    order_stop: np.ndarray   # rows sorted by (stratum, stop)
-    order_start: np.ndarray  # rows sorted by (stratum, start)
-    lo_stop: np.ndarray      # per group: first sorted-by-stop row with stop >= t
-    hi_stop: np.ndarray      # per group: end of the group's stratum in that order
-    lo_start: np.ndarray     # per group: first sorted-by-start row with start >= t
-    hi_start: np.ndarray
-    row_lo: np.ndarray       # per row: first event group after the row's start
-    row_hi: np.ndarray       # per row: one past the last event group <= the row's stop
-    death_rows: np.ndarray   # event rows, grouped by event group
-    death_group: np.ndarray  # event group of each entry of death_rows
-    group_first: np.ndarray  # offset of each group's first entry in death_rows
-    group_size: np.ndarray   # d_j, the number of tied events
+    row_lo: np.ndarray        # per row: first event group with time <= stop
+    row_hi: np.ndarray        # per row: first event group with time <= start
+    bin_lo: np.ndarray        # row_lo shifted by the row's stratum index
+    bin_hi: np.ndarray
+    n_bins: int
+    group_bin: np.ndarray     # per group: its bin (group index + stratum index)
+    stratum_bin: np.ndarray   # per group: first bin of its stratum
+    deaths: np.ndarray        # rows ending in an event, ascending
+    death_group: np.ndarray   # event group of each of those rows
+    term_group: np.ndarray    # event group of each tied-event term (d_j terms per group)
+    group_size: np.ndarray    # d_j, the number of tied events
     group_weight: np.ndarray  # sum of the tied events' case weights
-    efron_fraction: np.ndarray  # k/d_j for the k-th tied event (0 under Breslow)
-    group_stratum: np.ndarray
-    group_time_rank: np.ndarray
+    efron_fraction: np.ndarray  # k/d_j for the k-th term of a group (0 under Breslow)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lo)
 
     @property
     def n_groups(self) -> int:
@@ -75,11 +81,14 @@ def _time_ranks(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.nda
     tied = (gaps <= TIME_TOLERANCE) | (gaps <= TIME_TOLERANCE * scale)
     rank_of_value = np.concatenate([[0], np.cumsum(~tied)])
     ranks = rank_of_value[inverse]
-    return ranks[:n], ranks[n:], int(rank_of_value[-1]) + 2 if len(values) else 2
+    return ranks[:n], ranks[n:], int(rank_of_value[-1]) + 1 if len(values) else 1
 
 
 def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron") -> RiskSets:
     """Index (start, stop] rows so that risk-set sums become vectorised lookups.
+
+    O(n log n): one ``np.unique`` of the times (and, with strata, one of the
+    (stratum, time) keys), then table lookups; rows are never reordered.
 
     Parameters
     ----------
@@ -93,71 +102,60 @@ def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron"
         Case weights (only used to total the tied events' weights).
     ties : {"efron", "breslow"}
     """
-    n = len(start)
     start_rank, stop_rank, width = _time_ranks(start, stop)
     if np.any(start_rank >= stop_rank):
         bad = int(np.flatnonzero(start_rank >= stop_rank)[0])
         raise ValueError(
-            f"row {bad}: interval (start={start[bad]!r}, stop={stop[bad]!r}] has zero length "
-            "once times equal up to rounding are treated as tied"
-        )
+            f"row {bad}: interval (start={start[bad]:g}, stop={stop[bad]:g}] has zero length "
+            "once times equal up to rounding are treated as tied")
     stratum = stratum.astype(np.int64)
-    key_start = stratum * width + start_rank
-    key_stop = stratum * width + stop_rank
-    order_stop = np.argsort(key_stop, kind="stable")
-    order_start = np.argsort(key_start, kind="stable")
-    sorted_stop = key_stop[order_stop]
-    sorted_start = key_start[order_start]
-
-    dead = np.flatnonzero(event)
-    group_keys, group_of_death = np.unique(key_stop[dead], return_inverse=True)
+    n_strata = int(stratum.max()) + 1 if len(stratum) else 1
+    # keys increase with stratum and *decrease* with time
+    base = stratum * width + (width - 1)
+    key_stop = base - stop_rank
+    key_start = base - start_rank
+    if n_strata == 1:
+        domain, code_stop, code_start = width, key_stop, key_start
+        keys = None
+    else:  # compact the (stratum, time) keys so the lookup table below stays O(n)
+        keys, codes = np.unique(np.concatenate([key_stop, key_start]), return_inverse=True)
+        domain, code_stop, code_start = len(keys), codes[: len(key_stop)], codes[len(key_stop):]
+    deaths = np.flatnonzero(event)
+    is_group = np.zeros(domain, dtype=bool)
+    is_group[code_stop[deaths]] = True
+    groups_before = np.concatenate([[0], np.cumsum(is_group)])
+    # the first group at or after a key: counting groups with a smaller key
+    row_lo = groups_before[code_stop]
+    row_hi = groups_before[code_start]
+    death_group = row_lo[deaths]
+    group_codes = np.flatnonzero(is_group)
+    group_keys = group_codes if keys is None else keys[group_codes]
+    group_size = np.bincount(death_group, minlength=len(group_codes))
     group_stratum = group_keys // width
-    stratum_end = (group_stratum + 1) * width
-    lo_stop = np.searchsorted(sorted_stop, group_keys, side="left")
-    hi_stop = np.searchsorted(sorted_stop, stratum_end, side="left")
-    lo_start = np.searchsorted(sorted_start, group_keys, side="left")
-    hi_start = np.searchsorted(sorted_start, stratum_end, side="left")
-    row_lo = np.searchsorted(group_keys, key_start, side="right")
-    row_hi = np.searchsorted(group_keys, key_stop, side="right")
-
-    by_group = np.argsort(group_of_death, kind="stable")
-    death_rows = dead[by_group]
-    death_group = group_of_death[by_group]
-    group_size = np.bincount(death_group, minlength=len(group_keys))
-    group_first = np.cumsum(group_size) - group_size
-    group_weight = np.bincount(death_group, weights=weights[death_rows], minlength=len(group_keys))
+    group_index = np.arange(len(group_keys))
+    stratum_first_group = np.searchsorted(group_stratum, group_stratum, side="left")
+    group_weight = np.bincount(death_group, weights=weights[deaths], minlength=len(group_keys))
+    term_group = np.repeat(group_index, group_size)
     if ties == "efron":
-        within = np.arange(len(death_rows)) - group_first[death_group]
-        fraction = within / group_size[death_group]
+        within = np.arange(len(term_group)) - np.repeat(np.cumsum(group_size) - group_size,
+                                                        group_size)
+        fraction = within / group_size[term_group]
     else:
-        fraction = np.zeros(len(death_rows))
+        fraction = np.zeros(len(term_group))
     return RiskSets(
-        n_rows=n, order_stop=order_stop, order_start=order_start,
-        lo_stop=lo_stop, hi_stop=hi_stop, lo_start=lo_start, hi_start=hi_start,
-        row_lo=row_lo, row_hi=row_hi, death_rows=death_rows, death_group=death_group,
-        group_first=group_first, group_size=group_size, group_weight=group_weight,
-        efron_fraction=fraction, group_stratum=group_stratum,
-        group_time_rank=group_keys % width,
-    )
-
-
-def _suffix_sums(values: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """Suffix sums of ``values[order]`` with a trailing zero row.
-
-    Suffix (rather than prefix) sums keep rounding error proportional to the
-    rows still at or after t, not to everything that already left the risk set.
-    """
-    out = np.zeros((len(order) + 1,) + values.shape[1:])
-    out[:-1] = np.cumsum(values[order][::-1], axis=0)[::-1]
-    return out
+        row_lo=row_lo, row_hi=row_hi, bin_lo=row_lo + stratum, bin_hi=row_hi + stratum,
+        n_bins=len(group_keys) + n_strata, group_bin=group_index + group_stratum,
+        stratum_bin=stratum_first_group + group_stratum, deaths=deaths,
+        death_group=death_group, term_group=term_group, group_size=group_size,
+        group_weight=group_weight, efron_fraction=fraction)
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """Partial likelihood, score and information at one coefficient vector.
 
-    The per-event-group arrays are kept because score residuals and the
-    frailty information need them.
+    The per-term arrays are kept because score residuals and the frailty
+    information need them.
     """
 
     beta: np.ndarray
@@ -165,9 +163,16 @@ class Evaluation:
     score: np.ndarray
     information: np.ndarray | None
     risk: np.ndarray          # exp(eta - shift), without case weights
-    shift: float
-    term_mean: np.ndarray     # a_t: weighted covariate mean of each tied-event term
+    term_mean: np.ndarray     # a_t: weighted covariate mean of each tied-event term (T x p)
     term_hazard: np.ndarray   # meanwt / D_t: hazard increment of each term
+
+
+def _binned_cumsum(rs: RiskSets, Z: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    """Cumulative sums over event-group bins of each row of Z (with a leading zero)."""
+    out = np.zeros((Z.shape[0], rs.n_bins + 1))
+    for k in range(Z.shape[0]):  # loop over the p + 1 sums, not over rows
+        np.cumsum(np.bincount(bins, weights=Z[k], minlength=rs.n_bins), out=out[k, 1:])
+    return out
 
 
 def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarray,
@@ -182,39 +187,41 @@ def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarra
     each row's cumulative hazard over its own interval.
     """
     n, p = X.shape
-    eta = X @ beta + offset
+    eta = X @ beta
+    eta += offset
     shift = float(eta.max()) if n else 0.0
     risk = np.exp(eta - shift)
     r = weights * risk
-    Z = np.empty((n, p + 1))
-    Z[:, 0] = r
-    np.multiply(X, r[:, None], out=Z[:, 1:])
-    suf_stop = _suffix_sums(Z, rs.order_stop)
-    suf_start = _suffix_sums(Z, rs.order_start)
-    S = (suf_stop[rs.lo_stop] - suf_stop[rs.hi_stop]) - (suf_start[rs.lo_start] - suf_start[rs.hi_start])
-    deaths = rs.death_rows
-    if len(deaths):
-        E = np.add.reduceat(Z[deaths], rs.group_first, axis=0)
-    else:
-        E = np.zeros((0, p + 1))
-    g = rs.death_group
+    Z = np.empty((p + 1, n))  # one contiguous row per sum: r, r x_1, ..., r x_p
+    Z[0] = r
+    np.multiply(X.T, r, out=Z[1:])
+    stop_side = _binned_cumsum(rs, Z, rs.bin_lo)
+    start_side = _binned_cumsum(rs, Z, rs.bin_hi)
+    upto, first = rs.group_bin + 1, rs.stratum_bin
+    S = (stop_side[:, upto] - stop_side[:, first]) - (start_side[:, upto] - start_side[:, first])
+    deaths = rs.deaths
+    Zd = Z[:, deaths]
+    E = np.vstack([np.bincount(rs.death_group, weights=Zd[k], minlength=rs.n_groups)
+                   for k in range(p + 1)])
+
+    g = rs.term_group
     c = rs.efron_fraction
     meanwt = (rs.group_weight / rs.group_size)[g]
-    D = S[g, 0] - c * E[g, 0]
-    A = (S[g, 1:] - c[:, None] * E[g, 1:]) / D[:, None]
+    D = S[0, g] - c * E[0, g]
+    A = (S[1:, g] - c * E[1:, g]) / D  # p x n_terms
     wd = weights[deaths]
+    Xd = X[deaths]
     with np.errstate(divide="ignore", invalid="ignore"):
         loglik = float(wd @ (eta[deaths] - shift) - meanwt @ np.log(D))
-    U = wd @ X[deaths] - meanwt @ A
+    U = wd @ Xd - A @ meanwt
     hazard = meanwt / D
     info = None
     if information:
         G = row_interval_sum(rs, np.bincount(g, weights=hazard, minlength=rs.n_groups))
-        hc = np.bincount(g, weights=hazard * c, minlength=rs.n_groups)[g]
-        Xd = X[deaths]
-        info = (X.T * (r * G)) @ X - (Xd.T * (r[deaths] * hc)) @ Xd - (A.T * meanwt) @ A
+        hc = np.bincount(g, weights=hazard * c, minlength=rs.n_groups)[rs.death_group]
+        info = ((X.T * (r * G)) @ X - (Xd.T * (Zd[0] * hc)) @ Xd - (A * meanwt) @ A.T)
     return Evaluation(beta=np.array(beta, dtype=float), loglik=loglik, score=U, information=info,
-                      risk=risk, shift=shift, term_mean=A, term_hazard=hazard)
+                      risk=risk, term_mean=A.T, term_hazard=hazard)
 
 
 def row_interval_sum(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ from scipy.special import gammaln
 
 from .design import CoxDesign
 from .engine import RiskSets, evaluate, newton_raphson, row_interval_sum
+from .robust import interval_compensators
 from .result import CoxResult, chi_square_test
 
 __all__ = ["fit_gamma_frailty", "gamma_frailty_correction", "next_theta"]
@@ -114,64 +115,45 @@ class _FrailtyProblem:
     """Penalized partial likelihood pieces at fixed theta, vectorised over rows."""
 
     def __init__(self, design: CoxDesign, rs: RiskSets):
-        self.design = design
+        _check_no_overlap(design)
         self.rs = rs
+        self.X = design.X
+        self.weights = design.weights
         self.group = design.cluster
         self.n_groups = design.n_clusters
-        self.events = np.bincount(self.group, weights=design.event.astype(float),
+        event = design.event
+        self.events = np.bincount(self.group, weights=event.astype(float),
                                   minlength=self.n_groups)
-        self.weighted_events = np.bincount(self.group, weights=design.weights * design.event,
+        self.weighted_events = np.bincount(self.group, weights=self.weights * event,
                                            minlength=self.n_groups)
-        self._check_no_overlap()
-
-    def _check_no_overlap(self):
-        d = self.design
-        order = np.lexsort((d.start, d.stratum, self.group))
-        g, s = self.group[order], d.stratum[order]
-        same = (g[1:] == g[:-1]) & (s[1:] == s[:-1])
-        overlap = same & (d.start[order][1:] < d.stop[order][:-1])
-        if overlap.any():
-            row = order[1:][overlap][0]
-            raise ValueError(
-                f"frailty needs non-overlapping intervals per subject and stratum; row {row} "
-                "overlaps an earlier row of the same subject")
 
     def evaluate(self, beta, w, nu):
-        """PL value, scores and the sparse information blocks at (beta, w)."""
-        d, rs = self.design, self.rs
-        offset = w[self.group]
-        ev = evaluate(rs, d.X, d.weights, offset, beta)
-        g, c = rs.death_group, rs.efron_fraction
-        haz, A = ev.term_hazard, ev.term_mean
-        ng, p = rs.n_groups, d.X.shape[1]
+        """Partial likelihood, scores and the sparse information blocks at (beta, w).
+
+        Returns the engine's evaluation (fixed-effect score and information),
+        the frailty score, the diagonal of the frailty information and the
+        p x G fixed-by-frailty information block, all including the penalty.
+        """
+        rs, X, grp, G = self.rs, self.X, self.group, self.n_groups
+        ev = evaluate(rs, X, self.weights, w[grp], beta)
+        g, c = rs.term_group, rs.efron_fraction
         meanwt = (rs.group_weight / rs.group_size)[g]
-        D = meanwt / haz
-        deaths = rs.death_rows
-        dg = g  # event group of each death row (deaths are listed in rs order)
-        r = d.weights * ev.risk
+        D = meanwt / ev.term_hazard
+        r = self.weights * ev.risk
+        haz, xhaz = interval_compensators(rs, ev)
+        # squared terms of the frailty diagonal: sum_t mw (r_row / D_t)^2 over the
+        # row's interval, a tied event's own terms weighted by (1 - k/d)^2;
+        # exact when a subject has one row at risk at a time per stratum
+        sq = np.bincount(g, weights=meanwt / D**2, minlength=rs.n_groups)
+        sq_own = np.bincount(g, weights=meanwt * (1 - (1 - c) ** 2) / D**2, minlength=rs.n_groups)
+        squares = row_interval_sum(rs, sq)
+        squares[rs.deaths] -= sq_own[rs.death_group]
 
-        hazard = np.bincount(g, weights=haz, minlength=ng)
-        down = np.bincount(g, weights=haz * c, minlength=ng)
-        comp = row_interval_sum(rs, hazard)
-        comp[deaths] -= down[dg]
-        xhaz = np.column_stack([np.bincount(g, weights=haz * A[:, k], minlength=ng)
-                                for k in range(p)])
-        xdown = np.column_stack([np.bincount(g, weights=haz * c * A[:, k], minlength=ng)
-                                 for k in range(p)])
-        H = row_interval_sum(rs, xhaz)
-        H[deaths] -= xdown[dg]
-        sq = np.bincount(g, weights=meanwt / D**2, minlength=ng)
-        sq_dead = np.bincount(g, weights=meanwt * (1 - c) ** 2 / D**2, minlength=ng)
-        Q = row_interval_sum(rs, sq)
-        Q[deaths] += sq_dead[dg] - sq[dg]
-
-        grp, G = self.group, self.n_groups
-        expected = np.bincount(grp, weights=r * comp, minlength=G)
+        expected = np.bincount(grp, weights=r * haz, minlength=G)
         u_w = self.weighted_events - expected + nu * (1 - np.exp(w))
-        d_w = expected - np.bincount(grp, weights=r * r * Q, minlength=G) + nu * np.exp(w)
-        cross = np.column_stack([
-            np.bincount(grp, weights=r * (d.X[:, k] * comp - H[:, k]), minlength=G)
-            for k in range(p)]).T  # p x G
+        d_w = expected - np.bincount(grp, weights=r * r * squares, minlength=G) + nu * np.exp(w)
+        cross = np.vstack([np.bincount(grp, weights=r * (X[:, k] * haz - xhaz[:, k]), minlength=G)
+                           for k in range(X.shape[1])])  # p x G
         return ev, u_w, d_w, cross
 
     def fit(self, theta, beta, w):
@@ -205,13 +187,26 @@ class _FrailtyProblem:
         return beta, w, ev, plik, variance
 
 
+def _check_no_overlap(design: CoxDesign) -> None:
+    """The frailty information assumes one row per subject at risk at a time per stratum."""
+    order = np.lexsort((design.start, design.stratum, design.cluster))
+    g, s = design.cluster[order], design.stratum[order]
+    same = (g[1:] == g[:-1]) & (s[1:] == s[:-1])
+    overlap = same & (design.start[order][1:] < design.stop[order][:-1])
+    if overlap.any():
+        row = order[1:][overlap][0]
+        raise ValueError(
+            f"frailty needs non-overlapping intervals per subject and stratum; row {row} "
+            "overlaps an earlier row of the same subject")
+
+
 def fit_gamma_frailty(design: CoxDesign, rs: RiskSets, *, ties: str, confidence_level: float,
                       model: str) -> CoxResult:
     """Shared gamma frailty Cox fit with theta chosen by R's profile-likelihood search."""
     problem = _FrailtyProblem(design, rs)
     names = list(design.covariates)
     p = len(names)
-    base = newton_raphson(rs, design.X, design.weights, np.zeros(design.n_rows), names=names)
+    base = newton_raphson(rs, problem.X, problem.weights, np.zeros(design.n_rows), names=names)
     beta, w = base.beta, np.zeros(problem.n_groups)
     history = [(0.0, base.loglik)]
     saved = [(0.0, beta, w)]

@@ -110,17 +110,17 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
         return fit_gamma_frailty(design, rs, ties=ties, confidence_level=confidence_level,
                                  model=model)
 
-    offset = np.zeros(design.n_rows)
-    fit = newton_raphson(rs, design.X, design.weights, offset, names=names)
+    X, w = design.X, design.weights
+    fit = newton_raphson(rs, X, w, np.zeros(design.n_rows), names=names)
     p = len(names)
     frame_of = lambda m: pd.DataFrame(m, index=names, columns=names)  # noqa: E731
     robust_var = rscore = None
     if design.cluster is not None:
-        robust_var = robust_variance(rs, design.X, design.weights, fit.final, fit.variance,
-                                     design.cluster, design.n_clusters)
+        cluster = design.cluster
+        robust_var = robust_variance(rs, X, w, fit.final, fit.variance, cluster,
+                                     design.n_clusters)
         rscore = chi_square_test(
-            robust_score_test(rs, design.X, design.weights, fit.initial, design.cluster,
-                              design.n_clusters),
+            robust_score_test(rs, X, w, fit.initial, cluster, design.n_clusters),
             p, "Robust score test (Lin-Wei)", _INTERPRETATION)
     wald_var = robust_var if robust_var is not None else fit.variance
     wald = float(fit.beta @ np.linalg.solve(wald_var, fit.beta))

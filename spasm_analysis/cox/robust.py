@@ -30,32 +30,45 @@ from .engine import Evaluation, RiskSets, row_interval_sum
 __all__ = ["score_residuals", "collapse", "robust_variance", "robust_score_test"]
 
 
-def score_residuals(rs: RiskSets, X: np.ndarray, ev: Evaluation) -> np.ndarray:
-    """Unweighted score residuals, one row per data row (R's ``type = "score"``).
+def interval_compensators(rs: RiskSets, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's hazard and hazard-weighted covariate mean over its own (start, stop].
 
-    ``sum_i w_i * residual_i`` equals the score vector at ``ev.beta``.
+    Returns ``(haz, xhaz)``: per row, the sum of the hazard increments (n,) and
+    of increment times the risk-set covariate mean (n x p) at the event times
+    inside the row's interval, with R's Efron correction for a row that is
+    itself one of d tied events (it gets ``1 - k/d`` of the k-th increment).
+    Multiplied by the row's risk score these are the row's expected events
+    and its compensator in the score residual.
     """
-    n, p = X.shape
-    g = rs.death_group
+    g = rs.term_group
     c = rs.efron_fraction
     haz = ev.term_hazard
     A = ev.term_mean
     ng = rs.n_groups
-    hazard = np.bincount(g, weights=haz, minlength=ng)
-    xhaz = np.column_stack([np.bincount(g, weights=haz * A[:, k], minlength=ng) for k in range(p)])
-    risk = ev.risk  # the shift cancels against the one inside ``haz``
-    G = row_interval_sum(rs, hazard)
-    H = row_interval_sum(rs, xhaz)
-    resid = -risk[:, None] * (X * G[:, None] - H)
+    p = A.shape[1]
+    per_group = np.column_stack([np.bincount(g, weights=haz, minlength=ng)] + [
+        np.bincount(g, weights=haz * A[:, k], minlength=ng) for k in range(p)])
+    own = np.column_stack([np.bincount(g, weights=haz * c, minlength=ng)] + [
+        np.bincount(g, weights=haz * c * A[:, k], minlength=ng) for k in range(p)])
+    both = row_interval_sum(rs, per_group)
+    both[rs.deaths] -= own[rs.death_group]
+    return both[:, 0], both[:, 1:]
 
-    deaths = rs.death_rows
-    mean_of_terms = np.column_stack([
-        np.bincount(g, weights=A[:, k], minlength=ng) for k in range(p)]) / rs.group_size[:, None]
-    down = np.bincount(g, weights=haz * c, minlength=ng)[g]
-    xdown = np.column_stack([np.bincount(g, weights=haz * c * A[:, k], minlength=ng)
-                             for k in range(p)])[g]
-    Xd = X[deaths]
-    resid[deaths] += (Xd - mean_of_terms[g]) + risk[deaths][:, None] * (Xd * down[:, None] - xdown)
+
+def score_residuals(rs: RiskSets, X: np.ndarray, ev: Evaluation) -> np.ndarray:
+    """Unweighted score residuals, one row per data row (R's ``type = "score"``).
+
+    ``sum_i w_i * residual_i`` equals the score at ``ev.beta``.
+    """
+    g = rs.term_group
+    haz, xhaz = interval_compensators(rs, ev)
+    # the risk score's shift cancels against the one inside the hazard increments
+    resid = -ev.risk[:, None] * (X * haz[:, None] - xhaz)
+    A = ev.term_mean
+    mean_of_terms = np.column_stack([np.bincount(g, weights=A[:, k], minlength=rs.n_groups)
+                                     for k in range(A.shape[1])]) / rs.group_size[:, None]
+    deaths = rs.deaths
+    resid[deaths] += X[deaths] - mean_of_terms[rs.death_group]
     return resid
 
 
