@@ -70,9 +70,10 @@ def simulate(n_subjects: int, seed: int = 20261120, *, day_times: bool = False,
     k = np.arange(len(subject)) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
     last = k == n_rows[subject] - 1
     stop = np.where(last, follow_up[subject], onsets[subject, np.minimum(k, max_events - 1)])
-    start = np.where(k == 0, 0.0, onsets[subject, np.maximum(k - 1, 0)] + RISK_FREE_DAYS)
-    # an onset just before follow-up end leaves a short last interval
-    start = np.minimum(start, stop - 0.5)
+    previous = np.where(k == 0, 0.0, onsets[subject, np.maximum(k - 1, 0)])
+    start = np.where(k == 0, 0.0, previous + RISK_FREE_DAYS)
+    # an onset within the window before follow-up end: halve the window
+    start = np.where(start < stop, start, (previous + stop) / 2)
     return pd.DataFrame({"subject": subject, "start": start, "stop": stop,
                          "event": (~last).astype(np.int64), "episode": k + 1,
                          "x1": x1[subject], "x2": x2[subject]})

@@ -130,3 +130,32 @@ def test_row_starting_at_event_time_is_not_at_risk():
     # hand computation of the log partial likelihood at beta = 0:
     # t=2: risk set {1,2,4} (row 3 starts at 2) -> log 3; t=3: {2,3,4} -> log 3; t=5: {3} -> 0
     np.testing.assert_allclose(fit.loglik_null, -2 * np.log(3), rtol=1e-14)
+
+
+def test_episode_log_is_converted_to_counting_process():
+    rng = np.random.default_rng(3)
+    subjects = [f"s{i}" for i in range(30)]
+    onsets, follow = [], []
+    for i, s in enumerate(subjects):
+        days = np.sort(rng.choice(np.arange(5, 360, 7), size=int(rng.integers(1, 6)), replace=False))
+        onsets += [(s, pd.Timestamp("2020-01-01") + pd.Timedelta(days=int(d))) for d in days]
+        follow.append((s, pd.Timestamp("2020-01-01"), pd.Timestamp("2020-12-31")))
+    episodes = pd.DataFrame(onsets, columns=["subject", "onset"])
+    episodes["end"] = episodes["onset"] + pd.Timedelta(days=2)
+    follow_up = pd.DataFrame(follow, columns=["subject", "start", "end"])
+    covariates = pd.DataFrame({"subject": subjects, "x": np.arange(30) % 2})
+    log = sa.EpisodeLog(episodes, follow_up=follow_up, covariates=covariates)
+    from_log = sa.andersen_gill(log, ["x"])
+    from_frame = sa.andersen_gill(sa.to_counting_process(log), ["x"])
+    pd.testing.assert_series_equal(from_log.params, from_frame.params)
+    assert from_log.n_events == len(episodes)
+
+
+def test_strata_from_two_columns():
+    data = load_data("bladder2")
+    data["late"] = (data["episode"] > 2).astype(int)
+    two = sa.cox(data, ["number", "size"], strata=["rx", "late"])
+    combined = sa.cox(data.assign(both=data["rx"] * 10 + data["late"]), ["number", "size"],
+                      strata="both")
+    np.testing.assert_allclose(two.params, combined.params, rtol=1e-12)
+    assert two.strata == ("rx", "late")
