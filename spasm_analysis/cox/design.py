@@ -233,6 +233,6 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
         others = covariates[:dependent]
         raise ValueError(f"covariate {name!r} is collinear with {', '.join(map(repr, others))} "
                          "(a linear combination of them, after removing strata); drop one of them")
-    return CoxDesign(covariates=tuple(covariates), X=Xc, start=t0, stop=t1, event=ev,
+    return CoxDesign(covariates=tuple(covariates), X=np.asfortranarray(Xc), start=t0, stop=t1, event=ev,
                      stratum=stratum, weights=w, cluster=cluster_codes, cluster_labels=cluster_labels,
                      strata_names=strata_names)

@@ -163,15 +163,22 @@ class Evaluation:
     score: np.ndarray
     information: np.ndarray | None
     risk: np.ndarray          # exp(eta - shift), without case weights
-    term_mean: np.ndarray     # a_t: weighted covariate mean of each tied-event term (T x p)
+    term_mean: np.ndarray     # a_t: weighted covariate mean of each tied-event term (p x T)
     term_hazard: np.ndarray   # meanwt / D_t: hazard increment of each term
 
 
-def _binned_cumsum(rs: RiskSets, Z: np.ndarray, bins: np.ndarray) -> np.ndarray:
-    """Cumulative sums over event-group bins of each row of Z (with a leading zero)."""
+def _at_risk_cumsum(rs: RiskSets, Z: np.ndarray) -> np.ndarray:
+    """Cumulative sums over event-group bins of what enters minus what leaves the risk set.
+
+    Each row of Z is added at the row's stop bin and removed at its start bin
+    (bins run from the latest time to the earliest), so the cumulative sum at
+    group j is the sum over the rows at risk at t_j: ``start < t_j <= stop``.
+    """
     out = np.zeros((Z.shape[0], rs.n_bins + 1))
     for k in range(Z.shape[0]):  # loop over the p + 1 sums, not over rows
-        np.cumsum(np.bincount(bins, weights=Z[k], minlength=rs.n_bins), out=out[k, 1:])
+        net = np.bincount(rs.bin_lo, weights=Z[k], minlength=rs.n_bins)
+        net -= np.bincount(rs.bin_hi, weights=Z[k], minlength=rs.n_bins)
+        np.cumsum(net, out=out[k, 1:])
     return out
 
 
@@ -185,8 +192,13 @@ def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarra
     ``sum_t mw [(S2 - c_t E2)/D_t - a_t a_t']`` is assembled without forming
     S2 per event time: the ``S2/D`` part is ``X' diag(r G) X`` where G is
     each row's cumulative hazard over its own interval.
+
+    Arrays are handled one covariate per contiguous row (``X.T``) because
+    gathers along such rows are several times faster than gathers of small
+    rows of an (n, p) array; ``X`` in Fortran order makes ``X.T`` free.
     """
     n, p = X.shape
+    XT = X.T if X.flags.f_contiguous else np.ascontiguousarray(X.T)
     eta = X @ beta
     eta += offset
     shift = float(eta.max()) if n else 0.0
@@ -194,44 +206,52 @@ def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarra
     r = weights * risk
     Z = np.empty((p + 1, n))  # one contiguous row per sum: r, r x_1, ..., r x_p
     Z[0] = r
-    np.multiply(X.T, r, out=Z[1:])
-    stop_side = _binned_cumsum(rs, Z, rs.bin_lo)
-    start_side = _binned_cumsum(rs, Z, rs.bin_hi)
-    upto, first = rs.group_bin + 1, rs.stratum_bin
-    S = (stop_side[:, upto] - stop_side[:, first]) - (start_side[:, upto] - start_side[:, first])
+    np.multiply(XT, r, out=Z[1:])
+    at_risk = _at_risk_cumsum(rs, Z)
+
+    def at(values, index):
+        return np.take(values, index, axis=1)
+
+    S = at(at_risk, rs.group_bin + 1) - at(at_risk, rs.stratum_bin)
     deaths = rs.deaths
-    Zd = Z[:, deaths]
+    Zd = at(Z, deaths)
     E = np.vstack([np.bincount(rs.death_group, weights=Zd[k], minlength=rs.n_groups)
                    for k in range(p + 1)])
 
     g = rs.term_group
     c = rs.efron_fraction
-    meanwt = (rs.group_weight / rs.group_size)[g]
-    D = S[0, g] - c * E[0, g]
-    A = (S[1:, g] - c * E[1:, g]) / D  # p x n_terms
-    wd = weights[deaths]
-    Xd = X[deaths]
+    meanwt = np.take(rs.group_weight / rs.group_size, g)
+    # without tied event times every group has one term: no gathering needed
+    Sg, Eg = (S, E) if rs.n_groups == len(g) else (at(S, g), at(E, g))
+    D = Sg[0] - c * Eg[0]
+    A = (Sg[1:] - c * Eg[1:]) / D  # p x n_terms
+    wd = np.take(weights, deaths)
+    Xd = at(XT, deaths)
     with np.errstate(divide="ignore", invalid="ignore"):
-        loglik = float(wd @ (eta[deaths] - shift) - meanwt @ np.log(D))
-    U = wd @ Xd - A @ meanwt
+        loglik = float(wd @ (np.take(eta, deaths) - shift) - meanwt @ np.log(D))
+    U = Xd @ wd - A @ meanwt
     hazard = meanwt / D
     info = None
     if information:
         G = row_interval_sum(rs, np.bincount(g, weights=hazard, minlength=rs.n_groups))
-        hc = np.bincount(g, weights=hazard * c, minlength=rs.n_groups)[rs.death_group]
-        info = ((X.T * (r * G)) @ X - (Xd.T * (Zd[0] * hc)) @ Xd - (A * meanwt) @ A.T)
+        hc = np.take(np.bincount(g, weights=hazard * c, minlength=rs.n_groups), rs.death_group)
+        info = (XT * (r * G)) @ X - (Xd * (Zd[0] * hc)) @ Xd.T - (A * meanwt) @ A.T
     return Evaluation(beta=np.array(beta, dtype=float), loglik=loglik, score=U, information=info,
-                      risk=risk, term_mean=A.T, term_hazard=hazard)
+                      risk=risk, term_mean=A, term_hazard=hazard)
 
 
 def row_interval_sum(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
-    """Sum of a per-event-group quantity over each row's own (start, stop].
+    """Sum of per-event-group quantities over each row's own (start, stop].
 
+    ``per_group`` is (G,) or (k, G); the result is (n,) or (k, n).
     Differences of cumulative sums over event groups, so each row costs O(1);
     this is how compensator terms are restricted to the row's interval.
     """
-    cum = np.concatenate([np.zeros((1,) + per_group.shape[1:]), np.cumsum(per_group, axis=0)])
-    return cum[rs.row_hi] - cum[rs.row_lo]
+    values = np.atleast_2d(per_group)
+    cum = np.zeros((values.shape[0], values.shape[1] + 1))
+    np.cumsum(values, axis=1, out=cum[:, 1:])
+    out = np.take(cum, rs.row_hi, axis=1) - np.take(cum, rs.row_lo, axis=1)
+    return out[0] if per_group.ndim == 1 else out
 
 
 @dataclass(frozen=True)

@@ -152,8 +152,8 @@ class _FrailtyProblem:
         expected = np.bincount(grp, weights=r * haz, minlength=G)
         u_w = self.weighted_events - expected + nu * (1 - np.exp(w))
         d_w = expected - np.bincount(grp, weights=r * r * squares, minlength=G) + nu * np.exp(w)
-        cross = np.vstack([np.bincount(grp, weights=r * (X[:, k] * haz - xhaz[:, k]), minlength=G)
-                           for k in range(X.shape[1])])  # p x G
+        cross = np.vstack([np.bincount(grp, weights=r * (x * haz - xh), minlength=G)
+                           for x, xh in zip(X.T, xhaz)])  # p x G
         return ev, u_w, d_w, cross
 
     def fit(self, theta, beta, w):

@@ -34,48 +34,42 @@ def interval_compensators(rs: RiskSets, ev: Evaluation) -> tuple[np.ndarray, np.
     """Each row's hazard and hazard-weighted covariate mean over its own (start, stop].
 
     Returns ``(haz, xhaz)``: per row, the sum of the hazard increments (n,) and
-    of increment times the risk-set covariate mean (n x p) at the event times
+    of increment times the risk-set covariate mean (p x n) at the event times
     inside the row's interval, with R's Efron correction for a row that is
     itself one of d tied events (it gets ``1 - k/d`` of the k-th increment).
     Multiplied by the row's risk score these are the row's expected events
     and its compensator in the score residual.
     """
-    g = rs.term_group
-    c = rs.efron_fraction
+    g, c, ng = rs.term_group, rs.efron_fraction, rs.n_groups
     haz = ev.term_hazard
-    A = ev.term_mean
-    ng = rs.n_groups
-    p = A.shape[1]
-    per_group = np.column_stack([np.bincount(g, weights=haz, minlength=ng)] + [
-        np.bincount(g, weights=haz * A[:, k], minlength=ng) for k in range(p)])
-    own = np.column_stack([np.bincount(g, weights=haz * c, minlength=ng)] + [
-        np.bincount(g, weights=haz * c * A[:, k], minlength=ng) for k in range(p)])
+    terms = np.vstack([haz, haz * ev.term_mean])
+    per_group = np.vstack([np.bincount(g, weights=t, minlength=ng) for t in terms])
+    own = np.vstack([np.bincount(g, weights=t * c, minlength=ng) for t in terms])
     both = row_interval_sum(rs, per_group)
-    both[rs.deaths] -= own[rs.death_group]
-    return both[:, 0], both[:, 1:]
+    both[:, rs.deaths] -= np.take(own, rs.death_group, axis=1)
+    return both[0], both[1:]
 
 
 def score_residuals(rs: RiskSets, X: np.ndarray, ev: Evaluation) -> np.ndarray:
     """Unweighted score residuals, one row per data row (R's ``type = "score"``).
 
-    ``sum_i w_i * residual_i`` equals the score at ``ev.beta``.
+    Returns an (n, p) array; ``sum_i w_i * residual_i`` equals the score at
+    ``ev.beta``.
     """
-    g = rs.term_group
     haz, xhaz = interval_compensators(rs, ev)
     # the risk score's shift cancels against the one inside the hazard increments
-    resid = -ev.risk[:, None] * (X * haz[:, None] - xhaz)
-    A = ev.term_mean
-    mean_of_terms = np.column_stack([np.bincount(g, weights=A[:, k], minlength=rs.n_groups)
-                                     for k in range(A.shape[1])]) / rs.group_size[:, None]
+    resid = -ev.risk * (X.T * haz - xhaz)
+    mean_of_terms = np.vstack([np.bincount(rs.term_group, weights=a, minlength=rs.n_groups)
+                               for a in ev.term_mean]) / rs.group_size
     deaths = rs.deaths
-    resid[deaths] += X[deaths] - mean_of_terms[rs.death_group]
-    return resid
+    resid[:, deaths] += np.take(X.T, deaths, axis=1) - np.take(mean_of_terms, rs.death_group, axis=1)
+    return resid.T
 
 
 def collapse(values: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Sum rows of ``values`` within cluster codes 0..n_clusters-1."""
-    return np.column_stack([np.bincount(cluster, weights=values[:, k], minlength=n_clusters)
-                            for k in range(values.shape[1])])
+    """Sum rows of ``values`` (n x p) within cluster codes 0..n_clusters-1."""
+    return np.column_stack([np.bincount(cluster, weights=column, minlength=n_clusters)
+                            for column in values.T])
 
 
 def robust_variance(rs: RiskSets, X: np.ndarray, weights: np.ndarray, ev: Evaluation,
