@@ -135,3 +135,8 @@ def test_covariates_as_single_string(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sa.cox(data, COVARIATES["bladder2"])
+
+
+def test_missing_default_cluster_suggests_cluster_none(data):
+    with pytest.raises(ValueError, match="cluster=None"):
+        sa.cox(data.drop(columns="subject"), ["rx"])

@@ -2,15 +2,17 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cox_reference import load_data
+from spasm_analysis.cox import layouts
 from spasm_analysis.cox.layouts import episode_numbers, to_gap_time, to_marginal_layout
 
 
 def test_episode_numbers_reproduce_bladder2_enum():
     data = load_data("bladder2")
-    np.testing.assert_array_equal(episode_numbers(data.sample(frac=1, random_state=1))
-                                  , data.sample(frac=1, random_state=1)["episode"])
+    shuffled = data.sample(frac=1, random_state=1)
+    np.testing.assert_array_equal(episode_numbers(shuffled), shuffled["episode"])
 
 
 def test_marginal_layout_reproduces_r_bladder():
@@ -47,3 +49,9 @@ def test_gap_time_starts_each_episode_at_zero():
     gap = to_gap_time(data)
     np.testing.assert_allclose(gap["stop"], data["stop"] - data["start"])
     assert (gap["start"] == 0).all()
+
+
+def test_marginal_layout_refuses_an_oversized_layout(monkeypatch):
+    monkeypatch.setattr(layouts, "MAX_LAYOUT_ROWS", 100)
+    with pytest.raises(ValueError, match="choose a smaller max_episodes"):
+        to_marginal_layout(load_data("bladder2"), ["rx"])

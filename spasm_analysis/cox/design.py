@@ -78,9 +78,10 @@ class CoxDesign:
 def _require_columns(frame: pd.DataFrame, columns, role: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
+        hint = "; pass cluster=None to skip the robust variance" if role == "cluster" else ""
         raise ValueError(
             f"{role} column(s) {', '.join(repr(c) for c in missing)} not found in the data; "
-            f"available columns: {', '.join(map(str, frame.columns))}")
+            f"available columns: {', '.join(map(str, frame.columns))}{hint}")
 
 
 def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:

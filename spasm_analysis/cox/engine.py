@@ -1,11 +1,12 @@
 """Risk-set sums and Newton-Raphson for the Cox partial likelihood on (start, stop] rows.
 
-Everything here is vectorised: rows are sorted once, risk-set sums at every
-event time come from suffix sums over the sorted rows (rows with ``stop >= t``
-minus rows with ``start >= t``), and per-row integrals over the row's own
-interval come from differences of cumulative sums over event times. The cost
-of one likelihood evaluation is O(n p^2) after an O(n log n) set-up, with no
-Python loop over rows or event times.
+Everything here is vectorised and rows are never sorted: each row is binned at
+the first event time it covers and at the first one it no longer covers, so a
+cumulative sum over event times gives every risk-set sum at once (what
+entered minus what left), and per-row integrals over the row's own interval
+come from differences of cumulative sums over event times. Set-up is
+O(n log n) (one ``np.unique`` of the times); each likelihood evaluation is
+O(n p^2), with no Python loop over rows or event times.
 
 Conventions follow R's ``survival::agfit4`` (Therneau 2024, *A package for
 survival analysis in R*): a row starting at t is not at risk at t; Efron's
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+
+from .design import first_dependent_column
 
 __all__ = [
     "RiskSets", "Evaluation", "NewtonFit", "build_risk_sets", "evaluate", "newton_raphson",
@@ -301,10 +304,9 @@ def newton_raphson(rs: RiskSets, X, weights, offset, *, init=None, max_iter: int
     loglik_null = best = ev.loglik
     step = _solve(ev.information, ev.score)
     if step is None:
-        from .design import first_dependent_column
-
         k = first_dependent_column(ev.information)
-        which = f" (covariate {names[k]!r} is collinear with the others within risk sets)" if k is not None else ""
+        which = ("" if k is None else
+                 f" (covariate {names[k]!r} is collinear with the others within risk sets)")
         raise ValueError(f"the information matrix at the starting values is singular{which}")
     initial = ev
     score_test = float(ev.score @ step)

@@ -11,6 +11,9 @@ import pandas as pd
 
 __all__ = ["episode_numbers", "to_gap_time", "to_marginal_layout"]
 
+#: Every row is copied once per later stratum, so K must stay modest.
+MAX_LAYOUT_ROWS = 50_000_000
+
 
 def _check(frame: pd.DataFrame, subject: str) -> None:
     missing = [c for c in (subject, "start", "stop", "event") if c not in frame.columns]
@@ -86,6 +89,10 @@ def to_marginal_layout(frame: pd.DataFrame, carry, *, max_episodes: int | None =
     keep = k_row <= K
     src = np.flatnonzero(keep)
     copies = K - k_row[src] + 1
+    if copies.sum() > MAX_LAYOUT_ROWS:
+        raise ValueError(
+            f"the marginal layout for K = {K} episodes would have {int(copies.sum())} rows "
+            f"(more than {MAX_LAYOUT_ROWS}); choose a smaller max_episodes")
     rows = np.repeat(src, copies)
     offsets = np.arange(len(rows)) - np.repeat(np.cumsum(copies) - copies, copies)
     stratum = k_row[rows] + offsets
