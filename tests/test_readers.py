@@ -448,3 +448,21 @@ def test_read_log_reports_file_rows(tmp_path):
     with pytest.raises(sa.LogValidationError) as excinfo:
         sa.read_log(tmp_path)
     assert [(p.table, p.row, p.column) for p in excinfo.value.problems] == [("episodes", 3, "onset")]
+
+
+def test_dataframe_cells_holding_lists_and_repeated_labels():
+    frame = pd.DataFrame({"Onset": ["2020-01-05", "2020-01-09"], "Notes": [["a", "b"], "fine"]}, index=[5, 6])
+    with pytest.raises(LogValidationError) as excinfo:
+        read_episodes(frame)
+    assert problems_of(excinfo) == [(5, "Notes", "['a', 'b']")]
+    repeated = pd.DataFrame({"Onset": ["2020-01-05", "garbage"]}, index=[3, 3])
+    with pytest.raises(LogValidationError) as excinfo:
+        read_episodes(repeated)
+    assert problems_of(excinfo) == [(1, "Onset", "garbage")]
+
+
+def test_n_merged_must_be_a_whole_number(tmp_path):
+    path = write(tmp_path, "log.csv", "onset,n_merged\n2020-01-05,2\n2020-02-05,INF\n2020-03-05,1.5\n")
+    with pytest.raises(LogValidationError) as excinfo:
+        read_episodes(path)
+    assert problems_of(excinfo) == [(3, "n_merged", "INF"), (4, "n_merged", "1.5")]

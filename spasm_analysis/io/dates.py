@@ -36,9 +36,13 @@ import numpy as np
 import pandas as pd
 from dateutil import parser as _dateutil
 
-__all__ = ["parse_date", "parse_date_column", "period_end", "to_wall_clock"]
+__all__ = ["EARLIEST", "LATEST", "parse_date", "parse_date_column", "period_end", "to_wall_clock"]
 
 PRECISIONS = ("day", "month", "year")
+#: Dates are held as nanosecond timestamps (1677-2262); whole years inside that
+#: range are accepted, so that the end of any accepted period is representable.
+EARLIEST = pd.Timestamp("1678-01-01")
+LATEST = pd.Timestamp("2262-01-01")
 
 _MONTHS = {
     name: number
@@ -82,11 +86,13 @@ _DEFAULT_B = _dt.datetime(1908, 2, 2)
 
 def to_wall_clock(stamp: pd.Timestamp, tz: str | None = None) -> pd.Timestamp:
     """Drop the offset of an aware timestamp, keeping the wall clock (in ``tz`` if given)."""
-    if stamp.tzinfo is None:
-        return stamp
-    if tz is not None:
-        stamp = stamp.tz_convert(tz)
-    return stamp.tz_localize(None)
+    if stamp.tzinfo is not None:
+        if tz is not None:
+            stamp = stamp.tz_convert(tz)
+        stamp = stamp.tz_localize(None)
+    if not (EARLIEST <= stamp < LATEST):
+        raise ValueError(f"outside the dates this library handles ({EARLIEST:%Y} to {LATEST.year - 1})")
+    return stamp.as_unit("ns")
 
 
 def _normalise_text(text: str) -> str:
@@ -137,7 +143,7 @@ def parse_date(value: Any, *, dayfirst: bool = False, tz: str | None = None) -> 
     if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating)) and float(value).is_integer()):
         year = int(value)
         if 1000 <= year <= 2999:
-            return pd.Timestamp(year, 1, 1), "year"
+            return to_wall_clock(pd.Timestamp(year, 1, 1)), "year"
         raise ValueError("a number that is not a year")
     if not isinstance(value, str):
         raise ValueError(f"not a date ({type(value).__name__})")
@@ -185,9 +191,10 @@ def _parse_text(text: str, *, dayfirst: bool, tz: str | None) -> tuple[pd.Timest
 
 def _stamp(year: int, month: int, day: int) -> pd.Timestamp:
     try:
-        return pd.Timestamp(year, month, day)
+        stamp = pd.Timestamp(year, month, day)
     except ValueError as error:
         raise ValueError(f"no such date ({error})") from error
+    return to_wall_clock(stamp)
 
 
 def period_end(stamp: pd.Timestamp, precision: str | None) -> pd.Timestamp:
@@ -221,14 +228,15 @@ def parse_date_column(
     empty and unparseable cells give ``NaT`` and ``None``.  Each distinct text
     is parsed once, so long cohort files with repeated dates stay fast.
     """
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        if tz is not None:
-            values = values.dt.tz_convert(tz)
-        stamps = values.dt.tz_localize(None).astype("datetime64[ns]")
-        return stamps, pd.Series(np.where(stamps.notna(), "day", None), index=values.index, dtype=object)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        stamps = values.astype("datetime64[ns]")
-        return stamps, pd.Series(np.where(stamps.notna(), "day", None), index=values.index, dtype=object)
+        try:
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                values = values.dt.tz_convert(tz) if tz is not None else values
+                values = values.dt.tz_localize(None)
+            stamps = values.astype("datetime64[ns]")
+            return stamps, pd.Series(np.where(stamps.notna(), "day", None), index=values.index, dtype=object)
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):
+            values = values.astype(object)  # cell by cell, naming those out of range
     fast = _parse_iso_column(values)
     if fast is not None:
         return fast

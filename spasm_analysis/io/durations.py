@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["RANGE_RULES", "parse_duration", "parse_duration_column"]
+__all__ = ["MAX_DURATION", "RANGE_RULES", "parse_duration", "parse_duration_column"]
 
 RANGE_RULES = ("upper", "lower", "midpoint")
+#: Longer than any episode or treatment course, so a longer "duration" is a mistake.
+MAX_DURATION = pd.Timedelta(days=36525)
 
 _UNIT_DAYS = {
     "w": 7.0, "wk": 7.0, "wks": 7.0, "week": 7.0, "weeks": 7.0,
@@ -105,6 +108,8 @@ def parse_duration(value: Any, *, range_rule: str = "upper") -> pd.Timedelta:
 
 
 def _days(days: float) -> pd.Timedelta:
+    if abs(days) > MAX_DURATION.days + 1:
+        raise ValueError("longer than 100 years; is this a date rather than a duration?")
     # Rounded to the second so that "36h" and 1.5 days agree exactly.
     return pd.Timedelta(seconds=round(days * 86400))
 
@@ -112,7 +117,9 @@ def _days(days: float) -> pd.Timedelta:
 def _checked(delta: pd.Timedelta) -> pd.Timedelta:
     if delta < pd.Timedelta(0):
         raise ValueError("a duration cannot be negative")
-    return delta
+    if delta > MAX_DURATION:
+        raise ValueError("longer than 100 years; is this a date rather than a duration?")
+    return delta.as_unit("ns")
 
 
 def _parse_text(text: str, range_rule: str) -> pd.Timedelta:
@@ -177,14 +184,15 @@ def parse_duration_column(
     out = []
     cache: dict[Any, pd.Timedelta | str] = {}
     for label, value in values.items():
-        key = (type(value), value)
-        result = cache.get(key)
+        key = (type(value), value) if isinstance(value, Hashable) else None
+        result = cache.get(key) if key is not None else None
         if result is None:
             try:
                 result = parse_duration(value, range_rule=range_rule)
             except (ValueError, OverflowError) as error:
                 result = str(error)
-            cache[key] = result
+            if key is not None:
+                cache[key] = result
         if isinstance(result, str):
             problems.add(table, label, column, value, result)
             result = pd.NaT

@@ -55,7 +55,8 @@ def read_raw(source, *, table: str, problems: ProblemList, format: str | None = 
     the problem recorded.
     """
     if isinstance(source, pd.DataFrame):
-        return source.copy()
+        # Row labels name rows in messages; repeated labels could not, so positions are used.
+        return source.copy() if source.index.is_unique else source.reset_index(drop=True)
     if isinstance(source, (pd.Series, np.ndarray, list, dict)):
         raise TypeError(f"source must be a path or a pandas DataFrame, not {type(source).__name__}")
     path = Path(source)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import ProblemList
+from .dates import LATEST, to_wall_clock
 from .durations import parse_duration
 from .tables import read_episodes, read_treatments
 
@@ -92,6 +93,8 @@ def _split_line(line: str) -> tuple[str, dict[str, str], str]:
     else:
         raise ValueError("no ':' separating name and value")
     parts = re.findall(r'(?:[^;"]|"[^"]*")+', head)
+    if not parts or not parts[0].strip():
+        raise ValueError("no property name before ':'")
     name = parts[0].strip().upper()
     params = {}
     for part in parts[1:]:
@@ -144,13 +147,18 @@ def _parse(text: str, problems: ProblemList, table: str) -> tuple[list[_Event], 
 def _parse_stamp(params: dict[str, str], value: str) -> _Stamp:
     value = value.strip()
     if params.get("VALUE", "").upper() == "DATE" or re.fullmatch(r"\d{8}", value):
-        return _Stamp(dt.datetime.strptime(value, "%Y%m%d"), True, None)
+        return _Stamp(_in_range(dt.datetime.strptime(value, "%Y%m%d")), True, None)
     match = re.fullmatch(r"(\d{8}T\d{6})(Z?)", value.upper())
     if not match:
         raise ValueError("expected YYYYMMDD or YYYYMMDDTHHMMSS[Z]")
     stamp = dt.datetime.strptime(match[1], "%Y%m%dT%H%M%S")
     zone = "UTC" if match[2] else params.get("TZID")
-    return _Stamp(stamp, False, zone)
+    return _Stamp(_in_range(stamp), False, zone)
+
+
+def _in_range(stamp: dt.datetime) -> dt.datetime:
+    to_wall_clock(pd.Timestamp(stamp))  # raises ValueError outside the representable years
+    return stamp
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -444,6 +452,8 @@ def _occurrences(event: _Event, problems: ProblemList, table: str, *, tz, calend
             length = parse_duration(duration_prop[1].strip())
         except ValueError as error:
             return fail("DURATION", duration_prop[1], str(error))
+        if pd.isna(length):
+            return fail("DURATION", duration_prop[1], "not a duration such as PT36H or P3D")
         length = length.to_pytimedelta()
     elif start.all_day:
         length = dt.timedelta(days=1)  # RFC 5545: an all-day event without an end lasts its day
@@ -474,7 +484,11 @@ def _occurrences(event: _Event, problems: ProblemList, table: str, *, tz, calend
     recurring = rule_prop is not None or len(starts) > 1
     original = _safe_stamp(event.first("RECURRENCE-ID")) if single else None
     out = {}
+    latest = LATEST.to_pydatetime()
     for occurrence in starts:
+        if occurrence + (length or dt.timedelta(0)) >= latest:
+            fail("DTSTART", str(occurrence), "this occurrence ends past the last date this library handles")
+            continue
         when = f"{occurrence:%Y-%m-%d}" if occurrence.time() == dt.time(0) else f"{occurrence:%Y-%m-%dT%H:%M}"
         label = f"{event.line} {when}" if recurring else event.line
         out[label] = dict(common, start=occurrence, end=occurrence + length if length is not None else None,

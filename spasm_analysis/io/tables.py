@@ -57,7 +57,7 @@ class _Reading:
         self.readable = len(self.problems) == 0
         mapping = recognise_columns(raw.columns, table, columns=columns, problems=self.problems)
         # Headers kept as written must not collide with a canonical name we produce.
-        self.frame = raw.rename(columns=mapping)
+        self.frame = _single_values(raw, table, self.problems).rename(columns=mapping)
         self.original = {canonical: header for header, canonical in mapping.items()}
 
     def header(self, canonical: str) -> str:
@@ -99,8 +99,22 @@ class _Reading:
             lengths = parse_duration_column(
                 self.frame["duration"], table=self.table, column=self.header("duration"), problems=self.problems, range_rule=range_rule
             )
-            end = end.where(end.notna(), start + lengths)
+            end = end.where(end.notna(), self._add(start, lengths))
         return end
+
+    def _add(self, start: pd.Series, lengths: pd.Series) -> pd.Series:
+        """start + length, naming the rows whose end would fall past the last representable date."""
+        try:
+            return start + lengths
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):
+            pass
+        out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
+        for label in start.index:
+            try:
+                out[label] = start[label] + lengths[label]
+            except (OverflowError, pd.errors.OutOfBoundsDatetime):
+                self.problems.add(self.table, label, self.header("duration"), str(lengths[label]), "onset + duration is past the last date this library can hold")
+        return out
 
     def subject(self, subject: str | None) -> pd.Series:
         index = self.frame.index
@@ -134,6 +148,17 @@ class _Reading:
         prepared = prepare_table(self.table, clean, self.problems, default_subject=default_subject)
         self.problems.raise_if_any(context)
         return prepared
+
+
+def _single_values(frame: pd.DataFrame, table: str, problems: ProblemList) -> pd.DataFrame:
+    """Cells holding lists or objects (from JSON or a DataFrame) are problems, then emptied."""
+    for column in frame.columns[frame.dtypes == object]:
+        nested = frame[column].map(lambda v: isinstance(v, (list, tuple, dict, set, bytes, bytearray)))
+        if nested.any():
+            for label in frame.index[nested.to_numpy()]:
+                problems.add(table, label, str(column), str(frame.at[label, column])[:40], "a cell must hold one value, not a list or object")
+            frame[column] = frame[column].where(~nested, np.nan)
+    return frame
 
 
 def _begin(source, table: str, *, columns, dayfirst: bool, subject, tz, options) -> tuple[_Reading, pd.DataFrame]:
@@ -198,6 +223,16 @@ def _severity(reading: _Reading) -> pd.Series:
         elif str(value).strip():
             reading.problems.add("episodes", label, reading.header("severity"), value, "severity must be a number from 0 to 10 (e.g. 7 or 7/10)")
     return out
+
+
+def _counts(reading: _Reading, name: str) -> pd.Series:
+    """A column of positive whole numbers (how many raw rows an episode merged)."""
+    values = reading.frame[name]
+    numbers = pd.to_numeric(values.where(~_blank(values)), errors="coerce")
+    good = numbers.notna() & np.isfinite(numbers) & (numbers >= 1) & (numbers == np.floor(numbers))
+    for label in values.index[~good & ~_blank(values)]:
+        reading.problems.add(reading.table, label, reading.header(name), values[label], "must be a whole number of at least 1")
+    return numbers.where(good, 1).astype(int)
 
 
 def read_episodes(
@@ -277,6 +312,8 @@ def read_episodes(
     for name in ("region", "side", "trigger", "notes", "treatment"):
         if name in reading.frame.columns:
             out[name] = _text(reading.frame[name])
+    if "n_merged" in reading.frame.columns:
+        out["n_merged"] = _counts(reading, "n_merged")
     reading.extras(out, skip=("duration",))
     return reading.finish(out, subject or DEFAULT_SUBJECT)
 
