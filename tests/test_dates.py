@@ -115,3 +115,17 @@ def test_mixed_offsets_in_one_column_each_keep_their_wall_clock():
     values = pd.Series(["2013-10-05T23:30:00+02:00", "2013-10-07T01:00:00-07:00"])
     stamps, _ = parse_date_column(values, table="episodes", column="onset", problems=problems)
     assert stamps.tolist() == [T(2013, 10, 5, 23, 30), T(2013, 10, 7, 1)]
+
+
+def test_period_ends_for_a_column():
+    from spasm_analysis.io.dates import period_ends
+
+    stamps = pd.Series([T(2013, 10, 1), T(2004, 1, 1), T(2013, 10, 5), pd.NaT])
+    precision = pd.Series(["month", "year", "day", None])
+    assert period_ends(stamps, precision).tolist()[:3] == [T(2013, 11, 1), T(2005, 1, 1), T(2013, 10, 5)]
+
+
+@pytest.mark.parametrize("text", ["2300", "1500-01-01", "Dec 2262"])
+def test_dates_outside_the_representable_range(text):
+    with pytest.raises(ValueError, match="outside the dates"):
+        parse_date(text)

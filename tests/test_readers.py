@@ -245,7 +245,7 @@ def test_unrecognised_columns_kept_numbers_as_numbers(tmp_path):
 @pytest.mark.parametrize(
     "text, match",
     [
-        ("Onset,End\n2020-01-05,2020-01-06\n2020-01-07,2020-01-08,extra\n", "row 3.*3 fields but the header has 2"),
+        ("Onset,End\n2020-01-05,2020-01-06\n2020-01-07,2020-01-08,extra\n", "row 3.*more fields than the header.s 2"),
         ('Onset,End\n"2020-01-05,2020-01-06\n', "not a well-formed table"),
         ("", "is empty"),
         ("\n\n", "no header row"),

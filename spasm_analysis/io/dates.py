@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from dateutil import parser as _dateutil
 
-__all__ = ["EARLIEST", "LATEST", "parse_date", "parse_date_column", "period_end", "to_wall_clock"]
+__all__ = ["EARLIEST", "LATEST", "parse_date", "parse_date_column", "period_end", "period_ends", "to_wall_clock"]
 
 PRECISIONS = ("day", "month", "year")
 #: Dates are held as nanosecond timestamps (1677-2262); whole years inside that
@@ -211,6 +211,16 @@ def period_end(stamp: pd.Timestamp, precision: str | None) -> pd.Timestamp:
     if precision == "year":
         return stamp + pd.offsets.YearBegin(1)
     raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+
+
+def period_ends(stamps: pd.Series, precision: pd.Series) -> pd.Series:
+    """:func:`period_end` for a column: month- and year-precision stamps move to their period's end."""
+    out = stamps.copy()
+    for name, offset in (("month", pd.offsets.MonthBegin(1)), ("year", pd.offsets.YearBegin(1))):
+        chosen = precision.eq(name).to_numpy() & stamps.notna().to_numpy()
+        if chosen.any():
+            out[chosen] = stamps[chosen] + offset
+    return out
 
 
 def parse_date_column(

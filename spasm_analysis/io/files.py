@@ -123,13 +123,20 @@ def _read_delimited(path: Path, table: str, problems: ProblemList, *, sep: str =
         problems.add(table, None, None, None, f"{path.name} is empty")
         return pd.DataFrame()
     width = max(len(r) for r in records)
-    cells = [[c.strip() if c.strip() else np.nan for c in r] + [np.nan] * (width - len(r)) for r in records]
-    rows = pd.DataFrame(cells, index=labels, dtype=object)
+    if any(len(r) != width for r in records):
+        records = [r + [""] * (width - len(r)) for r in records]
+    columns = {
+        position: pd.Series(cells, index=labels, dtype=object).str.strip().replace("", np.nan)
+        for position, cells in enumerate(zip(*records))
+    }
+    rows = pd.DataFrame(columns, index=labels)
     data = _with_header(rows, table, problems)
     header_width = _header_width(rows)
-    for label, record in zip(labels, records):
-        if label in data.index and len([c for c in record]) > header_width and any(c.strip() for c in record[header_width:]):
-            problems.add(table, label, None, sep.join(record[header_width:]), f"this line has {len(record)} fields but the header has {header_width}")
+    if width > header_width:
+        for label, record in zip(labels, records):
+            extra = [c for c in record[header_width:] if c.strip()]
+            if label in data.index and extra:
+                problems.add(table, label, None, sep.join(extra), f"this line has more fields than the header's {header_width}")
     return data
 
 

@@ -25,7 +25,7 @@ from ..schema import DEFAULT_SUBJECT, ProblemList
 from ..validation import prepare_table
 from ..vocabulary import normalize_modality, unknown_modalities
 from .columns import recognise_columns
-from .dates import parse_date_column, period_end
+from .dates import parse_date_column, period_ends
 from .durations import parse_duration_column
 from .files import read_raw
 
@@ -94,7 +94,7 @@ class _Reading:
     def end_dates(self, start: pd.Series, *, range_rule: str) -> pd.Series:
         """``end`` as written (a partial end means the end of its period), else start + duration."""
         end, precision = self.dates("end", required=False)
-        end = pd.Series([period_end(s, p) for s, p in zip(end, precision)], index=end.index, dtype="datetime64[ns]") if len(end) else end
+        end = period_ends(end, precision)
         if "duration" in self.frame.columns:
             lengths = parse_duration_column(
                 self.frame["duration"], table=self.table, column=self.header("duration"), problems=self.problems, range_rule=range_rule
@@ -208,21 +208,34 @@ def _maybe_numeric(values: pd.Series) -> pd.Series:
 _SEVERITY = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(?:/\s*10)?\s*$")
 
 
-def _severity(reading: _Reading) -> pd.Series:
-    values = reading.frame["severity"]
-    out = pd.Series(np.nan, index=values.index, dtype=float)
+def _numbers(reading: _Reading, values: pd.Series, column: str, text_value, message: str) -> pd.Series:
+    """Numbers from cells holding numbers or text; ``text_value(text)`` reads text (None = not a number)."""
+    out = []
     for label, value in values.items():
         if value is None or (isinstance(value, float) and np.isnan(value)):
-            continue
-        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-            out[label] = float(value)
-            continue
-        match = _SEVERITY.match(str(value))
-        if match:
-            out[label] = float(match[1].replace(",", "."))
-        elif str(value).strip():
-            reading.problems.add("episodes", label, reading.header("severity"), value, "severity must be a number from 0 to 10 (e.g. 7 or 7/10)")
-    return out
+            out.append(np.nan)
+        elif isinstance(value, (bool, np.bool_)):
+            out.append(float(value))
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            out.append(float(value))
+        elif not str(value).strip():
+            out.append(np.nan)
+        elif (number := text_value(str(value).strip().lower())) is not None:
+            out.append(number)
+        else:
+            reading.problems.add(reading.table, label, column, value, message)
+            out.append(np.nan)
+    return pd.Series(out, index=values.index, dtype=float)
+
+
+def _severity_text(text: str) -> float | None:
+    match = _SEVERITY.match(text)
+    return float(match[1].replace(",", ".")) if match else None
+
+
+def _severity(reading: _Reading) -> pd.Series:
+    return _numbers(reading, reading.frame["severity"], reading.header("severity"), _severity_text,
+                    "severity must be a number from 0 to 10 (e.g. 7 or 7/10)")
 
 
 def _counts(reading: _Reading, name: str) -> pd.Series:
@@ -465,30 +478,19 @@ _YES = {"yes", "y", "x", "true", "t", "✓", "✔"}
 _NO = {"no", "n", "false", "f", "-"}
 
 
+def _exposure_text(text: str) -> float | None:
+    if text in _YES:
+        return 1.0
+    if text in _NO:
+        return 0.0
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
 def _exposure_values(reading: _Reading, values: pd.Series, column: str) -> pd.Series:
-    out = pd.Series(np.nan, index=values.index, dtype=float)
-    for label, value in values.items():
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            continue
-        if isinstance(value, (bool, np.bool_)):
-            out[label] = float(value)
-            continue
-        if isinstance(value, (int, float, np.integer, np.floating)):
-            out[label] = float(value)
-            continue
-        text = str(value).strip().lower()
-        if not text:
-            continue
-        if text in _YES:
-            out[label] = 1.0
-        elif text in _NO:
-            out[label] = 0.0
-        else:
-            try:
-                out[label] = float(text.replace(",", "."))
-            except ValueError:
-                reading.problems.add("exposures", label, column, value, "an exposure value must be a number or yes/no")
-    return out
+    return _numbers(reading, values, column, _exposure_text, "an exposure value must be a number or yes/no")
 
 
 def read_follow_up(
@@ -519,7 +521,7 @@ def read_follow_up(
     if reading.require("start", "end"):
         out["start"], _ = reading.dates("start", required=True)
         end, precision = reading.dates("end", required=True)
-        out["end"] = pd.Series([period_end(s, p) for s, p in zip(end, precision)], index=end.index, dtype="datetime64[ns]")
+        out["end"] = period_ends(end, precision)
     reading.extras(out)
     return reading.finish(out, subject or DEFAULT_SUBJECT)
 
