@@ -466,3 +466,14 @@ def test_n_merged_must_be_a_whole_number(tmp_path):
     with pytest.raises(LogValidationError) as excinfo:
         read_episodes(path)
     assert problems_of(excinfo) == [(3, "n_merged", "INF"), (4, "n_merged", "1.5")]
+
+
+def test_options_are_checked(tmp_path):
+    path = write(tmp_path, "log.csv", "Onset\n2020-01-05\n")
+    with pytest.raises(TypeError, match="belong to read_log or EpisodeLog"):
+        read_episodes(path, merge_within_days=2)
+    with pytest.raises(TypeError, match="allowed: sep, encoding, quotechar"):
+        read_episodes(path, skiprows=1)
+    with pytest.raises(TypeError, match="not to a DataFrame"):
+        read_episodes(pd.DataFrame({"Onset": ["2020-01-05"]}), encoding="latin-1")
+    assert read_episodes(write(tmp_path, "semi.csv", "Onset;Pain\n2020-01-05;3\n"), sep=";")["severity"].tolist() == [3.0]

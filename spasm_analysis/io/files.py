@@ -55,6 +55,9 @@ def read_raw(source, *, table: str, problems: ProblemList, format: str | None = 
     the problem recorded.
     """
     if isinstance(source, pd.DataFrame):
+        given = sorted(k for k, v in dict(options, format=format, sheet=sheet).items() if v is not None)
+        if given:
+            raise TypeError(f"option(s) {', '.join(given)} apply to files, not to a DataFrame")
         # Row labels name rows in messages; repeated labels could not, so positions are used.
         return source.copy() if source.index.is_unique else source.reset_index(drop=True)
     if isinstance(source, (pd.Series, np.ndarray, list, dict)):
@@ -64,6 +67,11 @@ def read_raw(source, *, table: str, problems: ProblemList, format: str | None = 
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     reader = {"csv": _read_delimited, "tsv": _read_delimited, "xlsx": _read_xlsx, "parquet": _read_parquet, "json": _read_json}[kind]
+    unknown = sorted(set(options) - set(_FILE_OPTIONS[kind]))
+    if unknown:
+        hint = " (merge_overlaps and merge_within_days belong to read_log or EpisodeLog)" if any(o.startswith("merge") for o in unknown) else ""
+        allowed = ", ".join(_FILE_OPTIONS[kind]) or "none"
+        raise TypeError(f"unexpected option(s) {', '.join(unknown)} for a {kind} file; allowed: {allowed}{hint}")
     if kind == "tsv":
         options.setdefault("sep", "\t")
     if kind == "xlsx":
@@ -71,6 +79,16 @@ def read_raw(source, *, table: str, problems: ProblemList, format: str | None = 
     elif sheet is not None:
         raise ValueError(f"sheet= applies to spreadsheets, not {kind} files")
     return reader(path, table, problems, **options)
+
+
+#: Options each file reader takes (beyond format= and sheet=).
+_FILE_OPTIONS = {
+    "csv": ("sep", "encoding", "quotechar"),
+    "tsv": ("sep", "encoding", "quotechar"),
+    "xlsx": (),
+    "parquet": ("engine",),
+    "json": ("encoding",),
+}
 
 
 def _with_header(rows: pd.DataFrame, table: str, problems: ProblemList) -> pd.DataFrame:
@@ -153,8 +171,6 @@ def _read_xlsx(path: Path, table: str, problems: ProblemList, *, sheet=None, **o
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    if options:
-        raise TypeError(f"unexpected option(s) for a spreadsheet: {', '.join(options)}")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
@@ -202,8 +218,6 @@ def _read_parquet(path: Path, table: str, problems: ProblemList, **options) -> p
 
 def _read_json(path: Path, table: str, problems: ProblemList, **options) -> pd.DataFrame:
     encoding = options.pop("encoding", "utf-8-sig")
-    if options:
-        raise TypeError(f"unexpected option(s) for a JSON file: {', '.join(options)}")
     try:
         text = path.read_text(encoding=encoding)
     except UnicodeError as error:
