@@ -129,3 +129,8 @@ def test_period_ends_for_a_column():
 def test_dates_outside_the_representable_range(text):
     with pytest.raises(ValueError, match="outside the dates"):
         parse_date(text)
+
+
+def test_excel_serial_numbers_get_a_hint():
+    with pytest.raises(ValueError, match="Excel date serial it would be 2013-10-05"):
+        parse_date(41552)

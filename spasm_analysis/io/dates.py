@@ -144,6 +144,9 @@ def parse_date(value: Any, *, dayfirst: bool = False, tz: str | None = None) -> 
         year = int(value)
         if 1000 <= year <= 2999:
             return to_wall_clock(pd.Timestamp(year, 1, 1)), "year"
+        if 10000 <= year <= 100000:
+            # Excel stores dates as days since 1899-12-30; a CSV export can keep them that way.
+            raise ValueError(f"a number that is not a year (as an Excel date serial it would be {pd.Timestamp('1899-12-30') + pd.Timedelta(days=year):%Y-%m-%d}; format the column as dates)")
         raise ValueError("a number that is not a year")
     if not isinstance(value, str):
         raise ValueError(f"not a date ({type(value).__name__})")
