@@ -23,7 +23,7 @@ _NOTE_CHARS = string.printable.replace("\r", "")
 def episode_logs(draw):
     """Non-overlapping episodes per subject inside one follow-up window each."""
     n_subjects = draw(st.integers(1, 3))
-    episodes, follow_up = [], []
+    episodes, follow_up, treatments, exposures, covariates = [], [], [], [], []
     for s in range(n_subjects):
         subject = draw(st.sampled_from(["me", "007", "12", "anna", "b-2", "x y"])) + f"{s}"
         start = pd.Timestamp("2000-01-01") + pd.Timedelta(days=draw(st.integers(0, 5000)))
@@ -44,22 +44,41 @@ def episode_logs(draw):
                 }
             )
             t = end if pd.notna(end) else t
-        follow_up.append({"subject": subject, "start": start, "end": t + pd.Timedelta(days=draw(st.integers(1, 300)))})
+        stop = t + pd.Timedelta(days=draw(st.integers(1, 300)))
+        follow_up.append({"subject": subject, "start": start, "end": stop})
+        span = (stop - start).days
+        for _ in range(draw(st.integers(0, 3))):
+            begin = start + pd.Timedelta(days=draw(st.integers(0, span - 1)))
+            name = draw(st.sampled_from(["chiro", "PT", "Flexeril 10mg", "trigger point injection", "float tank"]))
+            treatments.append({"subject": subject, "start": begin, "end": begin + pd.Timedelta(days=draw(st.integers(1, 40))),
+                               "modality": sa.normalize_modality(name), "name": name})
+        for day in draw(st.lists(st.integers(0, span), max_size=4, unique=True)):
+            exposures.append({"subject": subject, "time": start + pd.Timedelta(days=day),
+                              "exposure": draw(st.sampled_from(["cold pool", "long sitting"])), "value": float(draw(st.integers(0, 9)))})
+        covariates.append({"subject": subject, "age": draw(st.integers(18, 90)), "arm": draw(st.sampled_from(["A", "B"]))})
     columns = ["subject", "onset", "end", "onset_precision", "severity", "notes"]
-    # Text columns are object even when every cell is empty, as a reader returns them.
-    return pd.DataFrame(episodes, columns=columns).astype({"notes": object}), pd.DataFrame(follow_up)
+    tables = {
+        # Text columns are object even when every cell is empty, as a reader returns them.
+        "episodes": pd.DataFrame(episodes, columns=columns).astype({"notes": object}),
+        "follow_up": pd.DataFrame(follow_up),
+        "treatments": pd.DataFrame(treatments, columns=["subject", "start", "end", "modality", "name"]) if treatments else None,
+        "exposures": pd.DataFrame(exposures) if exposures else None,
+        "covariates": pd.DataFrame(covariates),
+    }
+    return tables
 
 
 @SETTINGS
 @given(episode_logs())
-def test_valid_logs_load_with_no_episode_lost(tmp_path_factory, data):
-    episodes, follow_up = data
-    log = sa.EpisodeLog(episodes, follow_up=follow_up)
+def test_valid_logs_load_with_no_episode_lost(tmp_path_factory, tables):
+    log = sa.EpisodeLog(tables.pop("episodes"), **tables)
     folder = log.to_folder(tmp_path_factory.mktemp("log"))
-    again = sa.read_log(folder)
-    assert again.n_episodes == len(episodes)
-    pd.testing.assert_frame_equal(again.episodes, log.episodes)
-    pd.testing.assert_frame_equal(again.follow_up, log.follow_up)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.UnknownModalityWarning)
+        again = sa.read_log(folder)
+    assert again.n_episodes == log.n_episodes
+    for table in ("episodes", "follow_up", "treatments", "exposures", "covariates"):
+        pd.testing.assert_frame_equal(getattr(again, table), getattr(log, table), obj=table)
 
 
 _FORMATS = {
