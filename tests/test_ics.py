@@ -205,3 +205,17 @@ def test_malformed_calendars(tmp_path):
         sa.read_ics(unclosed)
     with pytest.raises(ValueError, match="episodes, treatments"):
         sa.read_ics(path, kind="visits")
+
+
+def test_read_log_reads_a_calendar_file(tmp_path):
+    path = calendar(
+        tmp_path,
+        ["UID:1", "SUMMARY:Back spasm", "DTSTART;VALUE=DATE:20131005", "DTEND;VALUE=DATE:20131008"],
+        ["UID:2", "SUMMARY:Dentist", "DTSTART;VALUE=DATE:20131010"],
+        ["UID:3", "SUMMARY:back spasm", "DTSTART;VALUE=DATE:20131101", "DTEND;VALUE=DATE:20131103"],
+    )
+    with pytest.warns(sa.FollowUpInferredWarning):
+        log = sa.read_log(path, match="spasm")
+    assert log.episodes["onset"].tolist() == [T(2013, 10, 5), T(2013, 11, 1)]
+    with pytest.raises(TypeError, match="allowed"):
+        sa.read_log(path, kind="treatments")

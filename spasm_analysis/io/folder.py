@@ -26,6 +26,7 @@ import pandas as pd
 from ..log import EpisodeLog
 from ..schema import TABLES
 from .files import _SUFFIXES
+from .ics import read_ics
 from .tables import read_covariates, read_episodes, read_exposures, read_follow_up, read_treatments
 
 __all__ = ["read_log", "find_table_files"]
@@ -83,7 +84,9 @@ def read_log(
     path : path
         A folder holding ``episodes``, and optionally ``follow_up``,
         ``treatments``, ``exposures``, ``covariates`` files (CSV, TSV, XLSX,
-        Parquet or JSON), or a single episode file.
+        Parquet or JSON), or a single episode file, which may be an iCalendar
+        ``.ics`` file (read with :func:`read_ics`; ``match=`` and ``until=``
+        are passed on).
     columns : dict, optional
         For one file, *header -> canonical name* for the episode table; for a
         folder (or a file carrying several tables), a dict *table -> that
@@ -116,9 +119,10 @@ def read_log(
     source = Path(path)
     if not source.exists():
         raise FileNotFoundError(f"no such file or folder: {source}")
-    unknown = set(options) - _ALL_READER_OPTIONS - {"encoding", "sep", "format", "sheet"}
+    allowed = _ALL_READER_OPTIONS | {"encoding", "sep", "format", "sheet"} | (_ICS_OPTIONS if _is_calendar(source) else set())
+    unknown = set(options) - allowed
     if unknown:
-        raise TypeError(f"read_log() got unexpected option(s) {sorted(unknown)}")
+        raise TypeError(f"read_log() got unexpected option(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
     per_table = _columns_per_table(columns, folder=source.is_dir())
     if source.is_dir():
         files = find_table_files(source)
@@ -161,7 +165,18 @@ def _read(table: str, source, columns, options) -> pd.DataFrame:
     return _READERS[table](source, columns=columns, **picked)
 
 
+_ICS_OPTIONS = {"match", "until", "tz", "subject"}
+
+
+def _is_calendar(source: Path) -> bool:
+    return source.is_file() and source.suffix.lower() == ".ics"
+
+
 def _read_single_file(source: Path, per_table: dict, options: dict) -> dict[str, pd.DataFrame]:
+    if _is_calendar(source):
+        if per_table:
+            raise ValueError("columns= does not apply to a calendar file")
+        return {"episodes": read_ics(source, kind="episodes", **{k: v for k, v in options.items() if k in _ICS_OPTIONS})}
     tables = {"episodes": _read("episodes", source, per_table.get("episodes"), options)}
     for table in _tables_inside(source):
         if table != "episodes":
