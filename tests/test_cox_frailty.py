@@ -1,6 +1,7 @@
-"""Shared gamma frailty against R's coxph(... + frailty(id, distribution = "gamma")) on cgd.
+"""Shared gamma frailty against R's coxph(... + frailty(id, distribution = "gamma")).
 
-Reference: tests/reference/cox_frailty_cgd_*.csv from
+Data: cgd (treat, inherit, steroids, age) and bladder2 (rx, number, size).
+Reference: tests/reference/cox_frailty_<data>_*.csv from
 tests/reference/make_cox_reference.R (R 4.2.2, survival 3.5.3).
 Tolerances (issue 4): coefficients and frailty variance within 1e-3 relative,
 standard errors within 2% of R's se(coef).
@@ -17,18 +18,28 @@ from cox_reference import COVARIATES, REF, load_data
 from spasm_analysis.cox.frailty import _brent, gamma_frailty_correction, next_theta
 
 
+DATASETS = ["cgd", "bladder2"]
+
+
+@pytest.fixture(scope="module", params=DATASETS)
+def case(request):
+    name = request.param
+    return name, sa.cox(load_data(name), COVARIATES[name], frailty="gamma")
+
+
 @pytest.fixture(scope="module")
 def fit():
     return sa.cox(load_data("cgd"), COVARIATES["cgd"], frailty="gamma")
 
 
-def _read(name):
-    return pd.read_csv(REF / f"cox_frailty_cgd_{name}.csv", comment="#")
+def _read(dataset, name):
+    return pd.read_csv(REF / f"cox_frailty_{dataset}_{name}.csv", comment="#")
 
 
-def test_coefficients_and_variance_match_r(fit):
-    ref = _read("coefficients").set_index("term")
-    stats = _read("stats").iloc[0]
+def test_coefficients_and_variance_match_r(case):
+    dataset, fit = case
+    ref = _read(dataset, "coefficients").set_index("term")
+    stats = _read(dataset, "stats").iloc[0]
     np.testing.assert_allclose(fit.params[ref.index], ref["coef"], rtol=1e-3)
     np.testing.assert_allclose(fit.std_errors[ref.index], ref["se"], rtol=0.02)
     np.testing.assert_allclose(fit.frailty_variance, stats["theta"], rtol=1e-3)
@@ -40,16 +51,18 @@ def test_coefficients_and_variance_match_r(fit):
     assert fit.n_events == stats["n_events"] and fit.n == stats["n"]
 
 
-def test_theta_search_follows_r(fit):
-    ref = _read("history")
+def test_theta_search_follows_r(case):
+    dataset, fit = case
+    ref = _read(dataset, "history")
     ours = fit.details["theta_history"]
     assert len(ours) == len(ref)
     np.testing.assert_allclose(ours["theta"], ref["theta"], rtol=1e-4)
     np.testing.assert_allclose(ours["integrated_loglik"], ref["integrated_loglik"], rtol=1e-7)
 
 
-def test_log_frailties_match_r(fit):
-    ref = _read("frail").set_index("id")["frail"]
+def test_log_frailties_match_r(case):
+    dataset, fit = case
+    ref = _read(dataset, "frail").set_index("id")["frail"]
     ours = fit.details["log_frailty"]
     np.testing.assert_allclose(ours[ref.index], ref, atol=1e-3)
     np.testing.assert_allclose(np.mean(np.exp(ours)), 1.0, rtol=1e-10)

@@ -3,7 +3,7 @@
 # Fits R's coxph() to the recurrent-event data sets shipped with the survival
 # package and writes coefficients, model-based and cluster-robust standard
 # errors, log-likelihoods, tests, score residuals and the shared gamma frailty
-# fit to tests/reference/cox_*.csv. The data sets are exported to
+# fits (cgd and bladder2) to tests/reference/cox_*.csv. The data sets are exported to
 # tests/reference/data/ (bladder2.csv is shared with the MCF references and is
 # only written when it is missing; otherwise it is checked against R's copy).
 #
@@ -113,32 +113,41 @@ write_with_header(stat_tab, file.path(out_dir, "cox_fit_stats.csv"),
 write_with_header(resid_tab, file.path(out_dir, "cox_score_residuals_bladder2.csv"),
                   c(versions, "# residuals(fit, type = 'score') for bladder2 ag / pwp_total, row = row of bladder2"))
 
-# --- shared gamma frailty on cgd -------------------------------------------------
+# --- shared gamma frailty on cgd and bladder2 -------------------------------------
+write_frailty <- function(ffit, name, call_text, ids) {
+    hist <- ffit$history[[1]]$history
+    fixed <- seq_along(ffit$coefficients)
+    frail_tab <- data.frame(
+        term = rename_terms(names(ffit$coefficients)),
+        coef = unname(ffit$coefficients),
+        se = sqrt(diag(ffit$var))[fixed],
+        se2 = sqrt(diag(ffit$var2))[fixed])
+    write_with_header(frail_tab, file.path(out_dir, sprintf("cox_frailty_%s_coefficients.csv", name)),
+                      c(versions, paste("#", call_text),
+                        "# se = sqrt(diag(var)) (the printed se(coef)), se2 = sqrt(diag(var2))"))
+    frail_stats <- data.frame(
+        theta = hist[nrow(hist), 1],
+        loglik_null = ffit$loglik[1], loglik = ffit$loglik[2],
+        integrated_loglik = ffit$history[[1]]$c.loglik,
+        outer_iterations = ffit$iter[1], inner_iterations = ffit$iter[2],
+        n = ffit$n, n_events = ffit$nevent)
+    write_with_header(frail_stats, file.path(out_dir, sprintf("cox_frailty_%s_stats.csv", name)),
+                      c(versions, "# theta = variance of the random effect (last row of fit$history[[1]]$history)"))
+    colnames(hist) <- c("theta", "penalized_loglik", "integrated_loglik")
+    write_with_header(as.data.frame(hist), file.path(out_dir, sprintf("cox_frailty_%s_history.csv", name)),
+                      c(versions, "# fit$history[[1]]$history: the outer (theta) iterations of R's EM-profile search"))
+    write_with_header(data.frame(id = sort(unique(ids)), frail = ffit$frail),
+                      file.path(out_dir, sprintf("cox_frailty_%s_frail.csv", name)),
+                      c(versions, "# fit$frail: estimated log-frailties by id"))
+}
+
 ffit <- coxph(Surv(tstart, tstop, status) ~ treat + inherit + steroids + age +
                   frailty(id, distribution = "gamma"), data = survival::cgd)
-hist <- ffit$history[[1]]$history
-fixed <- seq_along(ffit$coefficients)
-frail_tab <- data.frame(
-    term = rename_terms(names(ffit$coefficients)),
-    coef = unname(ffit$coefficients),
-    se = sqrt(diag(ffit$var))[fixed],
-    se2 = sqrt(diag(ffit$var2))[fixed])
-write_with_header(frail_tab, file.path(out_dir, "cox_frailty_cgd_coefficients.csv"),
-                  c(versions,
-                    "# coxph(Surv(tstart, tstop, status) ~ treat + inherit + steroids + age + frailty(id, distribution = 'gamma'), cgd)",
-                    "# se = sqrt(diag(var)) (the printed se(coef)), se2 = sqrt(diag(var2))"))
-frail_stats <- data.frame(
-    theta = hist[nrow(hist), 1],
-    loglik_null = ffit$loglik[1], loglik = ffit$loglik[2],
-    integrated_loglik = ffit$history[[1]]$c.loglik,
-    outer_iterations = ffit$iter[1], inner_iterations = ffit$iter[2],
-    n = ffit$n, n_events = ffit$nevent)
-write_with_header(frail_stats, file.path(out_dir, "cox_frailty_cgd_stats.csv"),
-                  c(versions, "# theta = variance of the random effect (last row of fit$history[[1]]$history)"))
-colnames(hist) <- c("theta", "penalized_loglik", "integrated_loglik")
-write_with_header(as.data.frame(hist), file.path(out_dir, "cox_frailty_cgd_history.csv"),
-                  c(versions, "# fit$history[[1]]$history: the outer (theta) iterations of R's EM-profile search"))
-write_with_header(data.frame(id = sort(unique(survival::cgd$id)), frail = ffit$frail),
-                  file.path(out_dir, "cox_frailty_cgd_frail.csv"),
-                  c(versions, "# fit$frail: estimated log-frailties by id"))
+write_frailty(ffit, "cgd", "coxph(Surv(tstart, tstop, status) ~ treat + inherit + steroids + age + frailty(id, distribution = 'gamma'), cgd)",
+              survival::cgd$id)
+bfit <- coxph(Surv(start, stop, event) ~ rx + number + size + frailty(id, distribution = "gamma"),
+              data = survival::bladder2)
+write_frailty(bfit, "bladder2", "coxph(Surv(start, stop, event) ~ rx + number + size + frailty(id, distribution = 'gamma'), bladder2)",
+              survival::bladder2$id)
 print(ffit)
+print(bfit)
