@@ -477,3 +477,9 @@ def test_options_are_checked(tmp_path):
     with pytest.raises(TypeError, match="not to a DataFrame"):
         read_episodes(pd.DataFrame({"Onset": ["2020-01-05"]}), encoding="latin-1")
     assert read_episodes(write(tmp_path, "semi.csv", "Onset;Pain\n2020-01-05;3\n"), sep=";")["severity"].tolist() == [3.0]
+
+
+def test_zero_padded_codes_stay_text(tmp_path):
+    path = write(tmp_path, "cov.csv", "Patient,site,age\n1,007,54\n2,012,61\n")
+    cov = read_covariates(path)
+    assert cov["site"].tolist() == ["007", "012"] and cov["age"].tolist() == [54, 61]

@@ -202,6 +202,9 @@ def _maybe_numeric(values: pd.Series) -> pd.Series:
     numeric = pd.to_numeric(filled, errors="coerce")
     if numeric.isna().any() or filled.map(lambda v: isinstance(v, bool)).any():
         return values
+    # Codes such as "007" are labels, not numbers: converting would lose the zeros.
+    if filled.map(lambda v: isinstance(v, str) and bool(re.match(r"^\s*[+-]?0\d", v))).any():
+        return values
     return pd.to_numeric(values.where(~_blank(values)), errors="coerce")
 
 
