@@ -233,7 +233,10 @@ class EpisodeLog:
                 continue
             target = folder / f"{name}.{format}"
             if format == "csv":
-                frame.to_csv(target, index=False, date_format="%Y-%m-%dT%H:%M:%S")
+                # pandas writes dates as ISO text with as much precision as needed
+                # (sub-seconds included); CRLF endings make the writer quote a bare
+                # carriage return inside a note, so it reads back as written.
+                frame.to_csv(target, index=False, lineterminator="\r\n")
             else:
                 frame.to_parquet(target, index=False)
         return folder

@@ -61,6 +61,12 @@ DATETIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "covariates": (),
 }
 
+#: Free-text columns, per table: an empty cell in them is stored as missing.
+TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "episodes": ("region", "side", "trigger", "notes"),
+    "treatments": ("name", "dose", "notes"),
+}
+
 #: How precisely an onset is known.  A month-precision onset is stored at the
 #: first instant of its month, a year-precision one at January 1.
 PRECISIONS = ("day", "month", "year")

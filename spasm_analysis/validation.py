@@ -14,6 +14,7 @@ import pandas as pd
 
 from .schema import (
     DATETIME_COLUMNS,
+    TEXT_COLUMNS,
     DEFAULT_SUBJECT,
     OPTIONAL_COLUMNS,
     PRECISIONS,
@@ -150,6 +151,10 @@ def prepare_table(table: str, frame: pd.DataFrame | None, problems: ProblemList,
     extra = [c for c in frame.columns if c not in out.columns]
     for column in extra:
         out[column] = frame[column]
+    for column in TEXT_COLUMNS.get(table, ()):
+        if column in out.columns:
+            # Empty text is missing text, whether it came as None, "" or NaN.
+            out[column] = out[column].astype(object).where(~_missing(out[column]), np.nan)
     _TABLE_RULES.get(table, lambda *a: None)(frame, out, problems)
     ordered = [c for c in columns if c in out.columns] + [c for c in out.columns if c not in columns]
     return out[ordered]
@@ -176,8 +181,11 @@ def _episode_rules(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList
     else:
         out["onset_precision"] = "day"
     if "n_merged" in frame.columns:
-        merged = _coerce_numeric("episodes", frame, "n_merged", problems)
-        out["n_merged"] = merged.fillna(1).astype(int)
+        merged = _coerce_numeric("episodes", frame, "n_merged", problems).fillna(1)
+        whole = np.isfinite(merged) & (merged >= 1) & (merged == np.round(merged))
+        for label in merged.index[~whole]:
+            problems.add("episodes", label, "n_merged", frame.at[label, "n_merged"], "must be a whole number of rows, at least 1")
+        out["n_merged"] = merged.where(whole, 1).astype(int)
     else:
         out["n_merged"] = 1
 

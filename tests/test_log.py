@@ -167,7 +167,30 @@ def test_to_folder_writes_canonical_csvs(tmp_path):
     log.to_folder(tmp_path)
     written = pd.read_csv(tmp_path / "episodes.csv")
     assert list(written.columns[:3]) == ["subject", "onset", "end"]
-    assert written.loc[0, "onset"] == "2020-01-05T00:00:00"
+    assert written.loc[0, "onset"] == "2020-01-05"
     assert (tmp_path / "follow_up.csv").exists() and not (tmp_path / "treatments.csv").exists()
     with pytest.raises(ValueError, match="'csv' or 'parquet'"):
         log.to_folder(tmp_path, format="xml")
+
+
+def test_round_trip_keeps_sub_seconds_carriage_returns_and_empty_text(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "onset": [D("2020-01-05 10:00:00.250"), D("2020-02-05")],
+            "end": [D("2020-01-07"), D("2020-02-06")],
+            "notes": ["line one\rline two", ""],
+            "region": [None, "neck"],
+        }
+    )
+    log = sa.EpisodeLog(frame, follow_up=FOLLOW)
+    assert log.episodes["notes"].isna().tolist() == [False, True]
+    back = sa.read_log(log.to_folder(tmp_path))
+    pd.testing.assert_frame_equal(back.episodes, log.episodes)
+
+
+def test_n_merged_must_be_a_whole_number():
+    frame = episodes(["2020-01-05", "2020-02-05"], n_merged=[float("inf"), 0])
+    with pytest.raises(sa.LogValidationError) as info:
+        sa.EpisodeLog(frame, follow_up=FOLLOW)
+    assert [p.row for p in info.value.problems] == [0, 1]
+    assert "whole number of rows" in str(info.value)
