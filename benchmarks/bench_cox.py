@@ -12,7 +12,8 @@ Targets (issue 4): 100k subjects (about 1.2M rows) in under 5 s and under
 ``coxph(Surv(start, stop, event) ~ x1 + x2, cluster = subject)`` and at least
 100x faster than lifelines' ``CoxTimeVaryingFitter``. Each peer runs in its
 own process and is stopped at a time cap (shown as "> cap"); a peer that hit
-the cap is not run on larger cohorts.
+the cap, or whose time would pass it even growing only linearly from the last
+cohort, is not run on larger cohorts.
 """
 
 from __future__ import annotations
@@ -168,6 +169,7 @@ def run_r(data_csv: Path, cap: float) -> dict:
 def run(sizes, cap: float, r_cap: float, peers: bool) -> tuple[pd.DataFrame, dict]:
     rows, notes = [], {}
     capped: set[str] = set()
+    last_ok: dict[str, tuple[int, float]] = {}  # peer -> (subjects, seconds) of its last run
     for n in sizes:
         frame = simulate(n)
         seconds, fit = median_time(lambda: fit_ours(frame))
@@ -184,8 +186,13 @@ def run(sizes, cap: float, r_cap: float, peers: bool) -> tuple[pd.DataFrame, dic
             frame.to_pickle(pickle_path)
             frame.to_csv(csv_path, index=False)
             for name in ["R coxph", "lifelines", "statsmodels"]:
+                limit = r_cap if name == "R coxph" else cap
+                previous = last_ok.get(name)
                 if name in capped:
                     out = {"status": "skipped (capped on a smaller cohort)"}
+                elif previous and previous[1] * n / previous[0] > limit:
+                    # even linear growth from the last size would pass the cap
+                    out = {"status": f"> {limit:g} s (projected, not run)"}
                 elif name == "R coxph":
                     out = run_r(csv_path, r_cap)
                     if "version" in out:
@@ -194,6 +201,8 @@ def run(sizes, cap: float, r_cap: float, peers: bool) -> tuple[pd.DataFrame, dic
                     out = run_python_peer(name, pickle_path, cap)
                 if out["status"].startswith(">"):
                     capped.add(name)
+                elif out["status"] == "ok":
+                    last_ok[name] = (n, out["seconds"])
                 diff = np.nan
                 if name == "R coxph" and out["status"] == "ok":
                     diff = float(np.max(np.abs(ours / out["numbers"] - 1)))
