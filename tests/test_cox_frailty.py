@@ -103,3 +103,31 @@ def test_frailty_with_overlapping_rows_is_refused():
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(ValueError, match="overlap"):
             sa.cox(data, ["x"], frailty="gamma")
+
+
+def test_unfinished_theta_search_warns_like_r_stops():
+    """R stops the theta search after outer.max = 10 fits; we stop there too, and say so."""
+    rng = np.random.default_rng(11)
+    n = 600
+    frail = rng.gamma(2.0, 0.5, n)
+    x = rng.integers(0, 2, n).astype(float)
+    rows = []
+    for i in range(n):
+        t, rate = 0.0, 0.02 * frail[i] * np.exp(0.5 * x[i])
+        while True:
+            gap = rng.exponential(1 / rate)
+            if t + gap >= 365:
+                rows.append((i, t, 365.0, 0, x[i]))
+                break
+            rows.append((i, t, t + gap, 1, x[i]))
+            t += gap
+    data = pd.DataFrame(rows, columns=["subject", "start", "stop", "event", "x"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = sa.cox(data, ["x"], frailty="gamma")
+    stopped = [w for w in caught if "outer.max" in str(w.message)]
+    # on these data the search is still climbing after R's 10 fits
+    assert fit.iterations == 10 and not fit.converged
+    assert len(stopped) == 1
+    history = fit.details["theta_history"]
+    assert fit.frailty_variance == history["theta"].iloc[-1]
