@@ -159,3 +159,13 @@ def test_strata_from_two_columns():
                       strata="both")
     np.testing.assert_allclose(two.params, combined.params, rtol=1e-12)
     assert two.strata == ("rx", "late")
+
+
+def test_stratum_without_events_contributes_nothing():
+    data = load_data("bladder2")
+    data.loc[data["episode"] == 4, "event"] = 0
+    with_empty = sa.pwp(data, COVARIATES["bladder2"])
+    without = sa.pwp(data[data["episode"] != 4], COVARIATES["bladder2"])
+    np.testing.assert_allclose(with_empty.params, without.params, rtol=1e-10)
+    np.testing.assert_allclose(with_empty.robust_std_errors, without.robust_std_errors, rtol=1e-10)
+    np.testing.assert_allclose(with_empty.loglik, without.loglik, rtol=1e-12)
