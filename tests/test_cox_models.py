@@ -137,7 +137,8 @@ def test_episode_log_is_converted_to_counting_process():
     subjects = [f"s{i}" for i in range(30)]
     onsets, follow = [], []
     for i, s in enumerate(subjects):
-        days = np.sort(rng.choice(np.arange(5, 360, 7), size=int(rng.integers(1, 6)), replace=False))
+        count = int(rng.integers(1, 6))
+        days = np.sort(rng.choice(np.arange(5, 360, 7), size=count, replace=False))
         onsets += [(s, pd.Timestamp("2020-01-01") + pd.Timedelta(days=int(d))) for d in days]
         follow.append((s, pd.Timestamp("2020-01-01"), pd.Timestamp("2020-12-31")))
     episodes = pd.DataFrame(onsets, columns=["subject", "onset"])

@@ -180,20 +180,7 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
                          f"has {ev[bad[0]]:g}")
     ev = ev.astype(bool)
 
-    if weights is None:
-        w = np.ones(len(frame))
-    else:
-        if isinstance(weights, str):
-            w = _numeric(frame, weights, "weights")
-        else:
-            w = np.asarray(weights, dtype=float)
-            if w.shape != (len(frame),):
-                raise ValueError(f"weights must have one value per row ({len(frame)}), got shape {w.shape}")
-        bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
-        if len(bad):
-            raise ValueError(f"weights must be positive and finite; row {frame.index[bad[0]]!r} "
-                             f"has {w[bad[0]]:g}")
-
+    w = _weights(frame, weights)
     if strata is None:
         stratum, n_strata, strata_names = np.zeros(len(frame), np.int64), 1, ()
     else:
@@ -212,11 +199,41 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
     if n_events < len(covariates):
         raise ValueError(f"too few events: {n_events} event(s) for {len(covariates)} covariates "
                          f"({', '.join(covariates)}); use fewer covariates")
+    Xc = _centred_identifiable(X, w, stratum, n_strata, covariates)
+    return CoxDesign(covariates=tuple(covariates), X=np.asfortranarray(Xc), start=t0, stop=t1,
+                     event=ev, stratum=stratum, weights=w, cluster=cluster_codes,
+                     cluster_labels=cluster_labels, strata_names=strata_names)
+
+
+def _weights(frame: pd.DataFrame, weights) -> np.ndarray:
+    """Case weights from a column name or one value per row; ones when None."""
+    if weights is None:
+        return np.ones(len(frame))
+    if isinstance(weights, str):
+        w = _numeric(frame, weights, "weights")
+    else:
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (len(frame),):
+            raise ValueError(f"weights must have one value per row ({len(frame)}), "
+                             f"got shape {w.shape}")
+    bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
+    if len(bad):
+        raise ValueError(f"weights must be positive and finite; row {frame.index[bad[0]]!r} "
+                         f"has {w[bad[0]]:g}")
+    return w
+
+
+def _centred_identifiable(X, w, stratum, n_strata, covariates) -> np.ndarray:
+    """Covariates centred within stratum (weighted, as R does), after checking each is estimable.
+
+    Centring removes what stratification absorbs, so a covariate constant
+    within every stratum, or a linear combination of earlier covariates once
+    strata means are removed, is reported by name.
+    """
     for k, name in enumerate(covariates):
         if np.ptp(X[:, k]) == 0:
             raise ValueError(f"covariate {name!r} is constant (every row is {X[0, k]:g}); "
                              "its effect cannot be estimated")
-    # centre within stratum, as R does: removes what stratification absorbs
     totals = np.bincount(stratum, weights=w, minlength=n_strata)
     means = np.column_stack([np.bincount(stratum, weights=w * X[:, k], minlength=n_strata)
                              for k in range(X.shape[1])]) / totals[:, None]
@@ -230,10 +247,7 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
                              "its effect cannot be estimated")
     dependent = first_dependent_column(gram)
     if dependent is not None:
-        name = covariates[dependent]
-        others = covariates[:dependent]
-        raise ValueError(f"covariate {name!r} is collinear with {', '.join(map(repr, others))} "
+        others = ", ".join(map(repr, covariates[:dependent]))
+        raise ValueError(f"covariate {covariates[dependent]!r} is collinear with {others} "
                          "(a linear combination of them, after removing strata); drop one of them")
-    return CoxDesign(covariates=tuple(covariates), X=np.asfortranarray(Xc), start=t0, stop=t1, event=ev,
-                     stratum=stratum, weights=w, cluster=cluster_codes, cluster_labels=cluster_labels,
-                     strata_names=strata_names)
+    return Xc

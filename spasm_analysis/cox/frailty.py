@@ -246,9 +246,10 @@ def fit_gamma_frailty(design: CoxDesign, rs: RiskSets, *, ties: str, confidence_
         model=f"{model} with gamma frailty", ties=ties, strata=design.strata_names,
         confidence_level=confidence_level, frailty_variance=float(last),
         iterations=outer, converged=bool(done),
-        wald_test=chi_square_test(wald, p, "Wald test (penalized variance)",
-                                  "Tests whether any covariate is associated with the episode "
-                                  "rate given the frailty; an association is not evidence of cause."),
+        wald_test=chi_square_test(
+            wald, p, "Wald test (penalized variance)",
+            "Tests whether any covariate is associated with the episode rate given the frailty; "
+            "an association is not evidence of cause."),
         score_test=None, likelihood_ratio_test=None, robust_score_test=None,
         details={"integrated_loglik": integrated, "penalized_loglik": plik,
                  "log_frailty": pd.Series(w_t, index=design.cluster_labels, name="log_frailty"),

@@ -155,7 +155,8 @@ class CoxResult:
         footer = "".join(f"<li>{html.escape(line)}</li>" for line in self._footer())
         return (f"<div><strong>{html.escape(self.model)} Cox model</strong> "
                 f"({self.confidence_level:.0%} intervals){table}<ul>{footer}</ul>"
-                "<p>Hazard ratios describe associations with the episode rate, not causes.</p></div>")
+                "<p>Hazard ratios describe associations with the episode rate, "
+                "not causes.</p></div>")
 
     def plot(self, ax=None):
         """Forest plot of hazard ratios with their confidence intervals (log scale).

@@ -62,7 +62,8 @@ def score_residuals(rs: RiskSets, X: np.ndarray, ev: Evaluation) -> np.ndarray:
     mean_of_terms = np.vstack([np.bincount(rs.term_group, weights=a, minlength=rs.n_groups)
                                for a in ev.term_mean]) / rs.group_size
     deaths = rs.deaths
-    resid[:, deaths] += np.take(X.T, deaths, axis=1) - np.take(mean_of_terms, rs.death_group, axis=1)
+    resid[:, deaths] += (np.take(X.T, deaths, axis=1)
+                         - np.take(mean_of_terms, rs.death_group, axis=1))
     return resid.T
 
 
