@@ -56,7 +56,7 @@ from .io import (  # noqa: E402
 )
 
 # issue 4: Cox models for recurrent events
-from .cox import CoxResult, andersen_gill, cox, pwp, wlw  # noqa: E402
+from .coxph import CoxResult, andersen_gill, cox, pwp, wlw  # noqa: E402
 
 # issue 7: import from tracking apps
 from .apps import AppDetectedWarning, detect_app, read_app_export  # noqa: E402

@@ -2,7 +2,7 @@
 
 import doctest
 
-from spasm_analysis.cox import models
+from spasm_analysis.coxph import models
 
 
 def test_docstring_examples():

@@ -15,7 +15,7 @@ import pytest
 
 import spasm_analysis as sa
 from cox_reference import COVARIATES, REF, load_data
-from spasm_analysis.cox.frailty import _brent, gamma_frailty_correction, next_theta
+from spasm_analysis.coxph.frailty import _brent, gamma_frailty_correction, next_theta
 
 
 DATASETS = ["cgd", "bladder2"]

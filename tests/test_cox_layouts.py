@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from cox_reference import load_data
-from spasm_analysis.cox import layouts
-from spasm_analysis.cox.layouts import episode_numbers, to_gap_time, to_marginal_layout
+from spasm_analysis.coxph import layouts
+from spasm_analysis.coxph.layouts import episode_numbers, to_gap_time, to_marginal_layout
 
 
 def test_episode_numbers_reproduce_bladder2_enum():

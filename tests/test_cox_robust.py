@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from cox_reference import COVARIATES, REF, load_data
-from spasm_analysis.cox.design import make_design
-from spasm_analysis.cox.engine import build_risk_sets, evaluate, newton_raphson
-from spasm_analysis.cox.robust import collapse, robust_variance, score_residuals
+from spasm_analysis.coxph.design import make_design
+from spasm_analysis.coxph.engine import build_risk_sets, evaluate, newton_raphson
+from spasm_analysis.coxph.robust import collapse, robust_variance, score_residuals
 
 RTOL = 1e-6
 

@@ -212,7 +212,7 @@ def wlw(data, covariates, *, max_episodes=None, cluster="subject", ties="efron",
 
     Builds the marginal layout (every subject at risk for each of episodes
     1..K from entry until its k-th event or end of follow-up; see
-    :func:`~spasm_analysis.cox.layouts.to_marginal_layout`) and fits a Cox
+    :func:`~spasm_analysis.coxph.layouts.to_marginal_layout`) and fits a Cox
     model stratified by episode with a common coefficient and the
     cluster-robust variance.
 
