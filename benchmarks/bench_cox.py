@@ -35,7 +35,7 @@ import pandas as pd
 import spasm_analysis as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_mcf import median_time, peak_mib, write_section as _write_mcf_style  # noqa: E402
+from bench_common import median_time, peak_mib, write_section  # noqa: E402
 
 SECTION = "bench_cox"
 COVARIATES = ["x1", "x2"]
@@ -286,16 +286,6 @@ def verdicts(table: pd.DataFrame) -> list[str]:
     return out
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) this benchmark's own section of benchmarks/RESULTS.md."""
-    import bench_mcf
-
-    previous = bench_mcf.SECTION
-    bench_mcf.SECTION = SECTION
-    try:
-        _write_mcf_style(text)
-    finally:
-        bench_mcf.SECTION = previous
 
 
 def main(argv=None) -> None:
@@ -316,7 +306,7 @@ def main(argv=None) -> None:
     print()
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
         print(f"wrote the {SECTION} section of benchmarks/RESULTS.md")
 
 

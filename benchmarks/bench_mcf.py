@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,9 @@ import pandas as pd
 
 import spasm_analysis as sa
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_common import RESULTS, median_time, peak_mib, write_section  # noqa: E402
+
 SECTION = "bench_mcf"
 RISK_FREE_DAYS = 6.0
 ORIGIN = pd.Timestamp("2015-01-01")
@@ -80,21 +81,8 @@ def simulate(n_subjects: int, seed: int = 20261120):
     return frame, episodes, follow_up
 
 
-def median_time(func, repeats: int = 3) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = func()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
-def peak_mib(func) -> float:
-    tracemalloc.start()
-    func()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 R_SCRIPT = r"""
@@ -228,19 +216,12 @@ def verdicts(table: pd.DataFrame) -> list[str]:
                        f"{'met' if tcp < 5 else 'NOT met'}")
     if 20000 in by_n.index:
         speed = by_n.loc[20000, "speedup_vs_R"]
-        out.append(f"- mcf vs R survfit(id=) at 20k subjects: "
+        out.append("- mcf vs R survfit(id=) at 20k subjects: "
                    + ("R not run" if np.isnan(speed) else
                       f"{speed:.0f}x faster (target >= 5x): {'met' if speed >= 5 else 'NOT met'}"))
     return out
 
 
-def write_section(text: str) -> None:
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    block = f"{start}\n{text.strip()}\n{end}"
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    updated = pattern.sub(lambda _: block, current) if pattern.search(current) else current.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(updated)
 
 
 def main(argv=None) -> None:
@@ -278,7 +259,7 @@ def main(argv=None) -> None:
         *(f"- note: {n}" for n in notes),
     ])
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
         print(f"wrote the {SECTION} section of {RESULTS}")
 
 
