@@ -202,8 +202,7 @@ def _at_risk_segments(episodes, blocked_until, follow_up, subjects, count_index_
     index = onset <= w_start[window]
 
     numbered = (at_risk | (index & count_index_episode)).astype(np.int64)
-    running = np.cumsum(numbered)
-    n_before = running - (running - numbered)[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))] if len(first) else running
+    n_before = pd.Series(numbered).groupby(e_code, sort=False).cumsum().to_numpy()
 
     # The last segment of each window starts at the furthest block reached before its end.
     k = np.searchsorted(e_key, grouped_keys(w_code, w_end, base, span), side="right") - 1
