@@ -109,9 +109,16 @@ def _subject_text(value: str) -> str:
     return text
 
 
+# Required columns that can be derived: a session with no end lasted one day, and
+# a modality comes from the written name through the vocabulary.
+_DERIVABLE = {("treatments", "end"): None, ("treatments", "modality"): "name"}
+
+
 def _check_columns(table: str, frame: pd.DataFrame, problems: ProblemList) -> None:
     for column in REQUIRED_COLUMNS[table]:
         if column == "subject":
+            continue
+        if (table, column) in _DERIVABLE and (_DERIVABLE[table, column] is None or _DERIVABLE[table, column] in frame.columns):
             continue
         if column not in frame.columns:
             present = ", ".join(map(str, frame.columns)) or "none"
@@ -216,11 +223,11 @@ def _fill_modality(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList
         modality = pd.Series(np.nan, index=frame.index, dtype=object)
     empty = _missing(modality)
     if empty.any() and "name" in frame.columns:
-        from .vocabulary import normalize_modality  # the vocabulary is optional data
+        from .vocabulary import map_modalities
 
         names = frame.loc[empty, "name"]
         named = ~_missing(names)
-        modality[names.index[named]] = [normalize_modality(str(n)) for n in names[named]]
+        modality[names.index[named]] = map_modalities(names[named], stacklevel=5)
         empty = _missing(modality)
     for label in out.index[empty]:
         problems.add("treatments", label, "modality", None, "missing (give a modality or a name to map)")

@@ -17,15 +17,28 @@ rule stay as written; :func:`unknown_modalities` lists them.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 
 import pandas as pd
 
-__all__ = ["KINDS", "modality_vocabulary", "normalize_modality", "unknown_modalities", "known_modalities"]
+__all__ = [
+    "KINDS",
+    "UnknownModalityWarning",
+    "map_modalities",
+    "modality_vocabulary",
+    "normalize_modality",
+    "unknown_modalities",
+    "known_modalities",
+]
 
 KINDS = ("word", "regex")
+
+
+class UnknownModalityWarning(UserWarning):
+    """Some treatment names matched no vocabulary rule and were kept as written."""
 _COLUMNS = ("pattern", "kind", "modality", "note")
 
 
@@ -157,3 +170,23 @@ def unknown_modalities(names: Iterable[str], *, vocabulary=None) -> list[str]:
     """
     rules = _rules(_key(vocabulary))
     return sorted({n.strip() for n in names if isinstance(n, str) and n.strip() and _match(n, rules) is None})
+
+
+def map_modalities(names: pd.Series, *, vocabulary=None, stacklevel: int = 2) -> pd.Series:
+    """The modality of each written name (one lookup per distinct name).
+
+    Names that match no rule are kept as written and listed in an
+    :class:`UnknownModalityWarning`, so nothing unknown passes silently.
+    """
+    codes, distinct = pd.factorize(names)
+    mapped = [normalize_modality(str(n), vocabulary=vocabulary) for n in distinct]
+    unknown = unknown_modalities([str(n) for n in distinct], vocabulary=vocabulary)
+    if unknown:
+        warnings.warn(
+            f"{len(unknown)} treatment name(s) matched no vocabulary rule and are kept as written as their "
+            f"modality: {', '.join(map(repr, unknown))}. Pass vocabulary={{name: modality}} to map them "
+            "(see sa.modality_vocabulary()).",
+            UnknownModalityWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return pd.Series(pd.array(mapped + [None], dtype=object)[codes], index=names.index, dtype=object)

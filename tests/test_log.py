@@ -194,3 +194,10 @@ def test_n_merged_must_be_a_whole_number():
         sa.EpisodeLog(frame, follow_up=FOLLOW)
     assert [p.row for p in info.value.problems] == [0, 1]
     assert "whole number of rows" in str(info.value)
+
+
+def test_treatment_names_map_to_modalities_and_unknown_ones_are_listed():
+    tr = pd.DataFrame({"start": pd.to_datetime(["2020-02-01", "2020-03-01", "2020-04-01"]), "name": ["chiro", "Flexeril 10mg", "float tank"]})
+    with pytest.warns(sa.UnknownModalityWarning, match="'float tank'"):
+        log = sa.EpisodeLog(episodes(["2020-01-05"]), follow_up=FOLLOW, treatments=tr)
+    assert list(log.treatments["modality"]) == ["chiropractic", "muscle_relaxant", "float tank"]

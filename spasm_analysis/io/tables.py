@@ -16,14 +16,13 @@ Every problem found while reading is collected and raised together as one
 from __future__ import annotations
 
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from ..schema import DEFAULT_SUBJECT, ProblemList
 from ..validation import prepare_table
-from ..vocabulary import normalize_modality, unknown_modalities
+from ..vocabulary import UnknownModalityWarning, map_modalities
 from .columns import recognise_columns
 from .dates import parse_date_column, period_ends
 from .durations import parse_duration_column
@@ -37,10 +36,6 @@ __all__ = [
     "read_follow_up",
     "read_covariates",
 ]
-
-
-class UnknownModalityWarning(UserWarning):
-    """Some treatment names matched no vocabulary rule and were kept as written."""
 
 
 class _Reading:
@@ -404,16 +399,7 @@ def _modalities(reading: _Reading, out: pd.DataFrame, vocabulary) -> pd.Series:
     if "name" in out.columns:
         names = out["name"]
         named = todo & ~_blank(names)
-        modality[named] = [normalize_modality(str(n), vocabulary=vocabulary) for n in names[named]]
-        unknown = unknown_modalities([str(n) for n in names[named]], vocabulary=vocabulary)
-        if unknown:
-            warnings.warn(
-                f"{len(unknown)} treatment name(s) matched no vocabulary rule and are kept as written as their "
-                f"modality: {', '.join(map(repr, unknown))}. Pass vocabulary={{name: modality}} to map them "
-                "(see sa.modality_vocabulary()).",
-                UnknownModalityWarning,
-                stacklevel=3,
-            )
+        modality[named] = map_modalities(names[named], vocabulary=vocabulary, stacklevel=3)
     if "name" not in out.columns and "modality" not in reading.frame.columns:
         reading.require("name")
     return modality
