@@ -61,9 +61,10 @@ def merge_episodes(
     if not joins.any():
         return episodes
     merged = _collapse(ep, group)
-    labels = pd.Series(ep.index, index=ep.index).groupby(group.to_numpy()).agg(list)
+    in_merge = group.duplicated(keep=False)
+    labels = pd.Series(ep.index[in_merge], index=ep.index[in_merge]).groupby(group[in_merge].to_numpy()).agg(list)
     rule = f"merge_within_days={merge_within_days:g}" if merge_within_days is not None else "merge_overlaps=True"
-    combined = [rows for rows in labels if len(rows) > 1]
+    combined = list(labels)
     n_rows = sum(len(rows) for rows in combined)
     detail = "; ".join("rows " + "+".join(map(str, rows)) for rows in combined[:20])
     more = f"; and {len(combined) - 20} more" if len(combined) > 20 else ""
@@ -81,13 +82,18 @@ def _collapse(ep: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
     out["end"] = end.where(end >= lasted_to)
     if "severity" in ep.columns:
         out["severity"] = grouped["severity"].max()
+    # Joining texts is a Python call per group: do it only where rows were merged.
+    in_merge = group.duplicated(keep=False).to_numpy()
     for column in _TEXT_COLUMNS:
         if column in ep.columns:
-            out[column] = grouped[column].agg(_join_text)
+            out[column] = grouped[column].first()
+            joined = ep.loc[in_merge, column].groupby(group.to_numpy()[in_merge], sort=False).agg(_join_text)
+            out.loc[joined.index, column] = joined
     rest = [c for c in ep.columns if c not in out.columns]
     for column in rest:
         out[column] = grouped[column].first()
-    out.index = grouped.apply(lambda frame: frame.index[0], include_groups=False).to_numpy()
+    # Each merged episode keeps the row label of its first raw row.
+    out.index = pd.Series(ep.index, index=ep.index).groupby(group.to_numpy(), sort=False).first().to_numpy()
     return out[list(ep.columns)]
 
 
