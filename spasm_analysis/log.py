@@ -107,10 +107,11 @@ class EpisodeLog:
         tables = {name: prepare_table(name, given[name], problems, default_subject=default) for name in TABLES}
         problems.raise_if_any("the episode log")
 
-        actions: list[str] = []
+        merges: list[str] = []
         tables["episodes"] = merge_episodes(
-            tables["episodes"], problems, merge_overlaps=merge_overlaps, merge_within_days=merge_within_days, actions=actions
+            tables["episodes"], problems, merge_overlaps=merge_overlaps, merge_within_days=merge_within_days, actions=merges
         )
+        actions = list(merges)
         if follow_up is None:
             tables["follow_up"] = _infer_follow_up(tables)
             if len(tables["follow_up"]):
@@ -124,9 +125,8 @@ class EpisodeLog:
         else:
             _check_follow_up(tables, problems)
         problems.raise_if_any("the episode log")
-        if actions and any("merged" in a for a in actions):
-            merged = [a for a in actions if "merged" in a]
-            warnings.warn("; ".join(merged) + " (see EpisodeLog.actions)", LogChangedWarning, stacklevel=2)
+        if merges:
+            warnings.warn("; ".join(merges) + " (see EpisodeLog.actions)", LogChangedWarning, stacklevel=2)
 
         for name, keys in _SORT_KEYS.items():
             tables[name] = sort_by_subject(tables[name], keys).reset_index(drop=True)
