@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# re-execute notebooks/NN_name.py and write the paired, executed .ipynb (see notebooks/README.md)
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/sync_notebooks.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mcf.py

@@ -1,42 +1,59 @@
-"""Execute every notebook in notebooks/ top to bottom against the installed package."""
+"""The notebooks: each jupytext script is in step with its executed .ipynb, and runs top to bottom."""
 
+import importlib.util
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("nbclient")
+pytest.importorskip("jupytext")
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-TIME_LIMIT_S = 60.0  # each notebook must run top to bottom within this (issue 6)
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+_spec = importlib.util.spec_from_file_location("sync_notebooks", NOTEBOOK_DIR / "sync_notebooks.py")
+sync_notebooks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sync_notebooks)
 
-
-@pytest.fixture(scope="session")
-def kernel_name():
-    """A Python 3 kernel, registered for this interpreter when none is installed."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    if "python3" not in KernelSpecManager().find_kernel_specs():
-        import subprocess
-        import sys
-
-        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--user", "--name", "python3"], check=True)
-    return "python3"
+SCRIPTS = sync_notebooks.scripts()
+TIME_LIMIT_S = 60.0  # each notebook must run top to bottom within this
 
 
 def test_there_are_notebooks():
-    names = {p.name for p in NOTEBOOKS}
-    assert {"01_personal_log.ipynb", "02_cohort_recurrence.ipynb", "03_treatment_effects.ipynb"} <= names
+    names = {p.name for p in SCRIPTS}
+    assert {"01_personal_log.py", "02_cohort_recurrence.py", "03_treatment_effects.py",
+            "04_import_your_data.py"} <= names
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
+def test_script_and_notebook_in_step(script):
+    assert sync_notebooks.out_of_step(script) is None, (
+        f"{sync_notebooks.out_of_step(script)}: run `python notebooks/sync_notebooks.py {script.stem}`")
+    executed = sync_notebooks.nbformat.read(script.with_suffix(".ipynb"), as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code), f"{script.with_suffix('.ipynb').name} is committed executed"
+
+
+def test_out_of_step_is_detected(tmp_path):
+    script = tmp_path / "01_x.py"
+    script.write_text("# %%\nprint(1)\n")
+    assert "missing" in sync_notebooks.out_of_step(script)
+    notebook = sync_notebooks.jupytext.read(script)
+    notebook.cells[0].source = "print(2)"
+    sync_notebooks.nbformat.write(notebook, script.with_suffix(".ipynb"))
+    assert "cell 1 differs" in sync_notebooks.out_of_step(script)
+
+
+def test_kernel_is_this_interpreter():
+    import sys
+
+    with sync_notebooks.this_interpreter_kernel() as manager:
+        assert manager.kernel_spec.argv[0] == sys.executable
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path, kernel_name):
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, timeout=300, kernel_name=kernel_name,
-                                     resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
+def test_notebook_runs(script):
+    notebook = sync_notebooks.execute(script, record_timing=True)
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert errors == []
@@ -46,4 +63,4 @@ def test_notebook_runs(path, kernel_name):
     first, last = code[0].metadata["execution"], code[-1].metadata["execution"]
     elapsed = (datetime.fromisoformat(last["shell.execute_reply"].replace("Z", "+00:00"))
                - datetime.fromisoformat(first["iopub.execute_input"].replace("Z", "+00:00"))).total_seconds()
-    assert 0 < elapsed < TIME_LIMIT_S, f"{path.name} took {elapsed:.0f} s"
+    assert 0 < elapsed < TIME_LIMIT_S, f"{script.name} took {elapsed:.0f} s"

@@ -1,0 +1,243 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. Your own log: from a messy spreadsheet to answers
+#
+# This notebook takes one person's log of back-spasm flare-ups, kept for ten years in a
+# spreadsheet, and asks the questions people ask of such a record:
+#
+# 1. Are the episodes getting more frequent?
+# 2. Did a treatment help, or would the gap have happened anyway?
+# 3. Does something (a cold pool, long sitting) bring one on within a day or two?
+# 4. When is the next one likely?
+# 5. What should I show my clinician?
+#
+# The sample log in `data/sample/personal/` is **simulated**, so we know the truth it was drawn
+# from (`truth.json`): the rate doubles over the ten years, physiotherapy courses halve it while
+# they last, a cold pool triples the risk for two days and long sitting doubles it; chiropractic,
+# trigger-point massage, acupuncture and muscle relaxants do nothing. We can check each answer
+# against that truth. Nothing here is medical advice: every number describes a record, with its
+# uncertainty.
+
+# %%
+import json
+import tempfile
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import spasm_analysis as sa
+
+here = Path.cwd().resolve()
+REPO = next(p for p in [here, *here.parents] if (p / "data" / "sample").exists())
+SAMPLE = REPO / "data" / "sample" / "personal"
+truth = json.loads((SAMPLE / "truth.json").read_text())
+pd.set_option("display.width", 120)
+
+# %% [markdown]
+# ## Loading and cleaning
+#
+# The spreadsheet looks like what people really keep: the early years were remembered, not
+# recorded (`2013-08`, a month only), lengths are written as text (`a couple of days`,
+# `about 6 days`), and the treatment column says `chiro`, `chiropractor`, `PT`...
+
+# %%
+raw = pd.read_csv(SAMPLE / "episodes.csv")
+raw.head(8)
+
+# %% [markdown]
+# `sa.read_log` reads the folder (one file per table), recognises the ordinary headers
+# (`Started` -> onset, `Duration` -> end = onset + duration, `Pain (0-10)` -> severity), maps
+# treatment names to modalities with an editable vocabulary, and checks every row. Anything it
+# had to assume is reported, never done silently.
+
+# %%
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    log = sa.read_log(SAMPLE)
+for w in caught:
+    print("note:", w.message)
+log
+
+# %%
+log.episodes[["onset", "end", "onset_precision", "severity", "region", "trigger"]].head(6)
+
+# %% [markdown]
+# ## Imprecise dates
+#
+# Onsets known only to the month or the year are stored at the first day of that month or year,
+# with `onset_precision` saying so. Treating them as exact would pile onsets up on the 1st of the
+# month. Each analysis either places them mid-period (`"midpoint"`) or leaves them out
+# (`"exclude"`), says which it did, and `imprecise_onset_sensitivity` runs both ways so you can see
+# whether the answer depends on the choice.
+
+# %%
+print(log.episodes["onset_precision"].value_counts().to_string())
+sa.imprecise_onset_sensitivity(sa.laplace_test, log)
+
+# %% [markdown]
+# ## The whole record at a glance
+#
+# Bars run from onset to end (length = duration, colour = severity); faded spans are onsets known
+# only to the month or year; the lanes below are treatments (marks = sessions, bands = courses)
+# and recorded exposures. The calendar shows every day: grey days were not logged, which is not
+# the same as days without an episode.
+
+# %%
+sa.plot_timeline(log)
+plt.show()
+sa.plot_calendar(log)
+plt.show()
+
+# %% [markdown]
+# ## 1. Is it getting more frequent?
+#
+# The **Laplace test** compares the average onset time with the middle of the follow-up: if onsets
+# crowd towards the end, U is large and positive. The **Crow-AMSAA** (power-law) model fits the
+# expected number of onsets by day t as lam * t^beta: beta = 1 is a steady rate, beta > 1 a rising
+# one.
+
+# %%
+laplace = sa.laplace_test(log)
+fit = sa.crow_amsaa(log)
+print(laplace)
+print()
+print(f"Power-law beta = {fit.beta:.2f} (95% CI {fit.ci_lower:.2f} to {fit.ci_upper:.2f}).")
+print(fit.interpretation)
+print(f"Truth: the rate was made to change by a factor {truth['settings']['rate_trend']} over the follow-up.")
+sa.plot_cumulative_episodes(log)
+plt.show()
+
+# %% [markdown]
+# A doubling over ten years is a modest trend for about 80 episodes: the tests may or may not
+# call it significant, and the interval for beta shows how much the data allow. Rates per calendar
+# year, with exact Poisson intervals, show the same thing year by year:
+
+# %%
+sa.yearly_rates(log).table
+
+# %% [markdown]
+# ## 2. Did the treatment help?
+#
+# `rate_ratio` counts onsets per day at risk while "on" a treatment (its sessions or courses,
+# extended by a carry-over: relief is usually expected within 4-14 days) and while "off". A ratio
+# below 1 means fewer onsets while on. The interval is exact given the counts, and zero onsets
+# on one side is a valid answer.
+
+# %%
+rows = []
+for modality in log.modalities:
+    rr = sa.rate_ratio(log, exposed=modality, carryover_days=14)
+    rows.append({"treatment": modality, "rate_ratio": rr.rate_ratio, "ci_lower": rr.ci_lower,
+                 "ci_upper": rr.ci_upper, "p_value": rr.p_value, "onsets_on": rr.events_exposed,
+                 "days_on": round(rr.time_exposed)})
+effects = pd.DataFrame(rows)
+effects
+
+# %%
+physio = sa.rate_ratio(log, exposed="physiotherapy", carryover_days=14)
+print(physio.interpretation)
+print("Truth:", {k: v for k, v in truth["hazard_ratios"].items() if k.startswith("on_")})
+sa.plot_monthly_rate(log, exposed="physiotherapy", carryover_days=14)
+plt.show()
+
+# %% [markdown]
+# Only three six-week courses were taken, so the interval for physiotherapy is wide even though
+# the true effect halves the rate: one person's record rarely settles a treatment question.
+#
+# **Self-controlled risk windows** look at the days right after each session, compared with the
+# same person's other time. They assume that the timing of sessions does not depend on recent
+# episodes, and they check it: people book a chiropractor *because* of a flare-up, which puts
+# sessions right after onsets and can make any treatment look harmful or helpful.
+
+# %%
+windows = sa.risk_windows(log, exposed="chiropractic")
+print(windows.interpretation)
+print(windows.assumption)
+windows.table
+
+# %% [markdown]
+# ## 3. What sets it off?
+#
+# The **case-crossover** design compares each onset's previous two days with matched days of the
+# same person (same weekday, same month) without an onset. It needs the exposure recorded on
+# ordinary days too: in this log exposures were recorded daily from 2019.
+
+# %%
+for exposure in ["cold_pool", "long_sitting"]:
+    cc = sa.case_crossover(log, exposure=exposure)
+    print(f"{exposure}: odds ratio {cc.odds_ratio:.2f} (95% CI {cc.ci_lower:.2f} to {cc.ci_upper:.2f}), "
+          f"{cc.n_informative} onsets used")
+print("Truth:", {k: v for k, v in truth["hazard_ratios"].items() if k.startswith("trigger_")})
+
+# %% [markdown]
+# When a trigger was written down only on the days a flare happened, there is nothing to
+# compare with, and the function refuses rather than report a meaningless association:
+
+# %%
+exact = log.episodes[log.episodes["onset_precision"] == "day"]
+only_on_episode_days = pd.DataFrame({"subject": "me", "time": exact["onset"], "exposure": "stress"})
+try:
+    sa.case_crossover(log.replace(exposures=only_on_episode_days), exposure="stress")
+except sa.ExposureNotInformativeError as reason:
+    print(reason)
+
+# %% [markdown]
+# ## How long do episodes last?
+
+# %%
+durations = sa.episode_durations(log)
+print(f"Median {durations.summary['median_days'].iloc[0]:.1f} days; "
+      f"{int(durations.summary['n_long'].iloc[0])} episodes lasted more than a week.")
+durations.by_year[["year", "n_episodes", "median_days", "iqr_days", "max_days"]]
+
+# %% [markdown]
+# ## 4. When is the next one likely?
+#
+# A Weibull renewal model of the gaps between episodes gives the chance of a new onset within 7,
+# 30 and 90 days, given how long it has been since the last one ended, with a bootstrap interval
+# and the Kaplan-Meier estimate as a model-free check.
+
+# %%
+forecast = sa.forecast_next_episode(log, n_bootstrap=200, seed=1)
+print(forecast.interpretation)
+forecast.table
+
+# %% [markdown]
+# ## 5. A summary for the clinician
+#
+# Recent months against a baseline, the longest stretch without an episode, and flags (an episode
+# over seven days, rising frequency).
+
+# %%
+summary = sa.clinician_summary(log)
+print(summary.interpretation)
+for flag in summary.flags:
+    print("flag:", flag)
+summary.table
+
+# %% [markdown]
+# ## The same, as one file
+#
+# `spasm-analysis report data/sample/personal -o report.html` writes all of this as one
+# self-contained HTML page (figures inlined, nothing fetched from the network). From Python:
+
+# %%
+from spasm_analysis.report import write_report
+
+path = write_report(SAMPLE, Path(tempfile.mkdtemp()) / "report.html")
+print(path, f"{path.stat().st_size / 1e6:.1f} MB")
