@@ -62,7 +62,7 @@ from .coxph import CoxResult, andersen_gill, cox, pwp, wlw  # noqa: E402
 from .apps import AppDetectedWarning, detect_app, read_app_export  # noqa: E402
 
 # issue 2: seeded simulators with known truth
-from .simulate import Simulation, SimulationTruth, simulate_cohort, simulate_personal_log  # noqa: E402
+from .simulate import Simulation, SimulationTruth, simulate_cohort, simulate_personal_log, simulate_scenario  # noqa: E402
 
 # issue 6: figures (matplotlib is imported only when a figure is drawn)
 from .plotting import (  # noqa: E402

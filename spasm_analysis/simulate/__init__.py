@@ -12,6 +12,11 @@ Two simulators, one result type:
   daily-recorded triggers that raise the risk on the next one or two days,
   sessions of other treatments with no effect, and episode lengths, regions,
   sides and severities.
+* :func:`simulate_scenario` -- "did it help?" histories (constant, step,
+  trend, seasonal, clustered, sessions, remembered onsets) with treatment
+  started because of bad spells and a known effect in a window after each
+  session; :func:`scenario_days` gives the same history as day arrays, for
+  benchmarks that draw thousands.
 
 Both return a :class:`Simulation`: the :class:`~spasm_analysis.log.EpisodeLog`,
 the :class:`SimulationTruth` it was drawn from, and (for a cohort) each
@@ -37,5 +42,7 @@ Events*. Springer.
 from .cohort import simulate_cohort
 from .common import DURATION_DISTRIBUTIONS, Simulation, SimulationTruth
 from .personal import simulate_personal_log
+from .scenarios import EFFECTS, SCENARIOS, scenario_days, simulate_scenario
 
-__all__ = ["Simulation", "SimulationTruth", "simulate_cohort", "simulate_personal_log", "DURATION_DISTRIBUTIONS"]
+__all__ = ["Simulation", "SimulationTruth", "simulate_cohort", "simulate_personal_log", "simulate_scenario", "scenario_days",
+           "SCENARIOS", "EFFECTS", "DURATION_DISTRIBUTIONS"]
