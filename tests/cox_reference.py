@@ -32,3 +32,24 @@ def fit_stats(dataset: str, model: str, ties: str) -> pd.Series:
     sel = ref[(ref.dataset == dataset) & (ref.model == model) & (ref.ties == ties)]
     assert len(sel) == 1
     return sel.iloc[0]
+
+
+def load_cgd_text() -> pd.DataFrame:
+    """survival::cgd with its text columns kept as text (for formula fits)."""
+    frame = pd.read_csv(REF / "data" / "cgd.csv", comment="#")
+    return frame.rename(columns={"tstart": "start", "tstop": "stop", "status": "event",
+                                 "id": "subject", "hos.cat": "hos_cat"})
+
+
+def load_singtest() -> pd.DataFrame:
+    """R's tests/singtest.R data set ``stest``; rows with a missing status removed, as coxph does."""
+    frame = pd.read_csv(REF / "data" / "singtest_stest.csv", comment="#")
+    frame = frame.dropna(subset=["status"]).rename(columns={"status": "event"})
+    return frame.assign(subject=range(len(frame)))
+
+
+def diagnostics(name: str, case: str) -> pd.DataFrame:
+    """Rows of one case from a make_cox_diagnostics_reference.R output (cox_<name>.csv)."""
+    ref = pd.read_csv(REF / f"cox_{name}.csv", comment="#", keep_default_na=False,
+                      na_values=["NA"])
+    return ref[ref["case"] == case].reset_index(drop=True)

@@ -25,30 +25,47 @@ def test_missing_cluster_column_is_named(data):
         sa.cox(data, ["rx"], cluster="patient")
 
 
-def test_constant_covariate_is_named(data):
-    with pytest.raises(ValueError, match="covariate 'one' is constant"):
-        sa.cox(data.assign(one=1.0), ["rx", "one"])
+def _aliased_fit(fit_function, data, covariates, **options):
+    with pytest.warns(RuntimeWarning, match="aliased") as record:
+        fit = fit_function(data, covariates, **options)
+    return fit, str(record[0].message)
 
 
-def test_collinear_covariate_is_named(data):
-    with pytest.raises(ValueError, match="'total' is collinear with 'number', 'size'"):
-        sa.cox(data.assign(total=data["number"] + 2 * data["size"]), ["number", "size", "total"])
+def test_constant_covariate_is_aliased_and_the_rest_estimated(data):
+    fit, message = _aliased_fit(sa.cox, data.assign(one=1.0), ["rx", "one"])
+    assert "'one'" in message and np.isnan(fit.params["one"]) and np.isnan(fit.std_errors["one"])
+    alone = sa.cox(data, ["rx"])
+    np.testing.assert_allclose(fit.params["rx"], alone.params["rx"], rtol=1e-12)
+    assert fit.wald_test.df == 1
 
 
-def test_covariate_constant_within_strata_is_named(data):
-    with pytest.raises(ValueError, match="'ep' is constant within every stratum"):
-        sa.pwp(data.assign(ep=data["episode"] * 2.0), ["rx", "ep"])
+def test_collinear_covariate_is_aliased(data):
+    fit, message = _aliased_fit(sa.cox, data.assign(total=data["number"] + 2 * data["size"]),
+                                ["number", "size", "total"])
+    assert "'total'" in message and np.isnan(fit.params["total"])
+    assert np.isfinite(fit.params[["number", "size"]]).all()
 
 
-def test_missing_covariate_values_name_rows(data):
+def test_covariate_constant_within_strata_is_aliased(data):
+    fit, message = _aliased_fit(sa.pwp, data.assign(ep=data["episode"] * 2.0), ["rx", "ep"])
+    assert "'ep'" in message and np.isnan(fit.params["ep"])
+
+
+def test_rows_with_missing_covariate_values_are_dropped_with_a_warning(data):
     data.loc[[3, 7], "size"] = np.nan
-    with pytest.raises(ValueError, match=r"'size' has 2 missing.*\[3, 7\]"):
-        sa.cox(data, ["rx", "size"])
+    with pytest.warns(UserWarning, match=r"2 row\(s\) with a missing covariate.*\[3, 7\]"):
+        fit = sa.cox(data, ["rx", "size"])
+    assert fit.n == len(data) - 2
+    reduced = sa.cox(data.drop(index=[3, 7]), ["rx", "size"])
+    np.testing.assert_allclose(fit.params, reduced.params, rtol=1e-12)
 
 
-def test_non_numeric_covariate_is_named(data):
-    with pytest.raises(ValueError, match="'arm' must be numeric"):
-        sa.cox(data.assign(arm=np.where(data["rx"] == 1, "placebo", "thiotepa")), ["arm"])
+def test_text_covariate_is_treatment_coded(data):
+    arm = np.where(data["rx"] == 1, "placebo", "thiotepa")
+    fit = sa.cox(data.assign(arm=arm), ["arm"])
+    reference = sa.cox(data.assign(thiotepa=(arm == "thiotepa").astype(float)), ["thiotepa"])
+    assert list(fit.params.index) == ["arm[T.thiotepa]"]
+    np.testing.assert_allclose(fit.params.to_numpy(), reference.params.to_numpy(), rtol=1e-12)
 
 
 def test_bad_interval_names_row(data):

@@ -6,13 +6,13 @@ caused it; nothing is dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["CoxDesign", "as_counting_frame", "make_design", "first_dependent_column",
-           "TIES", "check_option"]
+           "aliased_columns", "TIES", "check_option"]
 
 TIES = ("efron", "breslow")
 #: Relative size below which a covariate's residual variance, after removing
@@ -61,6 +61,14 @@ class CoxDesign:
     cluster: np.ndarray | None  # int codes
     cluster_labels: pd.Index | None
     strata_names: tuple
+    means: np.ndarray | None = None  # stratum x covariate means removed from X
+
+    def keep_columns(self, keep) -> "CoxDesign":
+        """The same design with only the covariate columns at positions ``keep``."""
+        keep = list(keep)
+        return replace(self, covariates=tuple(self.covariates[k] for k in keep),
+                       X=np.asfortranarray(self.X[:, keep]),
+                       means=None if self.means is None else self.means[:, keep])
 
     @property
     def n_clusters(self) -> int:
@@ -149,9 +157,9 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
 
     Raises ValueError naming the column (and rows) for: missing columns,
     non-numeric or missing covariate values, intervals with ``start >= stop``,
-    event values other than 0/1, non-positive weights, no events, fewer events
-    than covariates, constant covariates and covariates that are linear
-    combinations of others (after removing strata means).
+    event values other than 0/1, non-positive weights and no events. Aliased
+    covariates (constant, or linear combinations of others) are not an error
+    here: :func:`aliased_columns` finds them on the information matrix.
     """
     if isinstance(covariates, str):
         covariates = [covariates]
@@ -199,10 +207,10 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
     if n_events < len(covariates):
         raise ValueError(f"too few events: {n_events} event(s) for {len(covariates)} covariates "
                          f"({', '.join(covariates)}); use fewer covariates")
-    Xc = _centred_identifiable(X, w, stratum, n_strata, covariates)
+    Xc, means = _centred(X, w, stratum, n_strata)
     return CoxDesign(covariates=tuple(covariates), X=np.asfortranarray(Xc), start=t0, stop=t1,
                      event=ev, stratum=stratum, weights=w, cluster=cluster_codes,
-                     cluster_labels=cluster_labels, strata_names=strata_names)
+                     cluster_labels=cluster_labels, strata_names=strata_names, means=means)
 
 
 def _weights(frame: pd.DataFrame, weights) -> np.ndarray:
@@ -223,31 +231,46 @@ def _weights(frame: pd.DataFrame, weights) -> np.ndarray:
     return w
 
 
-def _centred_identifiable(X, w, stratum, n_strata, covariates) -> np.ndarray:
-    """Covariates centred within stratum (weighted, as R does), after checking each is estimable.
+def _centred(X, w, stratum, n_strata) -> tuple[np.ndarray, np.ndarray]:
+    """Covariates centred within stratum (weighted, as R does), and the stratum means.
 
-    Centring removes what stratification absorbs, so a covariate constant
-    within every stratum, or a linear combination of earlier covariates once
-    strata means are removed, is reported by name.
+    Centring removes what stratification absorbs: a covariate constant within
+    every stratum becomes a zero column, which :func:`aliased_columns` then
+    finds (R gives it an NA coefficient).
     """
-    for k, name in enumerate(covariates):
-        if np.ptp(X[:, k]) == 0:
-            raise ValueError(f"covariate {name!r} is constant (every row is {X[0, k]:g}); "
-                             "its effect cannot be estimated")
     totals = np.bincount(stratum, weights=w, minlength=n_strata)
     means = np.column_stack([np.bincount(stratum, weights=w * X[:, k], minlength=n_strata)
                              for k in range(X.shape[1])]) / totals[:, None]
-    Xc = X - means[stratum]
-    gram = (Xc.T * w) @ Xc
-    overall = X - np.average(X, axis=0, weights=w)
-    total_ss = np.einsum("ij,ij,i->j", overall, overall, w)
-    for k, name in enumerate(covariates):
-        if gram[k, k] <= COLLINEARITY_TOLERANCE * total_ss[k]:
-            raise ValueError(f"covariate {name!r} is constant within every stratum; "
-                             "its effect cannot be estimated")
-    dependent = first_dependent_column(gram)
-    if dependent is not None:
-        others = ", ".join(map(repr, covariates[:dependent]))
-        raise ValueError(f"covariate {covariates[dependent]!r} is collinear with {others} "
-                         "(a linear combination of them, after removing strata); drop one of them")
-    return Xc
+    return X - means[stratum], means
+
+
+#: R's ``coxph.control(toler.chol)``: a pivot below this fraction of the largest
+#: diagonal element of the information matrix marks an aliased column.
+TOLER_CHOL = np.finfo(float).eps ** 0.75
+
+
+def aliased_columns(information: np.ndarray, toler: float = TOLER_CHOL) -> list:
+    """Columns R's ``cholesky2`` declares singular in an information matrix.
+
+    A generalized Cholesky decomposition in column order: a column whose pivot,
+    after removing the earlier columns, is below ``toler`` times the largest
+    diagonal element is aliased (a constant, a column constant within every
+    stratum or risk set, or a linear combination of earlier columns) and is
+    skipped. R then reports NA for its coefficient and fits the rest.
+    """
+    m = np.array(information, dtype=float)
+    p = len(m)
+    eps = float(np.max(np.abs(np.diag(m)))) if p else 0.0
+    eps = toler if eps == 0 else eps * toler
+    out = []
+    for i in range(p):
+        pivot = m[i, i]
+        if not np.isfinite(pivot) or pivot < eps:
+            out.append(i)
+            continue
+        for j in range(i + 1, p):
+            temp = m[j, i] / pivot
+            m[j, i] = temp
+            m[j, j] -= temp * temp * pivot
+            m[j + 1:, j] -= temp * m[j + 1:, i]
+    return out

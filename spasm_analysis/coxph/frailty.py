@@ -37,8 +37,8 @@ from scipy.special import gammaln
 
 from .design import CoxDesign
 from .engine import RiskSets, evaluate, newton_raphson, row_interval_sum
+from .assemble import Estimates
 from .robust import interval_compensators
-from .result import CoxResult, chi_square_test
 
 __all__ = ["fit_gamma_frailty", "gamma_frailty_correction", "next_theta"]
 
@@ -200,12 +200,10 @@ def _check_no_overlap(design: CoxDesign) -> None:
             "overlaps an earlier row of the same subject")
 
 
-def fit_gamma_frailty(design: CoxDesign, rs: RiskSets, *, ties: str, confidence_level: float,
-                      model: str) -> CoxResult:
+def fit_gamma_frailty(design: CoxDesign, rs: RiskSets) -> Estimates:
     """Shared gamma frailty Cox fit with theta chosen by R's profile-likelihood search."""
     problem = _FrailtyProblem(design, rs)
     names = list(design.covariates)
-    p = len(names)
     base = newton_raphson(rs, problem.X, problem.weights, np.zeros(design.n_rows), names=names)
     beta, w = base.beta, np.zeros(problem.n_groups)
     history = [(0.0, base.loglik)]
@@ -233,24 +231,11 @@ def fit_gamma_frailty(design: CoxDesign, rs: RiskSets, *, ties: str, confidence_
             f"as R's coxph does (outer.max = {OUTER_MAX}); the integrated log-likelihood still "
             f"changed by a relative {change:.1e} at theta = {last:.4g}, so the frailty variance "
             "is only approximately the maximiser", RuntimeWarning, stacklevel=3)
-    se = np.sqrt(np.diag(variance))
-    wald = float(beta_t @ np.linalg.solve(variance, beta_t))
-    return CoxResult(
-        params=pd.Series(beta_t, index=names, name="coef"),
-        std_errors=pd.Series(se, index=names, name="se"),
-        robust_std_errors=None,
-        variance=pd.DataFrame(variance, index=names, columns=names),
-        robust_variance=None,
-        loglik=ev.loglik, loglik_null=base.loglik_null,
-        n=design.n_rows, n_events=design.n_events, n_clusters=design.n_clusters,
-        model=f"{model} with gamma frailty", ties=ties, strata=design.strata_names,
-        confidence_level=confidence_level, frailty_variance=float(last),
-        iterations=outer, converged=bool(done),
-        wald_test=chi_square_test(
-            wald, p, "Wald test (penalized variance)",
-            "Tests whether any covariate is associated with the episode rate given the frailty; "
-            "an association is not evidence of cause."),
-        score_test=None, likelihood_ratio_test=None, robust_score_test=None,
+    return Estimates(
+        beta=beta_t, variance=variance, robust_variance=None, loglik=ev.loglik,
+        loglik_null=base.loglik_null, score_statistic=None, robust_score_statistic=None,
+        iterations=outer, converged=bool(done), evaluation=ev, offset=w_t[problem.group],
+        frailty_variance=float(last),
         details={"integrated_loglik": integrated, "penalized_loglik": plik,
                  "log_frailty": pd.Series(w_t, index=design.cluster_labels, name="log_frailty"),
                  "theta_history": pd.DataFrame(history, columns=["theta", "integrated_loglik"])},

@@ -18,18 +18,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .assemble import Estimates, assemble_result, drop_aliased
 from .design import TIES, as_counting_frame, check_option, make_design
-from .engine import build_risk_sets, newton_raphson
+from .engine import build_risk_sets, evaluate, newton_raphson
+from .formula import formula_variables, model_frame
 from .frailty import fit_gamma_frailty
 from .layouts import episode_numbers, to_gap_time, to_marginal_layout
-from .result import CoxResult, chi_square_test
+from .result import CoxResult
 from .robust import robust_score_test, robust_variance
 
 __all__ = ["cox", "andersen_gill", "pwp", "wlw"]
-
-_INTERPRETATION = ("Tests whether any covariate is associated with the episode rate; "
-                   "an association is not evidence of cause.")
-
 
 def cox(data, covariates, *, strata=None, cluster="subject", ties="efron", frailty=None,
         weights=None, confidence_level=0.95) -> CoxResult:
@@ -53,7 +51,15 @@ def cox(data, covariates, *, strata=None, cluster="subject", ties="efron", frail
         and the covariates). An EpisodeLog is converted with
         ``sa.to_counting_process``.
     covariates : str or list of str
-        Numeric covariate columns (0/1 indicators for categories).
+        Covariate columns, or the right-hand side of a formula such as
+        ``"treat + age + hos_cat + treat:age"`` (formulaic syntax: ``a:b``
+        interaction, ``a*b`` both main effects and the interaction,
+        ``C(x)`` a numeric column as a category). Text columns become
+        treatment-coded indicators with the first level (sorted) as the
+        reference, as R does. Rows with a missing covariate are left out with
+        a warning (R's ``na.omit``). Aliased covariates (constant, constant
+        within every stratum, or linear combinations of others) get NaN
+        coefficients and a warning while the rest are estimated, as in R.
     strata : str or list of str, optional
         Columns defining strata with separate baseline hazards.
     cluster : str or None, default "subject"
@@ -102,47 +108,38 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
     if not (isinstance(confidence_level, (int, float)) and 0 < confidence_level < 1):
         raise ValueError(f"confidence_level must be between 0 and 1, got {confidence_level!r}")
     group = cluster if frailty is None else (cluster or "subject")
-    design = make_design(frame, covariates, strata=strata, cluster=group, weights=weights)
+    mf = model_frame(frame, covariates)
+    if mf.kept is not None and weights is not None and not isinstance(weights, str):
+        weights = np.asarray(weights)[mf.kept]
+    design = make_design(mf.frame, mf.columns, strata=strata, cluster=group, weights=weights)
     rs = build_risk_sets(design.start, design.stop, design.event, design.stratum,
                          design.weights, ties=ties)
-    names = list(design.covariates)
+    start = evaluate(rs, design.X, design.weights, np.zeros(design.n_rows),
+                     np.zeros(len(mf.columns)))
+    design, _ = drop_aliased(design, start.information)
     if frailty == "gamma":
-        return fit_gamma_frailty(design, rs, ties=ties, confidence_level=confidence_level,
-                                 model=model)
+        est = fit_gamma_frailty(design, rs)
+    else:
+        est = _fixed_effects(design, rs)
+    return assemble_result(design, rs, est, all_names=mf.columns, terms=mf.terms, model=model,
+                           ties=ties, confidence_level=confidence_level, notes=mf.notes)
 
+
+def _fixed_effects(design, rs) -> Estimates:
+    """Newton-Raphson fit, with the robust variance and score test when there are clusters."""
     X, w = design.X, design.weights
-    fit = newton_raphson(rs, X, w, np.zeros(design.n_rows), names=names)
-    p = len(names)
-    frame_of = lambda m: pd.DataFrame(m, index=names, columns=names)  # noqa: E731
+    offset = np.zeros(design.n_rows)
+    fit = newton_raphson(rs, X, w, offset, names=list(design.covariates))
     robust_var = rscore = None
     if design.cluster is not None:
-        cluster = design.cluster
-        robust_var = robust_variance(rs, X, w, fit.final, fit.variance, cluster,
+        robust_var = robust_variance(rs, X, w, fit.final, fit.variance, design.cluster,
                                      design.n_clusters)
-        rscore = chi_square_test(
-            robust_score_test(rs, X, w, fit.initial, cluster, design.n_clusters),
-            p, "Robust score test (Lin-Wei)", _INTERPRETATION)
-    wald_var = robust_var if robust_var is not None else fit.variance
-    wald = float(fit.beta @ np.linalg.solve(wald_var, fit.beta))
-    return CoxResult(
-        params=pd.Series(fit.beta, index=names, name="coef"),
-        std_errors=pd.Series(np.sqrt(np.diag(fit.variance)), index=names, name="se"),
-        robust_std_errors=(None if robust_var is None else
-                           pd.Series(np.sqrt(np.diag(robust_var)), index=names, name="robust se")),
-        variance=frame_of(fit.variance),
-        robust_variance=None if robust_var is None else frame_of(robust_var),
-        loglik=fit.loglik, loglik_null=fit.loglik_null,
-        n=design.n_rows, n_events=design.n_events, n_clusters=design.n_clusters,
-        model=model, ties=ties, strata=design.strata_names, confidence_level=confidence_level,
-        frailty_variance=None, iterations=fit.iterations, converged=fit.converged,
-        wald_test=chi_square_test(
-            wald, p, "Wald test" + (" (robust variance)" if robust_var is not None else ""),
-            _INTERPRETATION),
-        score_test=chi_square_test(fit.score_test, p, "Score (log-rank) test", _INTERPRETATION),
-        likelihood_ratio_test=chi_square_test(2 * (fit.loglik - fit.loglik_null), p,
-                                              "Likelihood ratio test", _INTERPRETATION),
-        robust_score_test=rscore,
-    )
+        rscore = robust_score_test(rs, X, w, fit.initial, design.cluster, design.n_clusters)
+    return Estimates(beta=fit.beta, variance=fit.variance, robust_variance=robust_var,
+                     loglik=fit.loglik, loglik_null=fit.loglik_null,
+                     score_statistic=fit.score_test, robust_score_statistic=rscore,
+                     iterations=fit.iterations, converged=fit.converged, evaluation=fit.final,
+                     offset=offset)
 
 
 def andersen_gill(data, covariates, *, cluster="subject", ties="efron", strata=None,
@@ -234,7 +231,7 @@ def wlw(data, covariates, *, max_episodes=None, cluster="subject", ties="efron",
     """
     frame = as_counting_frame(data)
     subject = cluster or "subject"
-    carry = [covariates] if isinstance(covariates, str) else list(covariates)
+    carry = formula_variables(covariates, frame)
     missing = [c for c in carry if c not in frame.columns]
     if missing:
         raise ValueError(f"covariate column(s) {', '.join(map(repr, missing))} not found in the "

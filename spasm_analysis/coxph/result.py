@@ -64,6 +64,9 @@ class CoxResult:
     details : dict
         Further numbers (e.g. the frailty fit's integrated log-likelihood and
         estimated log-frailties).
+    state : FitState
+        The fitted design, risk sets and evaluation that residuals, predictions
+        and diagnostics are computed from (internal).
     """
 
     params: pd.Series
@@ -88,6 +91,20 @@ class CoxResult:
     likelihood_ratio_test: TestResult | None
     robust_score_test: TestResult | None
     details: dict = field(default_factory=dict)
+    state: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def aic(self) -> float:
+        """Akaike's information criterion, ``-2 loglik + 2 k`` with k the estimated coefficients.
+
+        As R's ``AIC(fit)`` for a Cox model (partial likelihood; aliased terms
+        not counted). Not defined for a frailty fit, whose degrees of freedom
+        are not those of the fixed effects: raises ValueError there.
+        """
+        if self.frailty_variance is not None:
+            raise ValueError("AIC is not defined here for a frailty fit (its effective degrees "
+                             "of freedom are not the number of fixed coefficients)")
+        return float(-2 * self.loglik + 2 * int(np.isfinite(self.params).sum()))
 
     @property
     def hazard_ratios(self) -> pd.Series:

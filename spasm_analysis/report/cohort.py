@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from spasm_analysis.results import format_p_value
@@ -9,7 +11,7 @@ from spasm_analysis.results import format_p_value
 from .html import figure, key_values, note, para, table, text
 from .sections import SectionUnavailable, run_section
 
-__all__ = ["cohort_sections", "model_frame"]
+__all__ = ["cohort_sections", "model_covariates"]
 
 _CATEGORY_LEVELS = 8  # a text covariate with more levels than this is left out of the models
 
@@ -21,36 +23,27 @@ def _counting(log, opts):
     return sa.to_counting_process(log, treatments=treatments, assume_duration_days=opts.assume_duration_days)
 
 
-def model_frame(cp: pd.DataFrame, covariates: pd.DataFrame):
-    """Numeric model columns: numeric covariates as they are, text ones as 0/1 indicators.
+def model_covariates(cp: pd.DataFrame, covariates: pd.DataFrame):
+    """The covariate columns the report puts in its models, and notes on those left out.
 
-    Returns the frame (a fresh one) and the covariate names, plus notes on columns left out.
+    Coding (text columns as treatment-coded indicators) and dropping incomplete
+    rows happen in the Cox layer (``spasm_analysis.coxph.formula``), exactly as
+    for a library user; the report only leaves out columns that cannot help:
+    the same value for everyone, or a text column with very many levels.
     """
-    frame = pd.DataFrame({c: cp[c].to_numpy() for c in cp.columns})
     names, notes = [], []
     for column in [c for c in covariates.columns if c != "subject"]:
-        values = frame[column]
+        values = cp[column]
         if values.nunique(dropna=True) < 2:
             notes.append(f"{column} is the same for everyone and was left out of the models.")
             continue
-        if pd.api.types.is_numeric_dtype(values):
-            names.append(column)
+        levels = values.dropna().nunique()
+        if not pd.api.types.is_numeric_dtype(values) and levels > _CATEGORY_LEVELS:
+            notes.append(f"{column} has {levels} distinct values and was left out of the models.")
             continue
-        levels = sorted(values.dropna().astype(str).unique())
-        if len(levels) > _CATEGORY_LEVELS:
-            notes.append(f"{column} has {len(levels)} distinct values and was left out of the models.")
-            continue
-        for level in levels[1:]:
-            name = f"{column}={level}"
-            frame[name] = (values.astype(str) == level).astype(float)
-            names.append(name)
-        notes.append(f"{column}: reference level {levels[0]!r}.")
-    names += [c for c in frame.columns if c.startswith("on_")]
-    missing = frame[names].isna().any(axis=1) if names else pd.Series(False, index=frame.index)
-    if missing.any():
-        notes.append(f"{int(missing.sum())} interval(s) with a missing covariate were left out of the models.")
-        frame = frame[~missing.to_numpy()]
-    return frame, names, notes
+        names.append(column)
+    names += [c for c in cp.columns if c.startswith("on_")]
+    return names, notes
 
 
 def _summary(log, opts, by):
@@ -134,12 +127,16 @@ def _models(log, opts, by):
     import spasm_analysis as sa
 
     cp = _counting(log, opts)
-    frame, names, notes = model_frame(cp, log.covariates)
+    names, notes = model_covariates(cp, log.covariates)
     if not names:
         raise SectionUnavailable("The log has no covariates or treatments that vary between subjects, so there is "
                                  "nothing to put in a regression model.")
-    ag = sa.andersen_gill(frame, names)
-    pwp = sa.pwp(frame, names)
+    with warnings.catch_warnings():
+        # rows left out for a missing value are listed in the notes below instead
+        warnings.filterwarnings("ignore", message=".*missing covariate value", category=UserWarning)
+        ag = sa.andersen_gill(cp, names)
+        pwp = sa.pwp(cp, names)
+    notes += list(ag.details.get("model_notes", ()))
     body = para(
         "Andersen-Gill: every episode counts the same and the effect of each covariate on the episode rate is a "
         "hazard ratio (below 1: fewer episodes). PWP (total time) stratifies by episode number, so first and later "
