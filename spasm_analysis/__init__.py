@@ -18,6 +18,8 @@ from .personal import (  # noqa: E402
     BeforeAfterResult,
     before_after,
     CaseCrossoverResult,
+    ChangePointResult,
+    change_points,
     ClinicianSummary,
     clinician_summary,
     DurationTrendResult,

@@ -5,6 +5,7 @@ Every result carries an estimate, its uncertainty and a one-sentence plain-langu
 """
 
 from .before_after import BeforeAfterResult, before_after
+from .change_points import ChangePointResult, change_points
 from .case_crossover import CaseCrossoverResult, ExposureNotInformativeError, case_crossover
 from .clinician import ClinicianSummary, clinician_summary
 from .durations import DurationTrendResult, duration_trend
@@ -33,6 +34,8 @@ __all__ = [
     "risk_windows",
     "RiskWindowResult",
     "before_after",
+    "change_points",
+    "ChangePointResult",
     "BeforeAfterResult",
     "case_crossover",
     "CaseCrossoverResult",

@@ -102,13 +102,14 @@ def split_calendar(line, edges: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarra
     return events, days
 
 
-def _rate_frame(period, events, days, confidence_level) -> pd.DataFrame:
+def rate_columns(events, days, confidence_level) -> pd.DataFrame:
+    """``events, days_at_risk, rate_per_year, ci_lower, ci_upper`` with exact (Garwood) limits."""
+    events, days = np.asarray(events, dtype=float), np.asarray(days, dtype=float)
     lower, upper = poisson_ci(events, confidence_level=confidence_level)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(days > 0, PER_YEAR / days, np.nan)
     return pd.DataFrame(
         {
-            "period": period,
             "events": events.astype(int),
             "days_at_risk": days,
             "rate_per_year": events * scale,
@@ -116,6 +117,12 @@ def _rate_frame(period, events, days, confidence_level) -> pd.DataFrame:
             "ci_upper": upper * scale,
         }
     )
+
+
+def _rate_frame(period, events, days, confidence_level) -> pd.DataFrame:
+    table = rate_columns(events, days, confidence_level)
+    table.insert(0, "period", period)
+    return table
 
 
 def _line(log, imprecise_onsets, risk_free_days, assume_duration_days):
