@@ -165,21 +165,118 @@ def test_forever_rules_need_until(tmp_path):
     assert len(episodes) == 5
 
 
-@pytest.mark.parametrize(
-    "rule, message",
-    [
-        ("FREQ=MONTHLY;BYMONTHDAY=15;COUNT=3", "unsupported RRULE part.*BYMONTHDAY"),
-        ("FREQ=HOURLY;COUNT=3", "FREQ must be one of DAILY, WEEKLY, MONTHLY, YEARLY"),
-        ("FREQ=WEEKLY;BYDAY=1MO;COUNT=3", "only supported with FREQ=MONTHLY"),
-        ("FREQ=DAILY;BYDAY=MO;COUNT=3", "BYDAY with FREQ=DAILY"),
-        ("FREQ=MONTHLY;BYDAY=6MO;COUNT=3", "no occurrences"),
-    ],
-)
-def test_unsupported_rules_are_named(tmp_path, rule, message):
-    path = calendar(tmp_path, ["UID:1", "SUMMARY:x", "DTSTART;VALUE=DATE:20200101", f"RRULE:{rule}"])
-    with pytest.raises(sa.LogValidationError, match=message) as excinfo:
+def test_rules_the_old_reader_refused(tmp_path):
+    path = calendar(
+        tmp_path,
+        # Outlook's "every weekday": FREQ=DAILY with BYDAY.  1 Jan 2020 was a Wednesday.
+        ["UID:wd", "SUMMARY:x", "DTSTART:20200101T090000", "RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;COUNT=6"],
+        # RFC 5545's WKST example: weeks starting on Sunday put Sunday 5 and Monday 6 in one week.
+        ["UID:su", "SUMMARY:x", "DTSTART;VALUE=DATE:20200105", "RRULE:FREQ=WEEKLY;WKST=SU;INTERVAL=2;BYDAY=MO,SU;COUNT=6"],
+        ["UID:mo", "SUMMARY:x", "DTSTART;VALUE=DATE:20200105", "RRULE:FREQ=WEEKLY;WKST=MO;INTERVAL=2;BYDAY=MO,SU;COUNT=5"],
+        ["UID:md", "SUMMARY:x", "DTSTART;VALUE=DATE:20200115", "RRULE:FREQ=MONTHLY;BYMONTHDAY=15;COUNT=3"],
+        ["UID:h", "SUMMARY:x", "DTSTART:20200101T220000", "RRULE:FREQ=HOURLY;INTERVAL=3;COUNT=3"],
+    )
+    by = {uid: g["onset"].tolist() for uid, g in sa.read_ics(path).groupby("uid")}
+    assert by["wd"] == [T(2020, 1, d, 9) for d in (1, 2, 3, 6, 7, 8)]
+    assert by["su"] == [T(2020, 1, 5), T(2020, 1, 6), T(2020, 1, 19), T(2020, 1, 20), T(2020, 2, 2), T(2020, 2, 3)]
+    assert by["mo"] == [T(2020, 1, 5), T(2020, 1, 13), T(2020, 1, 19), T(2020, 1, 27), T(2020, 2, 2)]
+    assert by["md"] == [T(2020, 1, 15), T(2020, 2, 15), T(2020, 3, 15)]
+    assert by["h"] == [T(2020, 1, 1, 22), T(2020, 1, 2, 1), T(2020, 1, 2, 4)]
+
+
+def test_count_zero_gives_none_and_negative_count_is_named(tmp_path):
+    path = calendar(
+        tmp_path,
+        ["UID:0", "SUMMARY:spasm", "DTSTART;VALUE=DATE:20200105", "RRULE:FREQ=DAILY;COUNT=0"],
+        ["UID:1", "SUMMARY:spasm", "DTSTART;VALUE=DATE:20200301"],
+    )
+    assert sa.read_ics(path)["onset"].tolist() == [T(2020, 3, 1)]
+    negative = calendar(tmp_path, ["UID:1", "SUMMARY:x", "DTSTART;VALUE=DATE:20200105", "RRULE:FREQ=DAILY;COUNT=-3"])
+    with pytest.raises(sa.LogValidationError, match="COUNT must not be negative") as excinfo:
+        sa.read_ics(negative)
+    assert [(p.row, p.column, p.value) for p in excinfo.value.problems] == [(8, "RRULE", "FREQ=DAILY;COUNT=-3")]
+
+
+def test_exdate_in_utc_cancels_an_occurrence_written_with_a_tzid(tmp_path):
+    path = calendar(
+        tmp_path,
+        ["UID:c", "SUMMARY:chiro", "DTSTART;TZID=Europe/Berlin:20200106T090000", "RRULE:FREQ=WEEKLY;COUNT=3",
+         "EXDATE:20200113T080000Z"],  # 9 am in Berlin is 8 am UTC in winter
+    )
+    assert sa.read_ics(path)["onset"].tolist() == [T(2020, 1, 6, 9), T(2020, 1, 20, 9)]
+
+
+def test_a_broken_rule_in_an_unrelated_event_does_not_stop_the_calendar(tmp_path):
+    path = calendar(
+        tmp_path,
+        ["UID:1", "SUMMARY:Back spasm", "DTSTART;VALUE=DATE:20200105", "DTEND;VALUE=DATE:20200107"],
+        ["UID:2", "SUMMARY:Dentist", "DTSTART;VALUE=DATE:20200110", "RRULE:FREQ=DAILY;COUNT=-1"],
+        ["UID:3", "SUMMARY:Team meeting", "DTSTART;VALUE=DATE:20200110", "RRULE:FREQ=WEEKLY"],
+    )
+    assert sa.read_ics(path, match="spasm")["onset"].tolist() == [T(2020, 1, 5)]
+    with pytest.raises(sa.LogValidationError) as excinfo:
         sa.read_ics(path)
-    assert [(p.row, p.column) for p in excinfo.value.problems] == [(4, "RRULE")]
+    assert [(p.row, p.column) for p in excinfo.value.problems] == [(14, "RRULE"), (20, "RRULE")]
+    assert "repeats forever" in str(excinfo.value)
+
+
+def test_no_matching_event_is_a_clear_error(tmp_path):
+    path = calendar(
+        tmp_path,
+        ["UID:1", "SUMMARY:Dentist", "DTSTART;VALUE=DATE:20200105"],
+        ["UID:2", "SUMMARY:Dentist", "DTSTART;VALUE=DATE:20200205"],
+        ["UID:3", "SUMMARY:Yoga", "DTSTART;VALUE=DATE:20200305"],
+    )
+    with pytest.raises(sa.LogValidationError, match="no event's title or category contains 'spasm'.*'Dentist', 'Yoga'"):
+        sa.read_ics(path, match="spasm")
+    empty = tmp_path / "empty.ics"
+    empty.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+    with pytest.raises(sa.LogValidationError, match="holds no events"):
+        sa.read_ics(empty)
+
+
+def test_occurrences_are_capped_per_file(tmp_path):
+    # 40 events of COUNT=99999 would be 4 million rows: refused before any expansion.
+    many = [["UID:%d" % i, "SUMMARY:pill", "DTSTART:20200101T090000", "RRULE:FREQ=DAILY;COUNT=99999"] for i in range(40)]
+    with pytest.raises(sa.LogValidationError, match="more than 20,000 occurrences.*max_occurrences="):
+        sa.read_ics(calendar(tmp_path, *many))
+    # Rules bounded by UNTIL are counted while they expand.
+    until = [["UID:%d" % i, "SUMMARY:pill", "DTSTART;VALUE=DATE:20200101", "RRULE:FREQ=DAILY;UNTIL=20201231"] for i in range(3)]
+    path = calendar(tmp_path, *until)
+    with pytest.raises(sa.LogValidationError, match="more than 500 occurrences"):
+        sa.read_ics(path, max_occurrences=500)
+    assert len(sa.read_ics(path, max_occurrences=1200)) == 3 * 366
+    assert len(sa.read_ics(path, until="2020-01-31")) == 3 * 31
+    with pytest.raises(ValueError, match="max_occurrences"):
+        sa.read_ics(path, max_occurrences=0)
+
+
+@pytest.mark.parametrize("zone", ["America", "Bogus/Zone", "../../etc/passwd", ""])
+def test_unusable_calendar_zone_is_named(tmp_path, zone):
+    path = calendar(tmp_path, ["UID:z", "SUMMARY:spasm", "DTSTART:20131101T010000Z"], header=[f"X-WR-TIMEZONE:{zone}"])
+    with pytest.raises(sa.LogValidationError, match="not a time zone name.*pass tz=") as excinfo:
+        sa.read_ics(path)
+    assert [(p.row, p.column) for p in excinfo.value.problems] == [(4, "X-WR-TIMEZONE")]
+    assert sa.read_ics(path, tz="America/New_York")["onset"].tolist() == [T(2013, 10, 31, 21)]
+    with pytest.raises(ValueError, match="tz 'America' is not a time zone"):
+        sa.read_ics(path, tz="America")
+
+
+def test_many_moved_occurrences_read_quickly(tmp_path):
+    import time
+
+    day = pd.Timedelta(days=1)
+    moved = [
+        ["UID:a", "SUMMARY:ice", f"RECURRENCE-ID:{T(2020, 1, 1, 9) + i * day:%Y%m%dT%H%M%S}",
+         f"DTSTART:{T(2020, 1, 1, 10) + i * day:%Y%m%dT%H%M%S}"]
+        for i in range(2000)
+    ]
+    path = calendar(tmp_path, ["UID:a", "SUMMARY:ice", "DTSTART:20200101T090000", "RRULE:FREQ=DAILY;COUNT=2500"], *moved)
+    began = time.perf_counter()
+    treatments = sa.read_ics(path, kind="treatments")
+    assert time.perf_counter() - began < 5
+    assert len(treatments) == 2500
+    assert treatments["start"].dt.hour.value_counts().to_dict() == {10: 2000, 9: 500}
 
 
 def test_malformed_calendars(tmp_path):
@@ -194,7 +291,8 @@ def test_malformed_calendars(tmp_path):
     with pytest.raises(sa.LogValidationError) as excinfo:
         sa.read_ics(path)
     found = [(p.row, p.column) for p in excinfo.value.problems]
-    assert found == [(27, None), (4, "DTSTART"), (9, "DTSTART"), (13, "DTEND"), (19, "DURATION")]
+    # The line of the property at fault (the line of BEGIN:VEVENT when it is missing).
+    assert found == [(27, None), (7, "DTSTART"), (9, "DTSTART"), (17, "DTEND"), (23, "DURATION")]
     not_ics = tmp_path / "notes.ics"
     not_ics.write_text("hello")
     with pytest.raises(sa.LogValidationError, match="not an iCalendar"):

@@ -1,10 +1,13 @@
-"""Episodes or treatments from an iCalendar (.ics) file, read with the standard library.
+"""Episodes or treatments from an iCalendar (.ics) file.
 
 People often keep a calendar entry per flare-up or appointment.  :func:`read_ics`
-reads the file's VEVENTs (DTSTART, DTEND or DURATION, SUMMARY, DESCRIPTION,
-CATEGORIES), expands recurring events (RRULE with FREQ DAILY, WEEKLY, MONTHLY or
-YEARLY and COUNT, UNTIL, INTERVAL, BYDAY; EXDATE, RDATE and RECURRENCE-ID
-overrides) and returns the canonical episode or treatment table.
+parses the file with :mod:`icalendar`, expands recurring events (RRULE, RDATE,
+EXDATE and RECURRENCE-ID overrides, every RFC 5545 rule part) with
+:mod:`recurring_ical_events`, and returns the canonical episode or treatment
+table.  On top of those libraries this module keeps the project's error
+reporting: every problem names the file line, the property and its value, and
+only the events that match are expanded, so a rule the libraries cannot expand
+in an unrelated event does not stop the calendar being read.
 
 Times
 -----
@@ -13,10 +16,17 @@ its DTEND, which iCalendar makes *exclusive*: a one-day event on 5 October has
 DTEND 6 October, which is exactly the canonical ``end`` (the instant it is
 over).  A timed event with a TZID keeps the wall-clock time written in that
 zone.  A UTC time (``...Z``), which many calendar apps export for one-off
-events, is converted to the calendar's own zone (``X-WR-TIMEZONE``) when the
-file names one, so an 8 pm entry in New York stays on its day; otherwise it
-stays in UTC.  ``tz=`` converts every zoned time to that zone instead.
-Floating times (no zone) are never shifted.
+events, is converted to the calendar's own zone (``X-WR-TIMEZONE``, applied with
+:mod:`x_wr_timezone`) when the file names one, so an 8 pm entry in New York
+stays on its day; otherwise it stays in UTC.  ``tz=`` converts every zoned time
+to that zone instead.  Floating times (no zone) are never shifted.
+
+Limits
+------
+A small file can describe millions of occurrences (``COUNT=99999`` on many
+events), so the occurrences of the whole file are capped at
+``max_occurrences`` (default :data:`MAX_OCCURRENCES`); the error says how to
+raise it.
 """
 
 from __future__ import annotations
@@ -24,285 +34,138 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from ..schema import ProblemList
-from .dates import LATEST, to_wall_clock
-from .durations import parse_duration
+from .dates import LATEST
+from .ics_lines import EventLines, scan_lines, zone_info
 from .tables import read_episodes, read_treatments
 
 __all__ = ["read_ics", "CancelledEventsWarning", "KINDS", "MAX_OCCURRENCES"]
 
 KINDS = ("episodes", "treatments")
-MAX_OCCURRENCES = 100_000
-_SUPPORTED_RULE_PARTS = ("FREQ", "COUNT", "UNTIL", "INTERVAL", "BYDAY", "WKST")
-_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-_WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+#: Occurrences read from one file at most (all events together), unless ``max_occurrences=`` says otherwise.
+MAX_OCCURRENCES = 20_000
+_LINE = "X-SPASM-ANALYSIS-LINE"  # set on each event before expansion, so occurrences name their source line
+_EARLIEST = dt.datetime(1678, 1, 1)
 
 
 class CancelledEventsWarning(UserWarning):
     """Events marked STATUS:CANCELLED were not read (they did not happen)."""
 
 
-@dataclass
-class _Stamp:
-    value: dt.datetime  # naive wall clock
-    all_day: bool
-    zone: str | None  # "UTC", a TZID, or None for floating
+def _text(component, name: str) -> str | None:
+    value = component.get(name)
+    return None if value is None else str(value)
 
 
-@dataclass
-class _Event:
-    line: int
-    props: dict[str, list[tuple[dict[str, str], str]]] = field(default_factory=dict)
-
-    def first(self, name: str) -> tuple[dict[str, str], str] | None:
-        values = self.props.get(name)
-        return values[0] if values else None
-
-    def text(self, name: str) -> str | None:
-        found = self.first(name)
-        return _unescape(found[1]) if found else None
+def _categories(component) -> list[str]:
+    value = component.get("CATEGORIES")
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return [str(c).strip() for v in values for c in getattr(v, "cats", [v]) if str(c).strip()]
 
 
-def _unfold(text: str) -> list[tuple[int, str]]:
-    """Content lines with the physical line each starts on (RFC 5545 3.1 folding)."""
-    lines: list[tuple[int, str]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if raw[:1] in (" ", "\t") and lines:
-            lines[-1] = (lines[-1][0], lines[-1][1] + raw[1:])
-        elif raw.strip():
-            lines.append((number, raw))
-    return lines
-
-
-def _split_line(line: str) -> tuple[str, dict[str, str], str]:
-    """``NAME;P=V;Q="x:y":value`` -> (NAME, {P: V, Q: x:y}, value)."""
-    in_quotes = False
-    for position, char in enumerate(line):
-        if char == '"':
-            in_quotes = not in_quotes
-        elif char == ":" and not in_quotes:
-            head, value = line[:position], line[position + 1 :]
-            break
-    else:
-        raise ValueError("no ':' separating name and value")
-    parts = re.findall(r'(?:[^;"]|"[^"]*")+', head)
-    if not parts or not parts[0].strip():
-        raise ValueError("no property name before ':'")
-    name = parts[0].strip().upper()
-    params = {}
-    for part in parts[1:]:
-        key, _, val = part.partition("=")
-        params[key.strip().upper()] = val.strip().strip('"')
-    return name, params, value
-
-
-def _unescape(value: str) -> str:
-    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], value)
-
-
-def _parse(text: str, problems: ProblemList, table: str) -> tuple[list[_Event], dict[str, str]]:
-    events: list[_Event] = []
-    calendar: dict[str, str] = {}
-    stack: list[str] = []
-    current: _Event | None = None
-    for number, line in _unfold(text):
-        try:
-            name, params, value = _split_line(line)
-        except ValueError as error:
-            problems.add(table, number, None, line[:60], f"not an iCalendar content line ({error})")
-            continue
-        if name == "BEGIN":
-            stack.append(value.strip().upper())
-            if stack[-1] == "VEVENT":
-                current = _Event(number)
-            continue
-        if name == "END":
-            ended = value.strip().upper()
-            if not stack or stack[-1] != ended:
-                problems.add(table, number, None, line, f"END:{ended} does not close BEGIN:{stack[-1] if stack else '(nothing)'}")
-                continue
-            stack.pop()
-            if ended == "VEVENT" and current is not None:
-                events.append(current)
-                current = None
-            continue
-        if stack == ["VCALENDAR", "VEVENT"] and current is not None:
-            current.props.setdefault(name, []).append((params, value))
-        elif stack == ["VCALENDAR"]:
-            calendar[name] = value
-    if stack:
-        problems.add(table, None, None, None, f"the file ends inside BEGIN:{stack[-1]} (no matching END)")
-    if not events and not stack and "VCALENDAR" not in text.upper():
-        problems.add(table, None, None, None, "not an iCalendar file (no BEGIN:VCALENDAR)")
-    return events, calendar
-
-
-def _parse_stamp(params: dict[str, str], value: str) -> _Stamp:
-    value = value.strip()
-    if params.get("VALUE", "").upper() == "DATE" or re.fullmatch(r"\d{8}", value):
-        return _Stamp(_in_range(dt.datetime.strptime(value, "%Y%m%d")), True, None)
-    match = re.fullmatch(r"(\d{8}T\d{6})(Z?)", value.upper())
-    if not match:
-        raise ValueError("expected YYYYMMDD or YYYYMMDDTHHMMSS[Z]")
-    stamp = dt.datetime.strptime(match[1], "%Y%m%dT%H%M%S")
-    zone = "UTC" if match[2] else params.get("TZID")
-    return _Stamp(_in_range(stamp), False, zone)
-
-
-def _in_range(stamp: dt.datetime) -> dt.datetime:
-    to_wall_clock(pd.Timestamp(stamp))  # raises ValueError outside the representable years
-    return stamp
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo("UTC" if name.upper() in ("UTC", "Z", "GMT") else name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (give tz=None to keep the wall clock as written)") from None
-
-
-def _wall_clock(stamp: _Stamp, *, tz: str | None, calendar_zone: str | None) -> dt.datetime:
-    """The naive time an analysis should see (see the module notes)."""
-    if stamp.all_day or stamp.zone is None:
-        return stamp.value
-    target = tz if tz is not None else (calendar_zone if stamp.zone == "UTC" else None)
-    if target is None:
-        return stamp.value
-    aware = stamp.value.replace(tzinfo=_zone(stamp.zone))
-    return aware.astimezone(_zone(target)).replace(tzinfo=None)
-
-
-def _rule(value: str) -> dict[str, str]:
-    parts = {}
-    for piece in value.strip().split(";"):
-        if piece:
-            key, _, val = piece.partition("=")
-            parts[key.strip().upper()] = val.strip().upper()
-    unsupported = [k for k in parts if k not in _SUPPORTED_RULE_PARTS]
-    if unsupported:
-        raise ValueError(f"unsupported RRULE part(s) {', '.join(unsupported)} (supported: {', '.join(_SUPPORTED_RULE_PARTS)})")
-    if parts.get("FREQ") not in _FREQS:
-        raise ValueError(f"RRULE FREQ must be one of {', '.join(_FREQS)}, not {parts.get('FREQ')!r}")
-    if parts.get("WKST", "MO") != "MO" and int(parts.get("INTERVAL", 1)) > 1 and "BYDAY" in parts:
-        raise ValueError("RRULE WKST other than MO with INTERVAL > 1 and BYDAY is not supported")
-    if "BYDAY" in parts and parts["FREQ"] in ("DAILY", "YEARLY"):
-        raise ValueError(f"RRULE BYDAY with FREQ={parts['FREQ']} is not supported (only WEEKLY and MONTHLY)")
-    return parts
-
-
-def _byday(text: str, freq: str) -> list[tuple[int | None, int]]:
-    days = []
-    for item in text.split(","):
-        match = re.fullmatch(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)", item.strip())
-        if not match:
-            raise ValueError(f"RRULE BYDAY value {item!r} is not a weekday such as MO or 1MO")
-        if match[1] and freq != "MONTHLY":
-            raise ValueError(f"RRULE BYDAY ordinal {item!r} is only supported with FREQ=MONTHLY")
-        days.append((int(match[1]) if match[1] else None, _WEEKDAYS[match[2]]))
-    return days
-
-
-def _months_later(start: dt.datetime, months: int, day: int) -> dt.datetime | None:
-    year, month = divmod(start.month - 1 + months, 12)
-    try:
-        return start.replace(year=start.year + year, month=month + 1, day=day)
-    except ValueError:  # 31 April, 29 February: RFC 5545 says such dates are skipped
-        return None
-
-
-def _periods(start: dt.datetime, parts: dict[str, str]):
-    """Candidate occurrences in order (unbounded; the caller stops)."""
-    freq, interval = parts["FREQ"], int(parts.get("INTERVAL", 1))
-    if interval < 1:
-        raise ValueError("RRULE INTERVAL must be at least 1")
-    byday = _byday(parts["BYDAY"], freq) if "BYDAY" in parts else None
-    k = 0
-    while True:
-        if freq == "DAILY":
-            yield [start + dt.timedelta(days=k * interval)]
-        elif freq == "WEEKLY":
-            week = start - dt.timedelta(days=start.weekday()) + dt.timedelta(weeks=k * interval)
-            yield [week + dt.timedelta(days=d) for _, d in sorted(byday, key=lambda x: x[1])] if byday else [start + dt.timedelta(weeks=k * interval)]
-        elif freq == "MONTHLY":
-            if byday:
-                first = _months_later(start, k * interval, 1)
-                yield sorted(_weekdays_in_month(first, byday))
-            else:
-                found = _months_later(start, k * interval, start.day)
-                yield [found] if found else []
-        else:
-            found = _months_later(start, 12 * k * interval, start.day)
-            yield [found] if found else []
-        k += 1
-
-
-def _weekdays_in_month(first: dt.datetime, byday) -> list[dt.datetime]:
-    days_in_month = ((first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - first).days
-    out = []
-    for ordinal, weekday in byday:
-        matches = [first + dt.timedelta(days=i) for i in range(days_in_month) if (first + dt.timedelta(days=i)).weekday() == weekday]
-        if ordinal is None:
-            out.extend(matches)
-        elif 1 <= abs(ordinal) <= len(matches):
-            out.append(matches[ordinal - 1] if ordinal > 0 else matches[ordinal])
-    return out
-
-
-def _expand(start: _Stamp, parts: dict[str, str], until_option: dt.datetime | None, until_zone_fix) -> list[dt.datetime]:
-    count = int(parts["COUNT"]) if "COUNT" in parts else None
-    until = None
-    if "UNTIL" in parts:
-        until = until_zone_fix(_parse_stamp({}, parts["UNTIL"]))
-        if start.all_day or len(parts["UNTIL"]) == 8:
-            until = until.replace(hour=23, minute=59, second=59)
-    if count is None and until is None:
-        if until_option is None:
-            raise ValueError("RRULE repeats forever (no COUNT or UNTIL); pass until= to say how far to expand it")
-        until = until_option
-    elif until_option is not None:
-        until = min(until, until_option) if until is not None else until_option
-    out: list[dt.datetime] = []
-    empty_run = 0
-    for candidates in _periods(start.value, parts):
-        # A rule such as "the 5th Monday" can leave long runs of empty periods,
-        # and one such as "the 6th Monday" nothing at all.
-        empty_run = 0 if candidates else empty_run + 1
-        if empty_run > 1000:
-            if out:
-                return out
-            raise ValueError("RRULE produces no occurrences")
-        for candidate in candidates:
-            if candidate < start.value:
-                continue
-            if until is not None and candidate > until:
-                return out
-            out.append(candidate)
-            if count is not None and len(out) >= count:
-                return out
-            if len(out) > MAX_OCCURRENCES:
-                raise ValueError(f"RRULE expands to more than {MAX_OCCURRENCES} occurrences")
-    return out
-
-
-def _matches(event: _Event, match) -> bool:
+def _matches(component, match) -> bool:
     if match is None:
         return True
-    summary = event.text("SUMMARY") or ""
-    categories = [c.strip() for _, value in event.props.get("CATEGORIES", []) for c in _unescape(value).split(",")]
-    fields = [summary] + categories
+    fields = [_text(component, "SUMMARY") or ""] + _categories(component)
     if isinstance(match, re.Pattern):
         return any(match.search(f) for f in fields)
-    if isinstance(match, str):
-        needle = match.strip().lower()
-        return any(needle in f.lower() for f in fields)
-    raise TypeError(f"match must be a keyword (str) or a compiled regular expression, not {type(match).__name__}")
+    needle = match.strip().lower()
+    return any(needle in f.lower() for f in fields)
+
+
+def _wall_clock(value, *, tz) -> tuple[dt.datetime, bool]:
+    """(naive time an analysis should see, all-day?) for a DTSTART/DTEND value."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None and tz is not None:
+            value = value.astimezone(tz)
+        return value.replace(tzinfo=None), False
+    return dt.datetime(value.year, value.month, value.day), True
+
+
+def _length(component, lines: EventLines, problems: ProblemList, table: str, *, tz):
+    """The event's length (timedelta, or None when a timed event has no end); False after a problem."""
+    start, all_day = _wall_clock(component.decoded("DTSTART"), tz=tz)
+    if "DTEND" in component:
+        end, _ = _wall_clock(component.decoded("DTEND"), tz=tz)
+        length = end - start
+        if length < dt.timedelta(0):
+            problems.add(table, lines.line_of("DTEND"), "DTEND", lines.value_of("DTEND"), "ends before it starts")
+            return False
+        return length
+    if "DURATION" in component:
+        length = component.decoded("DURATION")
+        if not isinstance(length, dt.timedelta) or length < dt.timedelta(0):
+            problems.add(table, lines.line_of("DURATION"), "DURATION", lines.value_of("DURATION"), "not a duration such as PT36H or P3D")
+            return False
+        return length
+    # RFC 5545: an all-day event without an end lasts its day; a timed one has no known end.
+    return dt.timedelta(days=1) if all_day else None
+
+
+def _checked(component, lines: EventLines, problems: ProblemList, table: str) -> bool:
+    """Report what icalendar could not parse in one event; True when it can be used."""
+    good = True
+    for name, message in component.errors:
+        if name is None:
+            if not lines.malformed:  # malformed lines are reported by the line scan already
+                problems.add(table, lines.begin, None, None, message)
+            good = False
+        else:
+            problems.add(table, lines.line_of(name), name, lines.value_of(name), message.split(": ", 1)[-1])
+            good = good and name not in ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
+    if "DTSTART" not in component:
+        if not any(name == "DTSTART" for name, _ in component.errors):
+            problems.add(table, lines.begin, "DTSTART", None, "event has no DTSTART")
+        return False
+    return good
+
+
+def _rules(component) -> list:
+    rules = component.get("RRULE")
+    return rules if isinstance(rules, list) else [rules] if rules is not None else []
+
+
+def _rule_problem(component, lines: EventLines, until) -> tuple[str, str] | None:
+    """(value, message) when an RRULE cannot be expanded as asked; None when it can."""
+    for rule in _rules(component):
+        count = rule.get("COUNT")
+        if count and count[0] < 0:
+            return lines.value_of("RRULE"), "COUNT must not be negative"
+        if not count and not rule.get("UNTIL") and until is None:
+            return lines.value_of("RRULE"), "RRULE repeats forever (no COUNT or UNTIL); pass until= to say how far to expand it"
+    return None
+
+
+def _never_occurs(component) -> bool:
+    """COUNT=0 means no occurrence, although the expanding libraries still give DTSTART."""
+    rules = _rules(component)
+    return bool(rules) and all(rule.get("COUNT") == [0] for rule in rules) and "RDATE" not in component
+
+
+def _size(component, until, room: int) -> int:
+    """How many occurrences the event's rules give (counted up to ``room + 1``), plus its RDATEs.
+
+    Counted with dateutil, which is fast, before the slower expansion that
+    builds each occurrence; times are compared without zones (hours do not matter here).
+    """
+    from dateutil.rrule import rrulestr
+
+    start, _ = _wall_clock(component.decoded("DTSTART"), tz=None)
+    total = 0
+    for rule in _rules(component):
+        dates = rrulestr(rule.to_ical().decode(), dtstart=start, ignoretz=True)
+        for total, occurrence in enumerate(dates, start=total + 1):
+            if total > room or (until is not None and occurrence > until):
+                break
+    rdates = component.get("RDATE")
+    for rdate in rdates if isinstance(rdates, list) else [rdates] if rdates is not None else []:
+        total += len(getattr(rdate, "dts", [rdate]))
+    return total
 
 
 def read_ics(
@@ -314,6 +177,7 @@ def read_ics(
     until=None,
     subject: str | None = None,
     vocabulary=None,
+    max_occurrences: int = MAX_OCCURRENCES,
 ) -> pd.DataFrame:
     """Read the VEVENTs of an iCalendar file as episodes or treatments.
 
@@ -324,6 +188,7 @@ def read_ics(
     match : str or re.Pattern, optional
         Keep only events whose SUMMARY or a CATEGORY contains this keyword
         (case-insensitive), or matches this compiled regular expression.
+        Only matching events are expanded and checked.
     kind : {"episodes", "treatments"}
         Read events as episodes (onset, end, notes) or as treatment sessions
         (start, end, name = SUMMARY, modality from the vocabulary).
@@ -331,11 +196,13 @@ def read_ics(
         Convert every zoned time to this IANA zone before dropping the zone.
     until : date-like, optional
         How far to expand recurring events that repeat forever, and a cut-off
-        for all others.
+        for all other recurring events.
     subject : str, optional
         Subject id for every row (default ``"me"``).
     vocabulary : DataFrame or dict, optional
         Extra modality rules, for ``kind="treatments"``.
+    max_occurrences : int
+        The most occurrences the whole file may expand to.
 
     Returns
     -------
@@ -349,8 +216,8 @@ def read_ics(
     Raises
     ------
     LogValidationError
-        Every malformed line, bad date or duration, and unsupported RRULE part,
-        with its line number.
+        Every malformed line, bad date or duration, rule that cannot be
+        expanded, and a calendar with no (matching) event, with line numbers.
 
     Examples
     --------
@@ -363,47 +230,174 @@ def read_ics(
            onset        end
     2 2013-10-05 2013-10-08
     """
+    import icalendar
+
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if match is not None and not isinstance(match, (str, re.Pattern)):
+        raise TypeError(f"match must be a keyword (str) or a compiled regular expression, not {type(match).__name__}")
+    if not isinstance(max_occurrences, int) or max_occurrences < 1:
+        raise ValueError(f"max_occurrences must be a positive whole number, not {max_occurrences!r}")
+    target_zone = zone_info(tz, "tz") if tz is not None else None
     until_option = pd.Timestamp(until).to_pydatetime() if until is not None else None
-    table = kind
-    problems = ProblemList()
-    source = Path(path)
+    table, source, problems = kind, Path(path), ProblemList()
+    context = f"{kind} read from {source}"
     try:
         text = source.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         problems.add(table, None, None, None, f"{source.name} is not UTF-8 text as iCalendar requires ({error})")
-        problems.raise_if_any(f"{kind} read from {source}")
-    events, calendar = _parse(text, problems, table)
-    calendar_zone = calendar.get("X-WR-TIMEZONE")
-    if calendar_zone is not None:
-        try:
-            _zone(calendar_zone)
-        except ValueError:
-            calendar_zone = None  # a zone we cannot use is no reason to fail; times stay as written
-    rows: dict[object, dict] = {}
-    overrides = {}
-    cancelled = 0
-    for event in events:
-        if (event.text("STATUS") or "").strip().upper() == "CANCELLED":
-            cancelled += 1
-            continue
-        if not _matches(event, match):
-            continue
-        if event.first("RECURRENCE-ID") is not None:
-            overrides[(event.text("UID"), _safe_stamp(event.first("RECURRENCE-ID")))] = event
-            continue
-        rows.update(_occurrences(event, problems, table, tz=tz, calendar_zone=calendar_zone, until=until_option))
-    for (uid, original), event in overrides.items():
-        replaced = [label for label, row in rows.items() if row["uid"] == uid and row["_original"] == original]
-        for label in replaced:
-            del rows[label]
-        rows.update(_occurrences(event, problems, table, tz=tz, calendar_zone=calendar_zone, until=None, single=True))
+        problems.raise_if_any(context)
+    scan = scan_lines(text, problems, table)
+    if scan.broken:
+        problems.raise_if_any(context)
+    try:
+        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+    except ValueError as error:
+        problems.add(table, None, None, None, f"not an iCalendar file ({error})")
+        problems.raise_if_any(context)
+    components = [c for calendar in calendars for c in calendar.walk("VEVENT")]
+    if len(components) != len(scan.events):
+        problems.add(table, None, None, None, f"{len(scan.events)} BEGIN:VEVENT lines but {len(components)} events could be parsed")
+        problems.raise_if_any(context)
+    for component, lines in zip(components, scan.events):
+        component.add(_LINE, str(lines.begin))
+    if tz is None and scan.calendar_zone is not None:
+        calendars = _to_calendar_zone(calendars, scan, problems, table)
+        problems.raise_if_any(context)
+        components = [c for calendar in calendars for c in calendar.walk("VEVENT")]
+    by_line = {lines.begin: lines for lines in scan.events}
+    cancelled = sum(1 for c in components if (_text(c, "STATUS") or "").strip().upper() == "CANCELLED")
+    components = [c for c in components if (_text(c, "STATUS") or "").strip().upper() != "CANCELLED"]
+    wanted_uids = {_text(c, "UID") for c in components if _matches(c, match)}
+    groups: dict[object, list] = {}
+    for component in components:
+        uid = _text(component, "UID")
+        if uid in wanted_uids and (uid is not None or _matches(component, match)):
+            groups.setdefault(uid if uid is not None else id(component), []).append(component)
+    rows = _expand_all(groups, by_line, calendars, problems, table, tz=target_zone, until=until_option, match=match, cap=max_occurrences)
     if cancelled:
         warnings.warn(f"{cancelled} event(s) with STATUS:CANCELLED were not read", CancelledEventsWarning, stacklevel=2)
-    problems.raise_if_any(f"{kind} read from {source}")
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["start", "end", "summary", "description", "categories", "uid", "_original"])
-    frame = frame.drop(columns="_original")
+    problems.raise_if_any(context)
+    if not rows:
+        problems.add(table, None, None, None, _nothing_found(components, match))
+        problems.raise_if_any(context)
+    return _canonical(rows, kind, subject=subject, vocabulary=vocabulary)
+
+
+def _to_calendar_zone(calendars, scan, problems, table):
+    """UTC times moved to the calendar's X-WR-TIMEZONE (a zone that cannot be used is a problem)."""
+    import x_wr_timezone
+
+    try:
+        zone = zone_info(scan.calendar_zone, "X-WR-TIMEZONE")
+    except ValueError as error:
+        problems.add(table, scan.calendar_zone_line, "X-WR-TIMEZONE", scan.calendar_zone,
+                     f"{error}; pass tz= to say which zone the calendar's times belong to")
+        return calendars
+    return [x_wr_timezone.to_standard(calendar, timezone=zone) for calendar in calendars]
+
+
+def _nothing_found(components, match) -> str:
+    if not components:
+        return "the calendar holds no events"
+    if match is None:
+        return "the calendar's events have no occurrences (COUNT=0 rules or every date excluded)"
+    titles = pd.Series([_text(c, "SUMMARY") or "(no title)" for c in components]).value_counts()
+    shown = ", ".join(repr(t) for t in titles.index[:8]) + (", ..." if len(titles) > 8 else "")
+    return f"no event's title or category contains {getattr(match, 'pattern', match)!r}; the most common titles are {shown}"
+
+
+def _expand_all(groups, by_line, calendars, problems, table, *, tz, until, match, cap) -> dict:
+    """Occurrence rows of every group of events sharing a UID, capped for the whole file."""
+    rows: dict[object, dict] = {}
+    room = cap
+    for group in groups.values():
+        usable = []
+        for component in group:
+            lines = by_line[int(str(component[_LINE]))]
+            if not _checked(component, lines, problems, table):
+                continue
+            rule_problem = _rule_problem(component, lines, until)
+            if rule_problem:
+                problems.add(table, lines.line_of("RRULE"), "RRULE", *rule_problem)
+                continue
+            try:
+                room -= _size(component, until, room) if _rules(component) else 1
+            except (ValueError, TypeError) as error:
+                problems.add(table, lines.line_of("RRULE"), "RRULE", lines.value_of("RRULE"), f"cannot be expanded ({error})")
+                continue
+            if room < 0:
+                problems.add(table, lines.line_of("RRULE"), "RRULE", lines.value_of("RRULE"), _cap_message(cap))
+                return rows
+            length = _length(component, lines, problems, table, tz=tz)
+            if length is not False:
+                usable.append((component, lines, length))
+        if not usable:
+            continue
+        info = {lines.begin: (lines, length) for _, lines, length in usable}
+        if len(group) > 1 or any(k in group[0] for k in ("RRULE", "RDATE")):
+            found = _expand_group(usable, calendars, problems, table, until=until)
+            rows.update(_rows(found, info, problems, table, tz=tz, match=match, recurring=True))
+        else:
+            rows.update(_rows([usable[0][0]], info, problems, table, tz=tz, match=match, recurring=False))
+    return rows
+
+
+def _cap_message(cap: int) -> str:
+    return (f"the calendar holds more than {cap:,} occurrences; pass until= to expand recurring "
+            f"events only up to a date, or max_occurrences= to raise the limit")
+
+
+def _expand_group(usable, calendars, problems, table, *, until) -> list:
+    """Occurrences of one UID's events (the rule, its exceptions and moved occurrences)."""
+    import icalendar
+    import recurring_ical_events
+
+    mini = icalendar.Calendar()
+    for calendar in calendars:
+        for timezone in calendar.walk("VTIMEZONE"):
+            mini.add_component(timezone)
+    for component, _, _ in usable:
+        mini.add_component(component)
+    # One bounded query: the library's open-ended iteration re-checks every
+    # moved occurrence per step, which is quadratic in their number.
+    stop = until + dt.timedelta(seconds=1) if until is not None else LATEST.to_pydatetime()
+    try:
+        found = recurring_ical_events.of(mini).between(_EARLIEST, stop)
+    except Exception as error:  # the libraries raise many types for a rule they cannot expand
+        first = usable[0][1]
+        problems.add(table, first.line_of("RRULE"), "RRULE", first.value_of("RRULE"), f"cannot be expanded ({type(error).__name__}: {error})")
+        return []
+    never = {lines.begin for component, lines, _ in usable if _never_occurs(component)}
+    return [o for o in found if int(str(o[_LINE])) not in never]
+
+
+def _rows(occurrences, info, problems, table, *, tz, match, recurring) -> dict:
+    out = {}
+    latest = LATEST.to_pydatetime()
+    for occurrence in occurrences:
+        if not _matches(occurrence, match):
+            continue
+        lines, length = info[int(str(occurrence[_LINE]))]
+        start, _ = _wall_clock(occurrence.decoded("DTSTART"), tz=tz)
+        if start + (length or dt.timedelta(0)) >= latest or start.year < _EARLIEST.year:
+            problems.add(table, lines.line_of("DTSTART"), "DTSTART", str(start), "this occurrence lies outside the dates this library handles")
+            continue
+        own = recurring and "RECURRENCE-ID" not in lines.names
+        when = f"{start:%Y-%m-%d}" if start.time() == dt.time(0) else f"{start:%Y-%m-%dT%H:%M}"
+        out[f"{lines.begin} {when}" if own else lines.begin] = {
+            "start": start,
+            "end": start + length if length is not None else None,
+            "summary": _text(occurrence, "SUMMARY"),
+            "description": _text(occurrence, "DESCRIPTION"),
+            "categories": ", ".join(_categories(occurrence)) or None,
+            "uid": _text(occurrence, "UID"),
+        }
+    return out
+
+
+def _canonical(rows: dict, kind: str, *, subject, vocabulary) -> pd.DataFrame:
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["start", "end", "summary", "description", "categories", "uid"])
     for column in ("summary", "description", "categories", "uid"):
         frame[column] = frame[column].where(frame[column].notna(), np.nan)
     frame["start"] = pd.to_datetime(frame["start"])
@@ -418,106 +412,3 @@ def read_ics(
     for column in ("summary", "categories", "uid"):
         out[column] = frame.loc[out.index, column].astype(object)
     return out
-
-
-def _safe_stamp(prop) -> dt.datetime | None:
-    try:
-        return _parse_stamp(*prop).value
-    except ValueError:
-        return None
-
-
-def _occurrences(event: _Event, problems: ProblemList, table: str, *, tz, calendar_zone, until, single=False) -> dict:
-    def fail(column, value, message):
-        problems.add(table, event.line, column, value, message)
-        return {}
-
-    start_prop = event.first("DTSTART")
-    if start_prop is None:
-        return fail("DTSTART", None, "event has no DTSTART")
-    try:
-        start = _parse_stamp(*start_prop)
-        start_time = _wall_clock(start, tz=tz, calendar_zone=calendar_zone)
-    except ValueError as error:
-        return fail("DTSTART", start_prop[1], str(error))
-    length = None
-    if (end_prop := event.first("DTEND")) is not None:
-        try:
-            end = _parse_stamp(*end_prop)
-            length = _wall_clock(end, tz=tz, calendar_zone=calendar_zone) - start_time
-        except ValueError as error:
-            return fail("DTEND", end_prop[1], str(error))
-    elif (duration_prop := event.first("DURATION")) is not None:
-        try:
-            length = parse_duration(duration_prop[1].strip())
-        except ValueError as error:
-            return fail("DURATION", duration_prop[1], str(error))
-        if pd.isna(length):
-            return fail("DURATION", duration_prop[1], "not a duration such as PT36H or P3D")
-        length = length.to_pytimedelta()
-    elif start.all_day:
-        length = dt.timedelta(days=1)  # RFC 5545: an all-day event without an end lasts its day
-    if length is not None and length < dt.timedelta(0):
-        return fail("DTEND", end_prop[1] if end_prop else None, "ends before it starts")
-    starts = [start_time]
-    rule_prop = event.first("RRULE")
-    if rule_prop is not None and not single:
-        try:
-            parts = _rule(rule_prop[1])
-            fix = lambda stamp: _wall_clock(  # noqa: E731 - UNTIL in UTC follows the event's own zone
-                _Stamp(_to_event_zone(stamp, start), stamp.all_day, start.zone if stamp.zone == "UTC" else stamp.zone),
-                tz=tz, calendar_zone=calendar_zone,
-            )
-            starts = _expand(_Stamp(start_time, start.all_day, start.zone), parts, until, fix)
-        except ValueError as error:
-            return fail("RRULE", rule_prop[1], str(error))
-    starts += _date_list(event, "RDATE", fail, tz=tz, calendar_zone=calendar_zone)
-    excluded = set(_date_list(event, "EXDATE", fail, tz=tz, calendar_zone=calendar_zone))
-    starts = sorted({s for s in starts if s not in excluded})
-    categories = ", ".join(c.strip() for _, v in event.props.get("CATEGORIES", []) for c in _unescape(v).split(",") if c.strip())
-    common = {
-        "summary": event.text("SUMMARY"),
-        "description": event.text("DESCRIPTION"),
-        "categories": categories or None,
-        "uid": event.text("UID"),
-    }
-    recurring = rule_prop is not None or len(starts) > 1
-    original = _safe_stamp(event.first("RECURRENCE-ID")) if single else None
-    out = {}
-    latest = LATEST.to_pydatetime()
-    for occurrence in starts:
-        if occurrence + (length or dt.timedelta(0)) >= latest:
-            fail("DTSTART", str(occurrence), "this occurrence ends past the last date this library handles")
-            continue
-        when = f"{occurrence:%Y-%m-%d}" if occurrence.time() == dt.time(0) else f"{occurrence:%Y-%m-%dT%H:%M}"
-        label = f"{event.line} {when}" if recurring else event.line
-        out[label] = dict(common, start=occurrence, end=occurrence + length if length is not None else None,
-                          _original=original if single else _raw_start(occurrence, start, start_time))
-    return out
-
-
-def _date_list(event: _Event, name: str, fail, *, tz, calendar_zone) -> list[dt.datetime]:
-    """The times listed by every RDATE or EXDATE line of an event."""
-    out = []
-    for params, value in event.props.get(name, []):
-        for piece in value.split(","):
-            try:
-                out.append(_wall_clock(_parse_stamp(params, piece), tz=tz, calendar_zone=calendar_zone))
-            except ValueError as error:
-                fail(name, piece, str(error))
-    return out
-
-
-def _to_event_zone(stamp: _Stamp, start: _Stamp) -> dt.datetime:
-    """An UNTIL written in UTC, moved to the wall clock of the event's own zone."""
-    if stamp.zone == "UTC" and start.zone not in (None, "UTC"):
-        try:
-            return stamp.value.replace(tzinfo=ZoneInfo("UTC")).astimezone(_zone(start.zone)).replace(tzinfo=None)
-        except ValueError:
-            return stamp.value
-    return stamp.value
-
-
-def _raw_start(occurrence: dt.datetime, start: _Stamp, start_time: dt.datetime) -> dt.datetime:
-    """The occurrence as a RECURRENCE-ID would name it (in the event's written zone)."""
-    return occurrence - (start_time - start.value)
