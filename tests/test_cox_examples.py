@@ -2,10 +2,13 @@
 
 import doctest
 
-from spasm_analysis.coxph import models
+import pytest
+
+from spasm_analysis.coxph import formula, models, result
 
 
-def test_docstring_examples():
-    result = doctest.testmod(models, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
+@pytest.mark.parametrize("module", [models, result, formula])
+def test_docstring_examples(module):
+    outcome = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert outcome.attempted > 0
+    assert outcome.failed == 0

@@ -111,7 +111,8 @@ def model_frame(data: pd.DataFrame, covariates) -> ModelFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> rows = pd.DataFrame({"arm": ["placebo", "drug", "placebo"], "age": [40.0, None, 61.0]})
+    >>> rows = pd.DataFrame({"arm": ["placebo", "drug", "placebo", "drug"],
+    ...                      "age": [40.0, None, 61.0, 52.0]})
     >>> import warnings
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")

@@ -106,6 +106,121 @@ class CoxResult:
                              "of freedom are not the number of fixed coefficients)")
         return float(-2 * self.loglik + 2 * int(np.isfinite(self.params).sum()))
 
+    def _fitted_state(self, what: str):
+        if self.state is None:
+            raise ValueError(f"{what} needs the fitted data, which this result does not hold")
+        return self.state
+
+    @property
+    def _estimated_names(self) -> list:
+        return list(self._fitted_state("this").design.covariates)
+
+    def residuals(self, kind: str = "martingale"):
+        """Residuals of the fit, as R's ``residuals.coxph(fit, type, collapse = cluster)``.
+
+        ``kind``: "martingale" (a Series, one value per row used), "score" and
+        "dfbeta" (a DataFrame summed within cluster, clusters in sorted order,
+        one column per estimated coefficient; per row without a cluster),
+        "schoenfeld" (a DataFrame with one row per event in (stratum, time)
+        order, a ``time`` column and one column per estimated coefficient).
+        dfbeta is the approximate change in each coefficient when the cluster
+        is left out; it uses the model-based variance, as R does.
+
+        Examples
+        --------
+        >>> import pandas as pd, spasm_analysis as sa
+        >>> rows = pd.DataFrame({"subject": [1, 1, 2, 3, 3, 4, 5, 6],
+        ...     "start": [0, 5, 0, 0, 3, 0, 0, 0], "stop": [5, 9, 7, 3, 8, 6, 4, 9],
+        ...     "event": [1, 0, 1, 1, 1, 0, 1, 0], "treated": [1, 1, 0, 0, 0, 1, 0, 1]})
+        >>> fit = sa.cox(rows, ["treated"])
+        >>> round(float(fit.residuals("martingale").sum()), 10)
+        0.0
+        >>> fit.residuals("dfbeta").shape
+        (6, 1)
+        """
+        from .residuals import RESIDUAL_KINDS, cox_residuals
+
+        if kind not in RESIDUAL_KINDS:
+            raise ValueError(f"kind={kind!r} is not valid; allowed values: "
+                             + ", ".join(map(repr, RESIDUAL_KINDS)))
+        return cox_residuals(self._fitted_state("residuals"), kind, self._estimated_names)
+
+    def test_proportional_hazards(self) -> pd.DataFrame:
+        """Score test of proportional hazards per term and jointly, as R's ``cox.zph(fit)``.
+
+        Each coefficient is allowed to drift linearly in the Kaplan-Meier
+        transform of time; ``chisq`` tests that drift (``df`` = the term's
+        coefficients), the last row ``GLOBAL`` all terms together. A small
+        ``p_value`` says the hazard ratio changes over follow-up; a large one
+        means no change was detected, not that there is none. Grambsch &
+        Therneau (1994), *Biometrika* 81, 515-526.
+
+        Examples
+        --------
+        >>> import pandas as pd, spasm_analysis as sa
+        >>> episodes = pd.DataFrame({"subject": [1, 2, 3, 4, 5, 6, 7],
+        ...     "start": 0, "stop": [4, 7, 3, 8, 6, 2, 9], "event": [1, 1, 1, 0, 1, 1, 0],
+        ...     "treated": [1, 0, 0, 1, 0, 1, 1]})
+        >>> list(sa.cox(episodes, ["treated"]).test_proportional_hazards().index)
+        ['treated', 'GLOBAL']
+        """
+        from .zph import proportional_hazards_test
+
+        return proportional_hazards_test(self._fitted_state("the proportional-hazards test"),
+                                         self._estimated_names)
+
+    def plot_proportional_hazards(self, term=None, ax=None):
+        """Scaled Schoenfeld residuals against the Kaplan-Meier transform of time.
+
+        A flat smooth (lowess, grey) around the dashed line at the estimate
+        is what proportional hazards looks like; a trend means the
+        coefficient changes over follow-up (R's ``plot(cox.zph(fit))``).
+        ``term``: the coefficient to show (default: the first). Returns the Axes.
+        """
+        import matplotlib.pyplot as plt
+        from statsmodels.nonparametric.smoothers_lowess import lowess
+
+        from .residuals import schoenfeld_residuals
+        from .zph import km_transform, scaled_schoenfeld
+
+        state = self._fitted_state("the proportional-hazards plot")
+        names = self._estimated_names
+        term = names[0] if term is None else term
+        if term not in names:
+            raise ValueError(f"term={term!r} is not valid; allowed values: "
+                             + ", ".join(map(repr, names)))
+        resid, rows, _ = schoenfeld_residuals(state)
+        k = names.index(term)
+        beta = state.evaluation.beta
+        y = scaled_schoenfeld(state, resid, beta)[:, k]
+        x = km_transform(state)[rows]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        ax.scatter(x, y, s=10, color="black", alpha=0.5)
+        smooth = lowess(y, x, frac=2 / 3)
+        ax.plot(smooth[:, 0], smooth[:, 1], color="gray", linewidth=2)
+        ax.axhline(beta[k], color="gray", linestyle="--", linewidth=1)
+        ax.set_xlabel("time (Kaplan-Meier transform)")
+        ax.set_ylabel(f"beta(t) for {term}")
+        ax.set_title("Scaled Schoenfeld residuals")
+        return ax
+
+    @property
+    def concordance(self) -> float:
+        """Harrell's concordance of the linear predictor, as R's ``concordance(fit)``.
+
+        The share of comparable pairs (an event row and a row still at risk
+        at that time, same stratum) in which the event row has the higher
+        predicted rate; ties in the predictor count one half. 0.5 is no
+        better than chance.
+        """
+        from .concordance import concordance_counts
+
+        if "concordance" not in self.details:
+            self.details["concordance"] = concordance_counts(
+                self._fitted_state("concordance"))["concordance"]
+        return self.details["concordance"]
+
     @property
     def hazard_ratios(self) -> pd.Series:
         """exp(coef): the multiplicative change in the episode rate per unit of each covariate."""
@@ -152,7 +267,8 @@ class CoxResult:
                  + f"; ties: {self.ties}"]
         if self.frailty_variance is not None:
             lines.append(f"gamma frailty variance = {self.frailty_variance:.4g}")
-        lines.append(f"log partial likelihood = {self.loglik:.6g} (null {self.loglik_null:.6g})")
+        lines.append(f"log partial likelihood = {self.loglik:.6g} (null {self.loglik_null:.6g})"
+                     + ("" if self.frailty_variance is not None else f"; AIC = {self.aic:.6g}"))
         for test in (self.likelihood_ratio_test, self.wald_test, self.score_test,
                      self.robust_score_test):
             if test is not None:

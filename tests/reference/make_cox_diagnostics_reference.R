@@ -83,7 +83,10 @@ for (case in c("bladder2_ag", "bladder2_pwp", "bladder2_breslow", "cgd_formula")
     mart <- residuals(fit, type = "martingale")
     res_rows[[paste(case, "martingale")]] <- data.frame(case = case, kind = "martingale",
         index = seq_along(mart), label = seq_along(mart), column = "martingale", value = mart)
-    for (kind in c("score", "dfbeta")) {
+    # every kind on bladder2 AG and PWP; fewer on the others to keep the file small
+    kinds <- switch(case, bladder2_breslow = character(0), cgd_formula = "dfbeta",
+                    c("score", "dfbeta"))
+    for (kind in kinds) {
         r <- residuals(fit, type = kind, collapse = id)
         for (j in seq_len(ncol(r)))
             res_rows[[paste(case, kind, j)]] <- data.frame(case = case, kind = kind,
