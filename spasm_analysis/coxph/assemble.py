@@ -35,6 +35,7 @@ class FitState:
     robust_variance: np.ndarray | None
     terms: dict                  # term label -> coefficient names (all, aliased included)
     frailty: bool
+    coding: object = None        # the ModelFrame, to code new rows as the data were
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def _full_matrix(matrix, kept, all_names):
 
 
 def assemble_result(design: CoxDesign, rs: RiskSets, est: Estimates, *, all_names, terms,
-                    model: str, ties: str, confidence_level: float, notes=()) -> CoxResult:
+                    model: str, ties: str, confidence_level: float, notes=(),
+                    coding=None) -> CoxResult:
     """The CoxResult of a fit on ``design`` (estimable columns) reported over ``all_names``."""
     kept = list(design.covariates)
     p = len(kept)
@@ -114,7 +116,7 @@ def assemble_result(design: CoxDesign, rs: RiskSets, est: Estimates, *, all_name
 
     state = FitState(design=design, risk_sets=rs, evaluation=est.evaluation, offset=est.offset,
                      naive_variance=est.variance, robust_variance=robust, terms=dict(terms),
-                     frailty=frailty)
+                     frailty=frailty, coding=coding)
     return CoxResult(
         params=_full(est.beta, kept, all_names, "coef"),
         std_errors=_full(np.sqrt(np.diag(est.variance)), kept, all_names, "se"),

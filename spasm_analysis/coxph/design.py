@@ -62,6 +62,7 @@ class CoxDesign:
     cluster_labels: pd.Index | None
     strata_names: tuple
     means: np.ndarray | None = None  # stratum x covariate means removed from X
+    strata_labels: pd.Index | None = None  # stratum values in code order
 
     def keep_columns(self, keep) -> "CoxDesign":
         """The same design with only the covariate columns at positions ``keep``."""
@@ -191,6 +192,7 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
     w = _weights(frame, weights)
     if strata is None:
         stratum, n_strata, strata_names = np.zeros(len(frame), np.int64), 1, ()
+        strata_labels = None
     else:
         strata_names = (strata,) if isinstance(strata, str) else tuple(strata)
         stratum, strata_labels = _codes(frame, strata_names, "strata")
@@ -210,7 +212,8 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
     Xc, means = _centred(X, w, stratum, n_strata)
     return CoxDesign(covariates=tuple(covariates), X=np.asfortranarray(Xc), start=t0, stop=t1,
                      event=ev, stratum=stratum, weights=w, cluster=cluster_codes,
-                     cluster_labels=cluster_labels, strata_names=strata_names, means=means)
+                     cluster_labels=cluster_labels, strata_names=strata_names, means=means,
+                     strata_labels=strata_labels)
 
 
 def _weights(frame: pd.DataFrame, weights) -> np.ndarray:

@@ -62,6 +62,38 @@ class ModelFrame:
     rows_dropped: int
     notes: tuple
     kept: np.ndarray | None = None  # positions of the rows used, when some were dropped
+    spec: object = None  # formulaic's ModelSpec (None on the fast path of numeric columns)
+    variables: tuple = ()
+
+    def code(self, newdata: pd.DataFrame) -> pd.DataFrame:
+        """The coefficient columns for new rows, coded as the fitted data was (same levels).
+
+        Raises ValueError naming a missing column, a missing value or an
+        unknown level.
+        """
+        if not isinstance(newdata, pd.DataFrame):
+            raise TypeError(f"newdata must be a DataFrame, not {type(newdata).__name__}")
+        missing = [c for c in self.variables if c not in newdata.columns]
+        if missing:
+            raise ValueError(f"newdata lacks the covariate column(s) "
+                             f"{', '.join(map(repr, missing))}")
+        used = newdata[list(self.variables)].reset_index(drop=True)
+        holes = used.isna().any(axis=1)
+        if holes.any():
+            raise ValueError(f"newdata row {newdata.index[int(np.argmax(holes))]!r} has a "
+                             "missing covariate value")
+        if self.spec is None:
+            return used.astype(float)
+        used = _as_categories(used)
+        try:
+            with warnings.catch_warnings():
+                # formulaic only warns about a level the data did not have (and codes it
+                # as missing); for a prediction that is an error
+                warnings.filterwarnings("error", message=".*categories outside")
+                matrix = self.spec.get_model_matrix(used, na_action="raise")
+        except Exception as err:  # formulaic raises several types for unseen levels
+            raise ValueError(f"cannot code newdata as the fitted data: {err}") from err
+        return pd.DataFrame({c: np.asarray(matrix[c], dtype=float) for c in self.columns})
 
 
 def _quoted(name: str) -> str:
@@ -134,7 +166,7 @@ def model_frame(data: pd.DataFrame, covariates) -> ModelFrame:
             f"available columns: {', '.join(map(str, data.columns))}")
     if not _is_formula(covariates, data) and _simple_numeric(data, names):
         return ModelFrame(frame=data, columns=tuple(names), terms={n: (n,) for n in names},
-                          rows_dropped=0, notes=())
+                          rows_dropped=0, notes=(), variables=tuple(names))
     rhs = covariates if _is_formula(covariates, data) else " + ".join(map(_quoted, names))
     return _coded(data, rhs, names)
 
@@ -143,10 +175,8 @@ def _coded(data: pd.DataFrame, rhs: str, names: list) -> ModelFrame:
     from formulaic import model_matrix
 
     used = data[names].reset_index(drop=True)
-    text = [c for c in names if not pd.api.types.is_numeric_dtype(used[c])
-            or pd.api.types.is_bool_dtype(used[c])]
-    # text and boolean columns are categories; sorted levels make the first the reference
-    used = used.assign(**{c: used[c].astype("string").astype(object) for c in text})
+    text = _text_columns(used)
+    used = _as_categories(used)
     try:
         matrix = model_matrix("1 + " + rhs, used, na_action="drop")
     except Exception as err:  # formulaic raises several types for a bad formula
@@ -179,4 +209,16 @@ def _coded(data: pd.DataFrame, rhs: str, names: list) -> ModelFrame:
     frame = data.iloc[kept] if dropped else data
     frame = frame.assign(**{c: np.asarray(matrix[c], dtype=float) for c in columns})
     return ModelFrame(frame=frame, columns=tuple(columns), terms=terms, rows_dropped=dropped,
-                      notes=tuple(notes), kept=kept if dropped else None)
+                      notes=tuple(notes), kept=kept if dropped else None, spec=spec,
+                      variables=tuple(names))
+
+
+def _text_columns(frame: pd.DataFrame) -> list:
+    return [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+            or pd.api.types.is_bool_dtype(frame[c])]
+
+
+def _as_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text and boolean columns as plain text, so formulaic codes them with sorted levels."""
+    return frame.assign(**{c: frame[c].astype("string").astype(object)
+                           for c in _text_columns(frame)})

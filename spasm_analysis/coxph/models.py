@@ -15,6 +15,8 @@ for which lifelines' ``CoxPHFitter`` is fine.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -122,7 +124,8 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
     else:
         est = _fixed_effects(design, rs)
     return assemble_result(design, rs, est, all_names=mf.columns, terms=mf.terms, model=model,
-                           ties=ties, confidence_level=confidence_level, notes=mf.notes)
+                           ties=ties, confidence_level=confidence_level, notes=mf.notes,
+                           coding=replace(mf, frame=None))
 
 
 def _fixed_effects(design, rs) -> Estimates:

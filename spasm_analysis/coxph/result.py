@@ -205,6 +205,65 @@ class CoxResult:
         ax.set_title("Scaled Schoenfeld residuals")
         return ax
 
+    def predict_cumulative_hazard(self, newdata, times=None) -> pd.DataFrame:
+        """Expected cumulative hazard for covariate profiles, as R's ``survfit(fit, newdata)``.
+
+        For an Andersen-Gill model this is the expected number of episodes by
+        each time for someone with the covariates of a ``newdata`` row. Columns
+        ``time, cumhaz, std_error, ci_lower, ci_upper`` (a ``profile`` column,
+        the newdata index, for several rows); ``times=None`` gives every event
+        time, otherwise the step function at ``times``. The standard error
+        includes the uncertainty of the coefficients (the robust variance when
+        there is one, as R). ``newdata`` holds the covariate columns as the
+        data had them (text columns as text) and, for a stratified model, the
+        strata columns.
+
+        Examples
+        --------
+        >>> import pandas as pd, spasm_analysis as sa
+        >>> rows = pd.DataFrame({"subject": [1, 1, 2, 3, 3, 4, 5, 6],
+        ...     "start": [0, 5, 0, 0, 3, 0, 0, 0], "stop": [5, 9, 7, 3, 8, 6, 4, 9],
+        ...     "event": [1, 0, 1, 1, 1, 0, 1, 0], "arm": list("bbaaabab")})
+        >>> fit = sa.cox(rows, "arm")
+        >>> curve = fit.predict_cumulative_hazard(pd.DataFrame({"arm": ["a"]}), times=[4, 8])
+        >>> list(curve.columns)
+        ['time', 'cumhaz', 'std_error', 'ci_lower', 'ci_upper']
+        """
+        from .predict import predict_cumulative_hazard
+
+        return predict_cumulative_hazard(self._fitted_state("predictions"), newdata, times,
+                                         self.confidence_level)
+
+    def plot_cumulative_hazard(self, newdata, *, ax=None, labels=None):
+        """Predicted cumulative hazard of each ``newdata`` row, with its confidence band.
+
+        Draw it on the Axes of :func:`spasm_analysis.plot_mcf` (``ax=``) to
+        set the model's expected number of episodes beside the observed mean
+        cumulative function. ``labels``: one legend label per row (default:
+        the row's covariate values). Returns the Axes.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        curves = self.predict_cumulative_hazard(newdata)
+        if "profile" not in curves.columns:
+            curves = curves.assign(profile=newdata.index[0])
+        if labels is None:
+            labels = [", ".join(f"{c}={v}" for c, v in row.items())
+                      for _, row in newdata.iterrows()]
+        for (_, curve), label in zip(curves.groupby("profile", sort=False), labels):
+            time = np.concatenate([[0.0], curve["time"]])
+            lines = ax.step(time, np.concatenate([[0.0], curve["cumhaz"]]), where="post",
+                            linestyle="--", label=f"Cox model: {label}")
+            ax.fill_between(time, np.concatenate([[0.0], curve["ci_lower"]]),
+                            np.concatenate([[0.0], curve["ci_upper"]]), step="post",
+                            alpha=0.15, color=lines[0].get_color())
+        ax.set_xlabel("time")
+        ax.set_ylabel("expected number of episodes")
+        ax.legend(fontsize="small")
+        return ax
+
     @property
     def concordance(self) -> float:
         """Harrell's concordance of the linear predictor, as R's ``concordance(fit)``.
