@@ -111,3 +111,101 @@ def test_streams_a_large_zipped_export(tmp_path):
     assert log.episodes["onset"].iloc[0] == expected["first_onset"]
     assert log.episodes["end"].iloc[-1] == expected["last_end"]
     assert (log.episodes["severity"] == 8.5).all()
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_localized_names_and_the_unzipped_folder(tmp_path):
+    expected = read(symptom="LowerBackPain").episodes
+    data = EXPORT.read_bytes()
+    for name in ("apple_health_export/Exportieren.xml", "apple_health_export/Export.xml", "exportar.xml"):
+        path = _zip(tmp_path / "export.zip", {"apple_health_export/export_cda.xml": "<ClinicalDocument/>", name: data})
+        assert detect_app(path) == "apple_health"
+        pd.testing.assert_frame_equal(read(path, symptom="LowerBackPain").episodes, expected)
+    folder = tmp_path / "unzipped" / "apple_health_export"
+    (folder / "workout-routes").mkdir(parents=True)
+    (folder / "export_cda.xml").write_text("<ClinicalDocument/>")
+    (folder / "Exportieren.xml").write_bytes(data)
+    assert detect_app(tmp_path / "unzipped") == "apple_health"
+    pd.testing.assert_frame_equal(read(tmp_path / "unzipped", symptom="LowerBackPain").episodes, expected)
+    (folder / "Exportieren.xml").unlink()
+    with pytest.raises(ValueError, match="holds no Apple Health XML"):
+        read(tmp_path / "unzipped")
+    with pytest.raises(ValueError, match="zip without an Apple Health export XML.*notes.txt"):
+        read(_zip(tmp_path / "other.zip", {"notes.txt": "hello"}))
+
+
+def test_ios16_broken_dtd_and_control_characters_are_tolerated(tmp_path):
+    text = EXPORT.read_text()
+    # iOS 16 left an ATTLIST unclosed; stray vertical tabs appear in device names.
+    broken_dtd = text.replace("]>", "<!ATTLIST VisionPrescription\n  type CDATA #REQUIRED\n  dateIssued CDATA #REQUIRED\n]>", 1)
+    broken = broken_dtd.replace('sourceName="Health"', 'sourceName="Health\x0b phone"', 1)
+    path = tmp_path / "export.xml"
+    path.write_text(broken)
+    pd.testing.assert_frame_equal(read(path, symptom="LowerBackPain").episodes, read(symptom="LowerBackPain").episodes)
+    # A real syntax error after the DTD still names its own line (the DTD's lines are kept).
+    lines = broken.splitlines()
+    lines[30] = lines[30].replace("/>", ">", 1) if lines[30].endswith("/>") else lines[30] + "<"
+    path.write_text("\n".join(lines))
+    with pytest.raises(sa.LogValidationError, match=r"line \d+: not well-formed XML"):
+        read(path)
+
+
+def test_presence_symptoms_are_read(tmp_path):
+    text = EXPORT.read_text().replace(
+        "</HealthData>",
+        ' <Record type="HKCategoryTypeIdentifierMoodChanges" sourceName="Health" startDate="2024-03-01 09:00:00 -0800" '
+        'endDate="2024-03-01 09:00:00 -0800" value="HKCategoryValuePresencePresent"/>\n'
+        ' <Record type="HKCategoryTypeIdentifierMoodChanges" sourceName="Health" startDate="2024-03-02 09:00:00 -0800" '
+        'endDate="2024-03-02 09:00:00 -0800" value="HKCategoryValuePresencePresent"/>\n'
+        ' <Record type="HKCategoryTypeIdentifierMoodChanges" sourceName="Health" startDate="2024-03-04 09:00:00 -0800" '
+        'endDate="2024-03-04 09:00:00 -0800" value="HKCategoryValuePresenceNotPresent"/>\n</HealthData>',
+    )
+    path = tmp_path / "export.xml"
+    path.write_text(text)
+    with pytest.raises(sa.LogValidationError, match=r"'MoodChanges' \(2 records\)"):
+        read(path)
+    episodes = read(path, symptom="MoodChanges").episodes
+    assert episodes["onset"].tolist() == [T("2024-03-01 09:00")]
+    assert episodes["end"].tolist() == [T("2024-03-03")]
+    # Present, severity unknown: no severity is made up.
+    assert "severity" not in episodes or episodes["severity"].isna().all()
+
+
+def test_size_limits_stop_early_with_a_named_error(tmp_path):
+    head, tail = EXPORT.read_text().split("</HealthData>")
+    padding = " <Note/>\n" * 200_000  # 1.8 MB of XML that compresses to a few kB
+    path = _zip(tmp_path / "export.zip", {"apple_health_export/export.xml": head + padding + "</HealthData>" + tail})
+    with pytest.raises(sa.LogValidationError, match="unpacks to more than 100,000 bytes.*max_xml_bytes="):
+        read(path, max_xml_bytes=100_000)
+    assert read(path, symptom="LowerBackPain").n_episodes == 4
+    long_attribute = tmp_path / "export.xml"
+    long_attribute.write_text(head + ' <Record type="x" note="' + "a" * 3_000_000 + '"/>\n</HealthData>\n')
+    with pytest.raises(sa.LogValidationError, match="run of more than 1,048,576 bytes without a tag end"):
+        read(long_attribute)
+
+
+def test_corrupt_truncated_and_encrypted_zips_are_named(tmp_path, export_zip):
+    data = export_zip.read_bytes()
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(data[: len(data) // 2])
+    corrupt = tmp_path / "corrupt.zip"
+    start = data.index(b"export.xml") + 200
+    corrupt.write_bytes(data[:start] + bytes(b ^ 0x55 for b in data[start : start + 300]) + data[start + 300 :])
+    encrypted = tmp_path / "encrypted.zip"
+    # Set the "encrypted" flag bit in the local and central headers, as a password-protected zip has.
+    flagged = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        position = flagged.find(signature)
+        while position >= 0:
+            flagged[position + offset] |= 1
+            position = flagged.find(signature, position + 4)
+    encrypted.write_bytes(bytes(flagged))
+    for path, message in ((truncated, "not a readable zip file"), (corrupt, "not a readable zip file"), (encrypted, "encrypted")):
+        with pytest.raises(sa.LogValidationError, match=message):
+            sa.read_app_export(path, symptom="LowerBackPain")

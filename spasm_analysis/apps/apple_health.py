@@ -21,7 +21,12 @@ become 0-10 at the midpoints of the usual bands of a numeric rating scale
 ``HKCategoryValueSeverityModerate``        5
 ``HKCategoryValueSeveritySevere``          8.5
 ``HKCategoryValueSeverityUnspecified``     present, severity unknown
+``HKCategoryValuePresencePresent``         present, severity unknown
+``HKCategoryValuePresenceNotPresent``      symptom-free logged day
 =========================================  ==========================
+
+The presence values are those of symptoms Health records as present or not
+(``MoodChanges``, ``SleepChanges``, ``AppetiteChanges``).
 
 Times keep their wall-clock value (the offset is dropped), as everywhere in
 spasm_analysis.  A day with any symptom record (of any symptom type, "not
@@ -33,8 +38,6 @@ carry medications in ``export.xml``, so the log has no treatments.
 from __future__ import annotations
 
 import re
-import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -43,75 +46,66 @@ from defusedxml import ElementTree as SafeET
 from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
 from .daily import build_log, counts, daily_indicator_exposures, select_symptoms
+from .health_stream import open_health_xml
 from .source import SourceProblems
 
 __all__ = ["read_apple_health", "SEVERITY", "TYPE_PREFIX"]
 
 APP = "Apple Health"
 TYPE_PREFIX = "HKCategoryTypeIdentifier"
-_SEVERITY_PREFIX = "HKCategoryValueSeverity"
-#: Health's severity values on the 0-10 scale; None = not present, NaN = unknown.
+#: Health's severity values on the 0-10 scale; None = not present, NaN = present, severity unknown.
+#: Presence-type symptoms (mood changes, sleep changes) are present or not, with no severity.
 SEVERITY = {
     "HKCategoryValueSeverityNotPresent": None,
     "HKCategoryValueSeverityMild": 2.0,
     "HKCategoryValueSeverityModerate": 5.0,
     "HKCategoryValueSeveritySevere": 8.5,
     "HKCategoryValueSeverityUnspecified": float("nan"),
+    "HKCategoryValuePresenceNotPresent": None,
+    "HKCategoryValuePresencePresent": float("nan"),
 }
+_CATEGORY_PREFIXES = ("HKCategoryValueSeverity", "HKCategoryValuePresence")
+_NOT_PRESENT = {value for value, severity in SEVERITY.items() if severity is None}
 _WORKOUT_PREFIX = "HKWorkoutActivityType"
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?: ?[+-]\d{2}:?\d{2}| ?Z)?$")
 
 
-@contextmanager
-def _open_xml(path: Path):
-    """The export.xml byte stream, from the file or (decompressed on the fly) from the zip."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            members = [n for n in archive.namelist() if Path(n).name == "export.xml"]
-            if not members:
-                raise ValueError(f"{path.name} holds no export.xml (found: {', '.join(archive.namelist()[:10])})")
-            with archive.open(min(members, key=len)) as handle:
-                yield handle
-    else:
-        with path.open("rb") as handle:
-            yield handle
-
-
-def _scan(path: Path):
-    """Stream the export; return symptom records, workouts and any XML error.
+def _scan(path: Path, max_xml_bytes: int | None):
+    """Stream the export; return symptom records and workouts.
 
     Each symptom record is ``(index, type, start, end, value)`` where index is
     the position of the ``Record`` among all records (used to find its line
-    only when it has a problem).
+    only when it has a problem).  Attributes are read when an element starts,
+    and every element is detached from its parent when it ends, so memory
+    stays flat whatever the file's size or nesting.
     """
     symptoms, workouts = [], []
     n_records = 0
-    with _open_xml(path) as handle:
-        events = SafeET.iterparse(handle, events=("start", "end"))
-        _, root = next(events)
-        for event, element in events:
-            if event != "end":
+    with open_health_xml(path, max_xml_bytes=max_xml_bytes) as handle:
+        open_elements = []
+        for event, element in SafeET.iterparse(handle, events=("start", "end")):
+            if event == "end":
+                open_elements.pop()
+                if open_elements:
+                    del open_elements[-1][:]
                 continue
+            open_elements.append(element)
             tag = element.tag
             if tag == "Record":
                 n_records += 1
                 attrib = element.attrib
                 value = attrib.get("value")
-                if value is not None and value.startswith(_SEVERITY_PREFIX):
+                if value is not None and value.startswith(_CATEGORY_PREFIXES):
                     symptoms.append((n_records, attrib.get("type", ""), attrib.get("startDate"), attrib.get("endDate"), value))
             elif tag == "Workout":
                 workouts.append((element.attrib.get("workoutActivityType", ""), element.attrib.get("startDate")))
-            else:
-                continue
-            # Drop what has been read: the root would otherwise keep every element.
-            root.clear()
     return symptoms, workouts
 
 
 def _record_lines(path: Path, wanted: set[int]) -> dict[int, int]:
     """Line numbers of the n-th ``Record`` start tags (only read again when reporting problems)."""
     found, count = {}, 0
-    with _open_xml(path) as handle:
+    with open_health_xml(path, filtered=False) as handle:
         for number, raw in enumerate(handle, start=1):
             for _ in range(raw.count(b"<Record ")):
                 count += 1
@@ -143,13 +137,16 @@ def _check(frame: pd.DataFrame, problems: SourceProblems, path: Path) -> None:
             problems.add_line(lines.get(int(frame.at[i, "index"])), field, value, message)
 
 
-def read_apple_health(path, *, symptom: str | None = None, min_severity: float | None = None) -> EpisodeLog:
-    """Read an Apple Health export (``export.xml`` or the zip) into an :class:`EpisodeLog`.
+def read_apple_health(
+    path, *, symptom: str | None = None, min_severity: float | None = None, max_xml_bytes: int | None = None
+) -> EpisodeLog:
+    """Read an Apple Health export (``export.xml``, the zip or its folder) into an :class:`EpisodeLog`.
 
     Parameters
     ----------
     path : str or Path
-        ``export.xml`` or the ``export.zip`` Health writes.
+        ``export.xml`` (or its localized name, e.g. ``Exportieren.xml``), the
+        ``export.zip`` Health writes, or the folder the zip unpacks to.
     symptom : str, optional
         The symptom type: ``"LowerBackPain"`` (the ``HKCategoryTypeIdentifier``
         prefix is optional) or a regular expression.  Required when the export
@@ -157,6 +154,10 @@ def read_apple_health(path, *, symptom: str | None = None, min_severity: float |
     min_severity : float, optional
         Records below this severity (0-10, see :data:`SEVERITY`) count as
         symptom-free.
+    max_xml_bytes : int, optional
+        The most bytes of XML to read.  From a zip, the default is
+        :data:`~spasm_analysis.apps.health_stream.MAX_RATIO` times the
+        compressed size (at least 256 MB), which no real export reaches.
 
     Returns
     -------
@@ -171,7 +172,7 @@ def read_apple_health(path, *, symptom: str | None = None, min_severity: float |
     path = Path(path)
     problems = SourceProblems(path, APP)
     try:
-        symptoms, workouts = _scan(path)
+        symptoms, workouts = _scan(path, max_xml_bytes)
     except SafeET.ParseError as error:
         line = error.position[0] if getattr(error, "position", None) else None
         problems.add_line(line, None, None, f"not well-formed XML ({error})")
@@ -183,7 +184,7 @@ def read_apple_health(path, *, symptom: str | None = None, min_severity: float |
     problems.raise_if_any()
 
     frame["symptom"] = frame["type"].str.removeprefix(TYPE_PREFIX)
-    present = frame["value"] != "HKCategoryValueSeverityNotPresent"
+    present = ~frame["value"].isin(_NOT_PRESENT)
     if isinstance(symptom, str) and symptom.startswith(TYPE_PREFIX):
         symptom = symptom[len(TYPE_PREFIX):]
     chosen = select_symptoms(counts(frame.loc[present, "symptom"]), symptom, source=path.name, unit="record")
@@ -194,7 +195,7 @@ def read_apple_health(path, *, symptom: str | None = None, min_severity: float |
             "start": picked["start"],
             "end": picked["end"],
             "severity": picked["value"].map(lambda v: SEVERITY[v] if SEVERITY[v] is not None else 0.0).astype(float),
-            "present": picked["value"] != "HKCategoryValueSeverityNotPresent",
+            "present": ~picked["value"].isin(_NOT_PRESENT),
         }
     )
     logged_days = pd.DataFrame({"subject": DEFAULT_SUBJECT, "day": frame["start"].dt.normalize()}).drop_duplicates()

@@ -12,6 +12,8 @@ import io
 import zipfile
 from pathlib import Path
 
+from .health_stream import find_health_xml
+
 __all__ = ["APPS", "LABELS", "SIGNATURES", "detect_app"]
 
 #: Apps whose exports can be read, in the order they are tried.
@@ -23,7 +25,7 @@ SIGNATURES = {
     "migraine_buddy": "CSV (after an optional preamble) with columns Started and Lasted or Pain Level",
     "flaredown": "CSV with columns user_id, checkin_date, trackable_type (research dump) or Date with Tags/Foods",
     "daylio": "CSV with columns full_date (or year, date), mood, activities",
-    "apple_health": "export.xml with a <HealthData> root, or the export zip holding it",
+    "apple_health": "export.xml (any localized name) with a <HealthData> root, the export zip or its unzipped folder",
 }
 
 #: How each app is called in messages.
@@ -53,6 +55,11 @@ def _app_of_header(fields: set[str]) -> str | None:
     return None
 
 
+def _starts_like_a_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
+
+
 def detect_app(path) -> str:
     """Name of the app that exported ``path``: one of :data:`APPS`.
 
@@ -73,11 +80,10 @@ def detect_app(path) -> str:
     'daylio'
     """
     path = Path(path)
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            if any(Path(name).name == "export.xml" for name in archive.namelist()):
-                return "apple_health"
-        raise ValueError(f"{path.name} is a zip file without an export.xml; only Apple Health exports are read from zip files")
+    if path.is_dir() or zipfile.is_zipfile(path) or _starts_like_a_zip(path):
+        # Raises a clear error for a zip or folder without a Health export.
+        find_health_xml(path)
+        return "apple_health"
     with path.open("rb") as handle:
         head = handle.read(_SCAN_BYTES)
     text = head.decode("utf-8-sig", errors="replace")
