@@ -65,7 +65,7 @@ def test_detection_failures_list_the_supported_apps(tmp_path):
     archive = tmp_path / "photos.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("a.txt", "x")
-    with pytest.raises(ValueError, match="without an export.xml"):
+    with pytest.raises(ValueError, match="without an Apple Health export XML.*holds a.txt"):
         detect_app(archive)
 
 
