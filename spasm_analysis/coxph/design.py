@@ -244,7 +244,8 @@ def _centred(X, w, stratum, n_strata) -> tuple[np.ndarray, np.ndarray]:
     totals = np.bincount(stratum, weights=w, minlength=n_strata)
     means = np.column_stack([np.bincount(stratum, weights=w * X[:, k], minlength=n_strata)
                              for k in range(X.shape[1])]) / totals[:, None]
-    return X - means[stratum], means
+    # broadcasting keeps X's layout; a gather per row is only needed with strata
+    return X - (means[0] if n_strata == 1 else means[stratum]), means
 
 
 #: R's ``coxph.control(toler.chol)``: a pivot below this fraction of the largest

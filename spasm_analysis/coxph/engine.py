@@ -1,12 +1,14 @@
 """Risk-set sums and Newton-Raphson for the Cox partial likelihood on (start, stop] rows.
 
-Everything here is vectorised and rows are never sorted: each row is binned at
-the first event time it covers and at the first one it no longer covers, so a
-cumulative sum over event times gives every risk-set sum at once (what
-entered minus what left), and per-row integrals over the row's own interval
-come from differences of cumulative sums over event times. Set-up is
-O(n log n) (one ``np.unique`` of the times); each likelihood evaluation is
-O(n p^2), with no Python loop over rows or event times.
+Rows are never sorted: each row is located among the distinct event times of
+its stratum (where it enters and where it leaves the risk set), and every
+Newton step is one compiled pass over the rows that adds each row's
+``w exp(x'b)``, its first and second moments into per-event-time bins,
+followed by a reduction over the short per-time arrays
+(:mod:`spasm_analysis.coxph.binned`, the core a partitioned fit shares).
+Set-up costs one ``np.unique`` of the times, or none when the times are whole
+numbers in a modest range (days), the common case for logs; each likelihood
+evaluation is O(n p^2) with no Python loop over rows or event times.
 
 Conventions follow R's ``survival::agfit4`` (Therneau 2024, *A package for
 survival analysis in R*): a row starting at t is not at risk at t; Efron's
@@ -19,11 +21,13 @@ when ``|1 - loglik_old / loglik_new| <= eps`` and the step is not being halved.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.linalg
 
+from .binned import GroupTerms, reduce_sums, row_sums
 from .design import first_dependent_column
 
 __all__ = [
@@ -61,10 +65,10 @@ class RiskSets:
     stratum_bin: np.ndarray   # per group: first bin of its stratum
     deaths: np.ndarray        # rows ending in an event, ascending
     death_group: np.ndarray   # event group of each of those rows
-    term_group: np.ndarray    # event group of each tied-event term (d_j terms per group)
+    row_group: np.ndarray     # per row: its event group, -1 without an event
     group_size: np.ndarray    # d_j, the number of tied events
     group_weight: np.ndarray  # sum of the tied events' case weights
-    efron_fraction: np.ndarray  # k/d_j for the k-th term of a group (0 under Breslow)
+    efron: bool               # Efron's approximation for ties (else Breslow)
 
     @property
     def n_rows(self) -> int:
@@ -74,9 +78,64 @@ class RiskSets:
     def n_groups(self) -> int:
         return len(self.group_size)
 
+    def take(self, rows) -> "RiskSets":
+        """The same event groups with only some rows: what one partition of the data sees.
+
+        Per-row sums over the pieces of a partition of the rows add up to the
+        sums over all rows (see :mod:`spasm_analysis.coxph.binned`).
+        """
+        rows = np.asarray(rows)
+        row_group = self.row_group[rows]
+        deaths = np.flatnonzero(row_group >= 0)
+        return RiskSets(
+            row_lo=self.row_lo[rows], row_hi=self.row_hi[rows], bin_lo=self.bin_lo[rows],
+            bin_hi=self.bin_hi[rows], n_bins=self.n_bins, group_bin=self.group_bin,
+            stratum_bin=self.stratum_bin, deaths=deaths, death_group=row_group[deaths],
+            row_group=row_group, group_size=self.group_size, group_weight=self.group_weight,
+            efron=self.efron)
+
+    @cached_property
+    def term_group(self) -> np.ndarray:
+        """Event group of each tied-event term (d_j terms per group)."""
+        return np.repeat(np.arange(self.n_groups), self.group_size)
+
+    @cached_property
+    def efron_fraction(self) -> np.ndarray:
+        """k/d_j for the k-th term of a group (0 under Breslow)."""
+        if not self.efron:
+            return np.zeros(len(self.term_group))
+        size = self.group_size
+        within = np.arange(len(self.term_group)) - np.repeat(np.cumsum(size) - size, size)
+        return within / size[self.term_group]
+
+
+def _whole_number_ranks(start, stop):
+    """Ranks of whole-number times spanning a modest range, without sorting (or None).
+
+    Whole numbers are at least 1 apart, so ``aeqSurv`` merges none of them
+    while their magnitude stays below 1/TIME_TOLERANCE; the rank is then the
+    time minus the smallest time.
+    """
+    n = len(start)
+    if n == 0:
+        return None
+    low = min(float(start.min()), float(stop.min()))
+    high = max(float(start.max()), float(stop.max()))
+    if not (np.isfinite(low) and np.isfinite(high)) or high - low > 4 * n + 65536:
+        return None
+    if max(abs(low), abs(high)) * TIME_TOLERANCE >= 0.5:
+        return None
+    if not (np.array_equal(np.floor(start), start) and np.array_equal(np.floor(stop), stop)):
+        return None
+    return ((start - low).astype(np.int64), (stop - low).astype(np.int64),
+            int(high - low) + 1)
+
 
 def _time_ranks(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Integer ranks of start and stop times, with R's ``aeqSurv`` near-tie merging."""
+    fast = _whole_number_ranks(start, stop)
+    if fast is not None:
+        return fast
     n = len(start)
     values, inverse = np.unique(np.concatenate([start, stop]), return_inverse=True)
     gaps = np.diff(values)
@@ -90,8 +149,10 @@ def _time_ranks(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.nda
 def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron") -> RiskSets:
     """Index (start, stop] rows so that risk-set sums become vectorised lookups.
 
-    O(n log n): one ``np.unique`` of the times (and, with strata, one of the
-    (stratum, time) keys), then table lookups; rows are never reordered.
+    O(n) for whole-number times in a modest range (a lookup table over the
+    (stratum, time) keys), otherwise O(n log n) (one ``np.unique`` of the
+    times, and one of the keys when strata make the table too large); rows
+    are never reordered.
 
     Parameters
     ----------
@@ -111,54 +172,52 @@ def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron"
         raise ValueError(
             f"row {bad}: interval (start={start[bad]:g}, stop={stop[bad]:g}] has zero length "
             "once times equal up to rounding are treated as tied")
-    stratum = stratum.astype(np.int64)
-    n_strata = int(stratum.max()) + 1 if len(stratum) else 1
+    stratum = np.asarray(stratum).astype(np.int64)
+    n = len(stratum)
+    n_strata = int(stratum.max()) + 1 if n else 1
     # keys increase with stratum and *decrease* with time
     base = stratum * width + (width - 1)
     key_stop = base - stop_rank
     key_start = base - start_rank
-    if n_strata == 1:
-        domain, code_stop, code_start = width, key_stop, key_start
+    if n_strata * width <= 8 * n + 65536:
+        domain, code_stop, code_start = n_strata * width, key_stop, key_start
         keys = None
     else:  # compact the (stratum, time) keys so the lookup table below stays O(n)
         keys, codes = np.unique(np.concatenate([key_stop, key_start]), return_inverse=True)
-        domain, code_stop, code_start = len(keys), codes[: len(key_stop)], codes[len(key_stop):]
+        domain, code_stop, code_start = len(keys), codes[:n], codes[n:]
     deaths = np.flatnonzero(event)
-    is_group = np.zeros(domain, dtype=bool)
+    is_group = np.zeros(domain + 1, dtype=bool)
     is_group[code_stop[deaths]] = True
-    groups_before = np.concatenate([[0], np.cumsum(is_group)])
     # the first group at or after a key: counting groups with a smaller key
+    groups_before = np.zeros(domain + 1, dtype=np.int64)
+    np.cumsum(is_group[:-1], out=groups_before[1:])
     row_lo = groups_before[code_stop]
     row_hi = groups_before[code_start]
     death_group = row_lo[deaths]
     group_codes = np.flatnonzero(is_group)
     group_keys = group_codes if keys is None else keys[group_codes]
-    group_size = np.bincount(death_group, minlength=len(group_codes))
+    n_groups = len(group_keys)
+    group_size = np.bincount(death_group, minlength=n_groups)
     group_stratum = group_keys // width
-    group_index = np.arange(len(group_keys))
     stratum_first_group = np.searchsorted(group_stratum, group_stratum, side="left")
-    group_weight = np.bincount(death_group, weights=weights[deaths], minlength=len(group_keys))
-    term_group = np.repeat(group_index, group_size)
-    if ties == "efron":
-        within = np.arange(len(term_group)) - np.repeat(np.cumsum(group_size) - group_size,
-                                                        group_size)
-        fraction = within / group_size[term_group]
-    else:
-        fraction = np.zeros(len(term_group))
+    group_weight = np.bincount(death_group, weights=weights[deaths], minlength=n_groups)
+    row_group = np.full(n, -1, dtype=np.int64)
+    row_group[deaths] = death_group
     return RiskSets(
         row_lo=row_lo, row_hi=row_hi, bin_lo=row_lo + stratum, bin_hi=row_hi + stratum,
-        n_bins=len(group_keys) + n_strata, group_bin=group_index + group_stratum,
+        n_bins=n_groups + n_strata, group_bin=np.arange(n_groups) + group_stratum,
         stratum_bin=stratum_first_group + group_stratum, deaths=deaths,
-        death_group=death_group, term_group=term_group, group_size=group_size,
-        group_weight=group_weight, efron_fraction=fraction)
+        death_group=death_group, row_group=row_group, group_size=group_size,
+        group_weight=group_weight, efron=ties == "efron")
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """Partial likelihood, score and information at one coefficient vector.
 
-    The per-term arrays are kept because score residuals and the frailty
-    information need them.
+    ``terms`` holds the per-event-group sums that score residuals, the
+    frailty information and predictions need; ``term_mean``/``term_hazard``
+    expand them to one value per tied-event term.
     """
 
     beta: np.ndarray
@@ -166,81 +225,56 @@ class Evaluation:
     score: np.ndarray
     information: np.ndarray | None
     risk: np.ndarray          # exp(eta - shift), without case weights
-    term_mean: np.ndarray     # a_t: weighted covariate mean of each tied-event term (p x T)
-    term_hazard: np.ndarray   # meanwt / D_t: hazard increment of each term
+    terms: GroupTerms
+    shift: float
+    risk_sets: RiskSets = field(repr=False)
+
+    def _term_sums(self):
+        rs, t = self.risk_sets, self.terms
+        g, c = rs.term_group, rs.efron_fraction
+        D = t.at_risk[g, 0] - c * t.tied[g, 0]
+        return g, c, D
+
+    @cached_property
+    def term_mean(self) -> np.ndarray:
+        """a_t: weighted covariate mean of each tied-event term (p x T)."""
+        g, c, D = self._term_sums()
+        t = self.terms
+        return ((t.at_risk[g, 1:] - c[:, None] * t.tied[g, 1:]) / D[:, None]).T
+
+    @cached_property
+    def term_hazard(self) -> np.ndarray:
+        """meanwt / D_t: hazard increment of each term (scaled by exp(shift) like ``risk``)."""
+        g, _, D = self._term_sums()
+        rs = self.risk_sets
+        return (rs.group_weight / rs.group_size)[g] / D
 
 
-def _at_risk_cumsum(rs: RiskSets, Z: np.ndarray) -> np.ndarray:
-    """Cumulative sums over event-group bins of what enters minus what leaves the risk set.
-
-    Each row of Z is added at the row's stop bin and removed at its start bin
-    (bins run from the latest time to the earliest), so the cumulative sum at
-    group j is the sum over the rows at risk at t_j: ``start < t_j <= stop``.
-    """
-    out = np.zeros((Z.shape[0], rs.n_bins + 1))
-    for k in range(Z.shape[0]):  # loop over the p + 1 sums, not over rows
-        net = np.bincount(rs.bin_lo, weights=Z[k], minlength=rs.n_bins)
-        net -= np.bincount(rs.bin_hi, weights=Z[k], minlength=rs.n_bins)
-        np.cumsum(net, out=out[k, 1:])
-    return out
+def _covariate_rows(X: np.ndarray) -> np.ndarray:
+    """X as p x n with one covariate per contiguous row (free for a Fortran-ordered X)."""
+    return X.T if X.T.flags.c_contiguous else np.ascontiguousarray(X.T)
 
 
 def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarray,
              beta: np.ndarray, *, information: bool = True) -> Evaluation:
     """Efron/Breslow log partial likelihood, score and observed information.
 
-    With r_i = w_i exp(eta_i), the risk-set sums S0, S1 at each event group
-    and the tied-event sums E0, E1 give, for the k-th tied-event term t,
-    ``D_t = S0 - c_t E0`` and ``a_t = (S1 - c_t E1) / D_t``. The information
-    ``sum_t mw [(S2 - c_t E2)/D_t - a_t a_t']`` is assembled without forming
-    S2 per event time: the ``S2/D`` part is ``X' diag(r G) X`` where G is
-    each row's cumulative hazard over its own interval.
-
-    Arrays are handled one covariate per contiguous row (``X.T``) because
-    gathers along such rows are several times faster than gathers of small
-    rows of an (n, p) array; ``X`` in Fortran order makes ``X.T`` free.
+    With r_i = w_i exp(eta_i), the risk-set sums S0, S1, S2 at each event
+    group and the tied-event sums E0, E1, E2 give, for the k-th tied-event
+    term, ``D = S0 - c E0``, ``a = (S1 - c E1) / D`` and the information
+    ``sum mw [(S2 - c E2)/D - a a']`` (c = k/d under Efron, 0 under Breslow).
+    One compiled pass over the rows bins the moments; the rest works on
+    per-group arrays (:mod:`spasm_analysis.coxph.binned`).
+    ``information`` is accepted for compatibility; the information costs
+    nothing extra and is always returned.
     """
-    n, p = X.shape
-    XT = X.T if X.flags.f_contiguous else np.ascontiguousarray(X.T)
-    eta = X @ beta
-    eta += offset
-    shift = float(eta.max()) if n else 0.0
-    risk = np.exp(eta - shift)
-    r = weights * risk
-    Z = np.empty((p + 1, n))  # one contiguous row per sum: r, r x_1, ..., r x_p
-    Z[0] = r
-    np.multiply(XT, r, out=Z[1:])
-    at_risk = _at_risk_cumsum(rs, Z)
-
-    def at(values, index):
-        return np.take(values, index, axis=1)
-
-    S = at(at_risk, rs.group_bin + 1) - at(at_risk, rs.stratum_bin)
-    deaths = rs.deaths
-    Zd = at(Z, deaths)
-    E = np.vstack([np.bincount(rs.death_group, weights=Zd[k], minlength=rs.n_groups)
-                   for k in range(p + 1)])
-
-    g = rs.term_group
-    c = rs.efron_fraction
-    meanwt = np.take(rs.group_weight / rs.group_size, g)
-    # without tied event times every group has one term: no gathering needed
-    Sg, Eg = (S, E) if rs.n_groups == len(g) else (at(S, g), at(E, g))
-    D = Sg[0] - c * Eg[0]
-    A = (Sg[1:] - c * Eg[1:]) / D  # p x n_terms
-    wd = np.take(weights, deaths)
-    Xd = at(XT, deaths)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        loglik = float(wd @ (np.take(eta, deaths) - shift) - meanwt @ np.log(D))
-    U = Xd @ wd - A @ meanwt
-    hazard = meanwt / D
-    info = None
-    if information:
-        G = row_interval_sum(rs, np.bincount(g, weights=hazard, minlength=rs.n_groups))
-        hc = np.take(np.bincount(g, weights=hazard * c, minlength=rs.n_groups), rs.death_group)
-        info = (XT * (r * G)) @ X - (Xd * (Zd[0] * hc)) @ Xd.T - (A * meanwt) @ A.T
-    return Evaluation(beta=np.array(beta, dtype=float), loglik=loglik, score=U, information=info,
-                      risk=risk, term_mean=A, term_hazard=hazard)
+    XT = _covariate_rows(X)
+    risk = np.empty(X.shape[0])
+    sums = row_sums(rs, XT, weights, offset, beta, risk_out=risk)
+    red = reduce_sums(rs, sums)
+    return Evaluation(beta=np.array(beta, dtype=float), loglik=red.loglik, score=red.score,
+                      information=red.information, risk=risk, terms=red.terms,
+                      shift=sums.shift, risk_sets=rs)
 
 
 def row_interval_sum(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:

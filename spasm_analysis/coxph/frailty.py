@@ -36,9 +36,9 @@ import pandas as pd
 from scipy.special import gammaln
 
 from .design import CoxDesign
-from .engine import RiskSets, evaluate, newton_raphson, row_interval_sum
 from .assemble import Estimates
-from .robust import interval_compensators
+from .binned import cluster_sums
+from .engine import RiskSets, _covariate_rows, evaluate, newton_raphson
 
 __all__ = ["fit_gamma_frailty", "gamma_frailty_correction", "next_theta"]
 
@@ -118,6 +118,7 @@ class _FrailtyProblem:
         _check_no_overlap(design)
         self.rs = rs
         self.X = design.X
+        self.XT = _covariate_rows(design.X)
         self.weights = design.weights
         self.group = design.cluster
         self.n_groups = design.n_clusters
@@ -134,26 +135,17 @@ class _FrailtyProblem:
         the frailty score, the diagonal of the frailty information and the
         p x G fixed-by-frailty information block, all including the penalty.
         """
-        rs, X, grp, G = self.rs, self.X, self.group, self.n_groups
-        ev = evaluate(rs, X, self.weights, w[grp], beta)
-        g, c = rs.term_group, rs.efron_fraction
-        meanwt = (rs.group_weight / rs.group_size)[g]
-        D = meanwt / ev.term_hazard
-        r = self.weights * ev.risk
-        haz, xhaz = interval_compensators(rs, ev)
-        # squared terms of the frailty diagonal: sum_t mw (r_row / D_t)^2 over the
-        # row's interval, a tied event's own terms weighted by (1 - k/d)^2;
-        # exact when a subject has one row at risk at a time per stratum
-        sq = np.bincount(g, weights=meanwt / D**2, minlength=rs.n_groups)
-        sq_own = np.bincount(g, weights=meanwt * (1 - (1 - c) ** 2) / D**2, minlength=rs.n_groups)
-        squares = row_interval_sum(rs, sq)
-        squares[rs.deaths] -= sq_own[rs.death_group]
-
-        expected = np.bincount(grp, weights=r * haz, minlength=G)
+        rs, grp, G = self.rs, self.group, self.n_groups
+        ev = evaluate(rs, self.X, self.weights, w[grp], beta)
+        # one pass over the rows with the per-time terms broadcast back: the
+        # expected events, the squared terms of the frailty diagonal (a tied
+        # event's own terms weighted by (1 - k/d)^2; exact when a subject has
+        # one row at risk at a time per stratum) and the cross information
+        cross, expected, squared = cluster_sums(rs, self.XT, self.weights, ev.risk, ev.terms,
+                                                grp, G, frailty=True)
         u_w = self.weighted_events - expected + nu * (1 - np.exp(w))
-        d_w = expected - np.bincount(grp, weights=r * r * squares, minlength=G) + nu * np.exp(w)
-        cross = np.vstack([np.bincount(grp, weights=r * (x * haz - xh), minlength=G)
-                           for x, xh in zip(X.T, xhaz)])  # p x G
+        d_w = expected - squared + nu * np.exp(w)
+        cross = cross.T  # p x G
         return ev, u_w, d_w, cross
 
     def fit(self, theta, beta, w):

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import Evaluation, RiskSets, row_interval_sum
+from .binned import cluster_sums
+from .engine import Evaluation, RiskSets, _covariate_rows, row_interval_sum
 
-__all__ = ["score_residuals", "collapse", "robust_variance", "robust_score_test"]
+__all__ = ["score_residuals", "collapse", "robust_variance", "robust_score_test",
+           "interval_compensators"]
 
 
 def interval_compensators(rs: RiskSets, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
@@ -40,12 +42,9 @@ def interval_compensators(rs: RiskSets, ev: Evaluation) -> tuple[np.ndarray, np.
     Multiplied by the row's risk score these are the row's expected events
     and its compensator in the score residual.
     """
-    g, c, ng = rs.term_group, rs.efron_fraction, rs.n_groups
-    haz = ev.term_hazard
-    terms = np.vstack([haz, haz * ev.term_mean])
-    per_group = np.vstack([np.bincount(g, weights=t, minlength=ng) for t in terms])
-    own = np.vstack([np.bincount(g, weights=t * c, minlength=ng) for t in terms])
-    both = row_interval_sum(rs, per_group)
+    t = ev.terms
+    both = row_interval_sum(rs, np.vstack([t.hazard, t.xhazard.T]))
+    own = np.vstack([t.own_hazard, t.own_xhazard.T])
     both[:, rs.deaths] -= np.take(own, rs.death_group, axis=1)
     return both[0], both[1:]
 
@@ -56,15 +55,9 @@ def score_residuals(rs: RiskSets, X: np.ndarray, ev: Evaluation) -> np.ndarray:
     Returns an (n, p) array; ``sum_i w_i * residual_i`` equals the score at
     ``ev.beta``.
     """
-    haz, xhaz = interval_compensators(rs, ev)
-    # the risk score's shift cancels against the one inside the hazard increments
-    resid = -ev.risk * (X.T * haz - xhaz)
-    mean_of_terms = np.vstack([np.bincount(rs.term_group, weights=a, minlength=rs.n_groups)
-                               for a in ev.term_mean]) / rs.group_size
-    deaths = rs.deaths
-    resid[:, deaths] += (np.take(X.T, deaths, axis=1)
-                         - np.take(mean_of_terms, rs.death_group, axis=1))
-    return resid.T
+    n = rs.n_rows
+    return cluster_sums(rs, _covariate_rows(X), np.ones(n), ev.risk, ev.terms,
+                        np.arange(n), n)
 
 
 def collapse(values: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -73,12 +66,17 @@ def collapse(values: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np.nda
                             for column in values.T])
 
 
+def cluster_score_residuals(rs: RiskSets, X: np.ndarray, weights: np.ndarray, ev: Evaluation,
+                            cluster: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Weighted score residuals summed within cluster (n_clusters x p), in one pass."""
+    return cluster_sums(rs, _covariate_rows(X), weights, ev.risk, ev.terms, cluster, n_clusters)
+
+
 def robust_variance(rs: RiskSets, X: np.ndarray, weights: np.ndarray, ev: Evaluation,
                     variance: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np.ndarray:
     """Sandwich variance ``D' D`` with D the cluster-summed dfbeta residuals."""
-    resid = score_residuals(rs, X, ev) * weights[:, None]
-    dfbeta = collapse(resid, cluster, n_clusters) @ variance
-    return dfbeta.T @ dfbeta
+    resid = cluster_score_residuals(rs, X, weights, ev, cluster, n_clusters)
+    return variance @ (resid.T @ resid) @ variance
 
 
 def robust_score_test(rs: RiskSets, X: np.ndarray, weights: np.ndarray, ev0: Evaluation,
@@ -88,6 +86,6 @@ def robust_score_test(rs: RiskSets, X: np.ndarray, weights: np.ndarray, ev0: Eva
     ``u' (R' R)^-1 u`` with R the cluster-summed weighted score residuals at
     beta = 0 and u their column sums (the score).
     """
-    resid = collapse(score_residuals(rs, X, ev0) * weights[:, None], cluster, n_clusters)
+    resid = cluster_score_residuals(rs, X, weights, ev0, cluster, n_clusters)
     u = resid.sum(axis=0)
     return float(u @ np.linalg.solve(resid.T @ resid, u))
