@@ -41,7 +41,7 @@ def test_wide_export_treatments_and_exposures():
     assert treatments["dose"].tolist()[1] == "10 mg"
     summary = log.exposures.groupby("exposure")["value"].agg(["sum", "count"])
     assert summary.to_dict("index") == {
-        "coffee": {"sum": 1, "count": 7}, "cold": {"sum": 1, "count": 7},
+        "Coffee, brewed from grounds": {"sum": 1, "count": 7}, "cold": {"sum": 1, "count": 7},
         "long sitting": {"sum": 2, "count": 7}, "stress": {"sum": 2, "count": 7},
     }
 
@@ -102,3 +102,35 @@ def test_wide_rating_outside_scale(tmp_path):
     path.write_text("Date,Back spasm,Tags,Foods\n2024-01-01,2,,\n2024-01-02,five,,\n")
     with pytest.raises(sa.LogValidationError, match="line 3, field 'Back spasm', value 'five': not a number"):
         sa.read_app_export(path, app="flaredown")
+
+
+def test_wide_export_as_flaredown_writes_it_today(tmp_path):
+    # The six weather columns (pressure 1015.0, humidity 93.0) are not 0-4 ratings.
+    log = read("flaredown_wide.csv", symptom="Back spasm")
+    assert set(log.exposures["exposure"]) == {"Coffee, brewed from grounds", "cold", "long sitting", "stress"}
+    with pytest.raises(sa.LogValidationError, match="'Back spasm' \\(4 days\\), 'Fatigue' \\(4 days\\)"):
+        read("flaredown_wide.csv")
+    # A dose written "400 mg" marks a treatment column, and every column after it is one too.
+    path = tmp_path / "fd.csv"
+    path.write_text(
+        "Date,Back spasm,Ibuprofen,Heat pad,Tags,Foods,Weather summary,Weather pressure\n"
+        "2024-01-01,2,400 mg,1,stress; poor sleep,\"Coffee, brewed from grounds; Bread, white\",Rain,1015.0\n"
+        "2024-01-02,0,Not Taken,,,,Clear,1020.5\n"
+    )
+    log = sa.read_app_export(path, app="flaredown")
+    assert log.treatments[["name", "dose"]].values.tolist() == [["Ibuprofen", "400 mg"], ["Heat pad", "1"]]
+    assert sorted(log.exposures["exposure"].unique()) == ["Bread, white", "Coffee, brewed from grounds", "poor sleep", "stress"]
+
+
+def test_research_dump_age_zero_is_unknown(tmp_path):
+    path = tmp_path / "fd-export.csv"
+    path.write_text(
+        "user_id,age,sex,country,checkin_date,trackable_id,trackable_type,trackable_name,trackable_value\n"
+        "QEVuQwEA,0,female,CA,2017-04-28,3175,Condition,neck and upper back pain,2\n"
+        "QEVuQwEA,0,female,CA,2017-04-28,9363,Weather,pressure,1012.0\n"
+        "QEVuQwEB,30,male,US,2015-11-26,3175,Condition,neck and upper back pain,0\n"
+    )
+    with pytest.warns(sa.apps.ExportNoteWarning, match="age 0 read as unknown for 1 person"):
+        log = sa.read_app_export(path, app="flaredown")
+    ages = log.covariates.set_index("subject")["age"]
+    assert np.isnan(ages["QEVuQwEA"]) and ages["QEVuQwEB"] == 30

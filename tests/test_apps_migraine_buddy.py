@@ -94,3 +94,29 @@ def test_malformed_file_names_line_and_field():
     assert "line 3, field 'Pain Level', value '12': outside the scale 0-10" in text
     assert "line 4, field 'Started', value '02/30/24 10:00': not a date-time read as mm/dd/yy" in text
     assert "line 5, field 'Started': missing" in text
+
+
+def test_long_preamble_unsure_medication_and_relief_methods(tmp_path):
+    # The export lists ongoing health events before the attacks; 60 of them push the header past row 60.
+    preamble = ["Migraine Buddy", "Health events", "Type,Name,Started,Ended"]
+    preamble += [f"Medication,Propranolol {i} mg,01/{1 + i % 28:02d}/23,," for i in range(60)]
+    header = ('"#","Started","Lasted","Start UTC Offset (min)","End UTC Offset (min)","Pain Level","Pain Positions",'
+              '"Potential Triggers","Helpful Medication","Somewhat Helpful Medication","Unhelpful Medication",'
+              '"Unsure Medication","Helpful Non Drug Relief Methods","Somewhat Helpful Non Drug Relief Methods",'
+              '"Unhelpful Non Drug Relief Methods","Unsure Non Drug Relief Methods","Notes"')
+    rows = [
+        '1,03/02/24 08:30,01h 00m,-480,-480,4,"Neck",Stress,,,,Ibuprofen,"Ice, Dark room",,,,',
+        '2,03/15/24 22:10,1d 02h 15m,-420,-420,8,"Neck",,No medication,,,,,,Massage,Heat,',
+    ]
+    path = tmp_path / "MigraineBuddy_export.csv"
+    path.write_text("\n".join(preamble + ["", header] + rows) + "\n")
+    assert detect_app(path) == "migraine_buddy"
+    with pytest.warns(sa.vocabulary.UnknownModalityWarning, match="'Dark room'"):
+        log = sa.read_app_export(path, app="migraine_buddy")
+    treatments = log.treatments.sort_values(["start", "name"])
+    assert treatments[["name", "notes"]].values.tolist() == [
+        ["Dark room", "helpful (non-drug)"], ["Ibuprofen", "unsure"], ["Ice", "helpful (non-drug)"],
+        ["Heat", "unsure (non-drug)"], ["Massage", "unhelpful (non-drug)"],
+    ]
+    assert treatments["start"].dt.day.tolist() == [2, 2, 2, 15, 15]
+    assert log.n_episodes == 2

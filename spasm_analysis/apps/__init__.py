@@ -17,9 +17,12 @@ import warnings
 from pathlib import Path
 
 from ..log import EpisodeLog
-from .detect import APPS, LABELS, SIGNATURES, detect_app
+from .detect import detect_app
+from .registry import APPS, LABELS, REGISTRY, SIGNATURES, AppFormat, reader_of
+from .source import ExportNoteWarning
 
-__all__ = ["read_app_export", "detect_app", "APPS", "AppDetectedWarning", "DateOrderInferredWarning"]
+__all__ = ["read_app_export", "detect_app", "APPS", "REGISTRY", "AppFormat", "AppDetectedWarning",
+           "DateOrderInferredWarning", "ExportNoteWarning"]
 
 _logger = logging.getLogger(__name__)
 
@@ -30,21 +33,6 @@ class AppDetectedWarning(UserWarning):
 
 class DateOrderInferredWarning(UserWarning):
     """Day-first or month-first dates were inferred from the data (the message says which)."""
-
-
-def _reader(app: str):
-    # Imported lazily: the Apple Health reader pulls in defusedxml.
-    if app == "bearable":
-        from .bearable import read_bearable as reader
-    elif app == "migraine_buddy":
-        from .migraine_buddy import read_migraine_buddy as reader
-    elif app == "flaredown":
-        from .flaredown import read_flaredown as reader
-    elif app == "daylio":
-        from .daylio import read_daylio as reader
-    else:
-        from .apple_health import read_apple_health as reader
-    return reader
 
 
 def read_app_export(
@@ -100,4 +88,4 @@ def read_app_export(
         warnings.warn(message, AppDetectedWarning, stacklevel=2)
     elif app not in APPS:
         raise ValueError(f"app must be one of {', '.join(APPS)}, not {app!r}")
-    return _reader(app)(path, symptom=symptom, min_severity=min_severity, **options)
+    return reader_of(app)(path, symptom=symptom, min_severity=min_severity, **options)

@@ -238,14 +238,17 @@ def daily_indicator_exposures(tagged: pd.DataFrame, logged_days: pd.DataFrame) -
 
 
 def one_day_treatments(rows: pd.DataFrame) -> pd.DataFrame:
-    """Medication taken on a day: a one-day session, modality from the vocabulary."""
-    from ..vocabulary import normalize_modality
+    """Medication taken on a day: a one-day session, modality from the vocabulary.
+
+    Names go through the one modality mapping (:func:`~spasm_analysis.vocabulary.map_modalities`),
+    so names no rule knows are listed in an ``UnknownModalityWarning``, as for a treatment table.
+    """
+    from ..vocabulary import map_modalities
 
     out = rows.copy()
     out["start"] = pd.to_datetime(out["day"])
     out["end"] = out["start"] + _DAY
-    # Map each distinct name once: a cohort repeats the same few names on many rows.
-    out["modality"] = out["name"].map({name: normalize_modality(name) for name in out["name"].unique()})
+    out["modality"] = map_modalities(out["name"], stacklevel=4)
     keep = ["subject", "start", "end", "modality", "name"] + [c for c in ("dose", "notes") if c in out.columns]
     return out[keep].reset_index(drop=True)
 

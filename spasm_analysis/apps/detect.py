@@ -1,8 +1,9 @@
 """Which tracking app wrote a file, told from its header or content.
 
-Each app's export has columns (or an XML root) no other one has; the first
-rows of the file are enough.  Migraine Buddy puts a preamble before its
-header, so up to :data:`_SCAN_ROWS` rows are searched for a header.
+Each app's export has columns (or an XML root) no other one has, so the first
+header-like row that one app's sniffer (:mod:`.registry`) recognises names
+the app.  Migraine Buddy puts a preamble of health events before its header,
+so every row of the first :data:`_SCAN_BYTES` bytes is tried, not just the first.
 """
 
 from __future__ import annotations
@@ -13,46 +14,15 @@ import zipfile
 from pathlib import Path
 
 from .health_stream import find_health_xml
+from .registry import APPS, LABELS, REGISTRY, SIGNATURES
 
 __all__ = ["APPS", "LABELS", "SIGNATURES", "detect_app"]
 
-#: Apps whose exports can be read, in the order they are tried.
-APPS = ("bearable", "migraine_buddy", "flaredown", "daylio", "apple_health")
-
-#: What identifies each app's file (shown when nothing matches).
-SIGNATURES = {
-    "bearable": "CSV with columns category, rating/amount, detail",
-    "migraine_buddy": "CSV (after an optional preamble) with columns Started and Lasted or Pain Level",
-    "flaredown": "CSV with columns user_id, checkin_date, trackable_type (research dump) or Date with Tags/Foods",
-    "daylio": "CSV with columns full_date (or year, date), mood, activities",
-    "apple_health": "export.xml (any localized name) with a <HealthData> root, the export zip or its unzipped folder",
-}
-
-#: How each app is called in messages.
-LABELS = {
-    "bearable": "Bearable",
-    "migraine_buddy": "Migraine Buddy",
-    "flaredown": "Flaredown",
-    "daylio": "Daylio",
-    "apple_health": "Apple Health",
-}
-
-_SCAN_ROWS = 40
-_SCAN_BYTES = 64 * 1024
+_SCAN_BYTES = 4 << 20
 
 
 def _app_of_header(fields: set[str]) -> str | None:
-    if {"category", "rating/amount", "detail"} <= fields:
-        return "bearable"
-    if "started" in fields and ({"lasted"} & fields or {"pain level"} & fields):
-        return "migraine_buddy"
-    if {"user_id", "checkin_date", "trackable_type"} <= fields:
-        return "flaredown"
-    if {"mood", "activities"} <= fields and ("full_date" in fields or {"year", "date"} <= fields):
-        return "daylio"
-    if "date" in fields and {"tags", "foods"} & fields:
-        return "flaredown"
-    return None
+    return next((app.name for app in REGISTRY.values() if app.sniff is not None and app.sniff(fields)), None)
 
 
 def _starts_like_a_zip(path: Path) -> bool:
@@ -94,9 +64,7 @@ def detect_app(path) -> str:
     # The last line of the sample may be cut mid-row; the csv module copes.
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        for number, row in enumerate(reader):
-            if number >= _SCAN_ROWS:
-                break
+        for row in reader:
             app = _app_of_header({field.strip().lower() for field in row})
             if app:
                 return app

@@ -3,14 +3,22 @@
 **Research dump** (long): ``user_id, age, sex, country, checkin_date,
 trackable_id, trackable_type, trackable_name, trackable_value``, one row per
 thing rated at a check-in.  It becomes a cohort: one subject per ``user_id``,
-covariates ``age``, ``sex``, ``country``.
+covariates ``age``, ``sex``, ``country``.  The dump writes age 0 for a person
+who gave no age (adults rating joint pain are listed as 0), so age 0 is read as
+unknown, with an :class:`~spasm_analysis.apps.source.ExportNoteWarning`.
 
-**Per-user export** (wide): ``Date``, one column per condition, symptom and
-treatment, ``Tags`` and ``Foods``; one row per check-in.  The header does not
-say which column is what, so a column holding ``Taken``/``Not Taken`` cells is a
-treatment and any other column is a condition or symptom on the 0-4 scale;
-headers written ``Treatment: X``, ``Symptom: X`` or ``Condition: X`` settle it
-explicitly.
+**Per-user export** (wide), as Flaredown's data export writes it: ``Date``,
+one column per condition, then per symptom, then per treatment, ``Tags``,
+``Foods``, and six weather columns (``Weather summary``, ``Weather max
+temperature``, ``Weather min temperature``, ``Weather pressure``, ``Weather
+precipitation intensity``, ``Weather humidity``); one row per check-in.  The
+header does not say which column is what.  Treatment cells hold a dose as the
+person wrote it (``400 mg``), ``Taken`` or ``Not Taken``, so a column with any
+cell that is not a 0-4 number is a treatment, and so is every column after it
+(treatments come last); the rest are conditions and symptoms.  Headers written
+``Treatment: X``, ``Symptom: X`` or ``Condition: X`` settle it explicitly.
+Tags and foods are separated by ``"; "`` (a food named "Coffee, brewed from
+grounds" is one food).  Weather columns only mark the day as logged.
 
 In both: conditions and symptoms are rated 0-4 and are the symptoms one can
 select; severity is ``2.5 x rating`` and a rating of 0 is a logged symptom-free
@@ -65,19 +73,30 @@ class _Collected:
         self.treatments.append((subject, day, name, None if value.lower() in ("", "taken") else value))
 
 
+_DOSE = re.compile(r"\d.*[^\W\d_]|[^\W\d_].*\d")  # a number and a word: "400 mg", "3 x 5mg", "1mg"
+
+
+def _is_treatment_cell(text: str) -> bool:
+    """``Taken``, ``Not Taken`` or a dose; a cell such as "bad" stays a (malformed) rating."""
+    return text.lower() in ("taken", "not taken") or bool(_DOSE.search(text))
+
+
 def _column_kinds(header: list[str], rows: list[Record]) -> dict[str, tuple[str, str]]:
-    """Each rated or treatment column -> (kind, name)."""
-    kinds = {}
-    for column in header:
+    """Each rated or treatment column -> (kind, name); weather and list columns are left out."""
+    lowered = [column.lower() for column in header]
+    # Everything after Tags/Foods is weather (the exporter's order).
+    last = min((lowered.index(name) for name in ("tags", "foods") if name in lowered), default=len(header))
+    kinds, treatments_started = {}, False
+    for column in header[:last]:
         low = column.lower()
-        if low in ("date", "tags", "foods", "notes", ""):
+        if low in ("date", "notes", "") or low.startswith("weather "):
             continue
         if match := _PREFIXED.match(column):
             kind = "treatment" if match["kind"].lower() == "treatment" else "rated"
             kinds[column] = (kind, match["name"].strip())
             continue
-        cells = {r.get(column).lower() for r in rows}
-        kinds[column] = ("treatment" if cells & {"taken", "not taken"} else "rated", column)
+        treatments_started = treatments_started or any(_is_treatment_cell(r.get(column)) for r in rows)
+        kinds[column] = ("treatment" if treatments_started else "rated", column)
     return kinds
 
 
@@ -100,7 +119,7 @@ def _wide(records, header: list[str], collected: _Collected, problems: SourcePro
                 if rating is not None:
                     collected.ratings.append((DEFAULT_SUBJECT, day, name, rating))
         for column in ("Tags", "Foods"):
-            collected.tags.extend((DEFAULT_SUBJECT, day, tag) for tag in split_list(record.get(column), ",|;"))
+            collected.tags.extend((DEFAULT_SUBJECT, day, tag) for tag in split_list(record.get(column), ";"))
 
 
 def read_flaredown(path, *, symptom: str | None = None, min_severity: float | None = None) -> EpisodeLog:

@@ -12,11 +12,12 @@ lines are counted with the :mod:`csv` module.
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from .source import SourceProblems, day_of_text, csv_records
+from .source import ExportNoteWarning, SourceProblems, day_of_text, csv_records
 
 __all__ = ["read_research_dump", "NOT_TAKEN"]
 
@@ -86,6 +87,12 @@ def read_research_dump(text: str, problems: SourceProblems) -> dict[str, pd.Data
 
     taken = kind.eq("treatment") & name.ne("") & ~value.str.lower().isin(NOT_TAKEN)
     dose = value.where(~value.str.lower().isin(("", "taken"))).astype(object)
+    unknown_age = subject.ne("") & age.eq(0)
+    if unknown_age.any():
+        warnings.warn(
+            f"{problems.path.name}: age 0 read as unknown for {subject[unknown_age].nunique()} person(s) "
+            f"(the research dump writes 0 when no age was given)", ExportNoteWarning, stacklevel=4)
+    age = age.where(~unknown_age)
     people = table.loc[subject.ne(""), ["user_id", "sex", "country"]].replace("", np.nan).assign(age=age[subject.ne("")])
     # groupby.first takes each person's first non-empty value
     covariates = people.groupby("user_id", sort=False)[["age", "sex", "country"]].first().reset_index()

@@ -4,7 +4,10 @@ An optional preamble block (export title, name, export date), a blank line,
 then a header with columns including ``Started``, ``Lasted`` (``01h 00m``,
 ``1d 02h 15m``), ``Pain Level`` (0-10), ``Pain Positions``, ``Potential
 Triggers``, ``Helpful Medication``, ``Somewhat Helpful Medication``,
-``Unhelpful Medication`` and ``Notes``; list fields are comma-separated.
+``Unhelpful Medication``, ``Unsure Medication``, the same four ratings of
+``Non Drug Relief Methods`` (ice, dark room, sleep) and ``Notes``; list fields
+are comma-separated.  The preamble may list ongoing health events over many
+lines; the header is found wherever it starts.
 Newer exports add time-zone offset columns, older ones do not; the reader
 keeps the wall-clock time of ``Started`` either way (as the rest of
 spasm_analysis does), so the offset columns are not needed.
@@ -18,8 +21,10 @@ and why.  When every date fits both orders the file is ambiguous and
 
 Each attack is an episode (onset ``Started``, end ``Started + Lasted``,
 severity ``Pain Level``, region ``Pain Positions``, trigger ``Potential
-Triggers``).  Medications become one-day treatments on the attack's day, with
-the person's rating ("helpful", "somewhat helpful", "unhelpful") in ``notes``.
+Triggers``).  Medications and non-drug relief methods become one-day
+treatments on the attack's day, with the person's rating ("helpful",
+"somewhat helpful", "unhelpful", "unsure", with "(non-drug)" for relief
+methods) in ``notes``.
 Triggers become exposures on the attack's day; Migraine Buddy records them only
 for attacks, so they cannot show a trigger effect on their own (a warning says
 so).  The app does not record attack-free days: the follow-up window is the
@@ -39,17 +44,25 @@ from ..io.durations import parse_duration
 from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
 from .daily import counts, one_day_treatments, select_symptoms
+from .registry import REGISTRY
 from .source import Record, SourceProblems, csv_records, parse_number, read_text, split_list
 
 __all__ = ["read_migraine_buddy", "MEDICATION_COLUMNS", "TriggersOnEpisodeDaysOnlyWarning"]
 
 APP = "Migraine Buddy"
-#: Medication columns and the rating each stands for.
+#: Medication and relief columns and the rating each stands for (kept in the treatment's ``notes``).
 MEDICATION_COLUMNS = {
     "Helpful Medication": "helpful",
     "Somewhat Helpful Medication": "somewhat helpful",
     "Unhelpful Medication": "unhelpful",
+    "Unsure Medication": "unsure",
+    "Helpful Non Drug Relief Methods": "helpful (non-drug)",
+    "Somewhat Helpful Non Drug Relief Methods": "somewhat helpful (non-drug)",
+    "Unhelpful Non Drug Relief Methods": "unhelpful (non-drug)",
+    "Unsure Non Drug Relief Methods": "unsure (non-drug)",
 }
+#: What the app writes in a medication column when nothing was taken.
+_NOTHING_TAKEN = {"no medication", "none"}
 _SLASHED = re.compile(r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<year>\d{2}|\d{4})(?:[ ,T]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?$", re.IGNORECASE)
 
 
@@ -159,9 +172,11 @@ def read_migraine_buddy(
     """
     path = Path(path)
     problems = SourceProblems(path, APP)
-    header, _, records = csv_records(read_text(path), is_header=lambda f: "started" in {x.lower() for x in f})
+    # The same test as detection: a preamble line of health events may have a "Started" column too.
+    sniff = REGISTRY["migraine_buddy"].sniff
+    header, _, records = csv_records(read_text(path), is_header=lambda f: sniff({x.lower() for x in f}))
     if not header:
-        problems.add_line(None, "Started", None, "no header row with a 'Started' column (after the optional preamble)")
+        problems.add_line(None, "Started", None, "no header row with columns 'Started' and 'Lasted' or 'Pain Level' (after the optional preamble)")
         problems.raise_if_any()
     rows = list(records)
     order = _infer_dayfirst([(r.line, r.get("Started")) for r in rows], dayfirst, path.name)
@@ -180,7 +195,8 @@ def read_migraine_buddy(
                         ", ".join(found) or None, record.get("Notes") or None, positions))
         day = onset.normalize()
         for column, rating in MEDICATION_COLUMNS.items():
-            medications.extend((day, name, rating) for name in split_list(record.get(column), ","))
+            medications.extend((day, name, rating) for name in split_list(record.get(column), ",")
+                               if name.lower() not in _NOTHING_TAKEN)
         triggers.extend((onset, name) for name in found)
     problems.raise_if_any()
     if min_severity is not None and not 0 <= min_severity <= 10:

@@ -18,7 +18,11 @@ from typing import Callable, Iterator
 
 from ..schema import LogValidationError, Problem, ProblemList
 
-__all__ = ["LineProblem", "SourceProblems", "Record", "read_text", "csv_records", "split_list", "parse_day", "parse_number", "day_of_text"]
+__all__ = ["ExportNoteWarning", "LineProblem", "SourceProblems", "Record", "read_text", "csv_records", "split_list", "parse_day", "parse_number", "day_of_text"]
+
+
+class ExportNoteWarning(UserWarning):
+    """Part of an export was read in a way the user should know about (the message says what and why)."""
 
 
 @dataclass(frozen=True)
