@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 import scipy.linalg
 
 from .binned import GroupTerms, reduce_sums, row_sums
@@ -131,13 +132,30 @@ def _whole_number_ranks(start, stop):
             int(high - low) + 1)
 
 
+def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` by hashing: sorts only the distinct values.
+
+    With many repeated values (day-scale times, stratum keys) this is O(n)
+    plus a sort of the few distinct values, instead of a sort of all n;
+    mostly distinct values (judged on a sample) are sorted outright.
+    """
+    sample = values[:: max(1, len(values) // 4096)]
+    if len(np.unique(sample)) > 0.75 * len(sample):  # mostly distinct: sorting all is cheaper
+        return np.unique(values, return_inverse=True)
+    codes, uniques = pd.factorize(values, sort=False)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.asarray(uniques)[order], rank[codes]
+
+
 def _time_ranks(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Integer ranks of start and stop times, with R's ``aeqSurv`` near-tie merging."""
     fast = _whole_number_ranks(start, stop)
     if fast is not None:
         return fast
     n = len(start)
-    values, inverse = np.unique(np.concatenate([start, stop]), return_inverse=True)
+    values, inverse = _sorted_codes(np.concatenate([start, stop]))
     gaps = np.diff(values)
     scale = np.mean(np.abs(values)) if len(values) else 0.0
     tied = (gaps <= TIME_TOLERANCE) | (gaps <= TIME_TOLERANCE * scale)
@@ -183,7 +201,7 @@ def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron"
         domain, code_stop, code_start = n_strata * width, key_stop, key_start
         keys = None
     else:  # compact the (stratum, time) keys so the lookup table below stays O(n)
-        keys, codes = np.unique(np.concatenate([key_stop, key_start]), return_inverse=True)
+        keys, codes = _sorted_codes(np.concatenate([key_stop, key_start]))
         domain, code_stop, code_start = len(keys), codes[:n], codes[n:]
     deaths = np.flatnonzero(event)
     is_group = np.zeros(domain + 1, dtype=bool)
