@@ -1,9 +1,9 @@
 """Mean cumulative function (Nelson-Aalen) of recurrent episodes, by group.
 
 The MCF mu(t) is the expected number of episodes per subject up to time t.
-Its Lawless-Nadeau (robust) variance is computed in O(n log n) for n
-counting-process rows: the per-subject sums in the variance are never formed
-time by time; see :func:`_lawless_nadeau_variance`.
+Its Lawless-Nadeau (robust) variance is computed from per-event-time sums and
+one pass over each subject's rows: the per-subject sums in the variance are
+never formed time by time; see :mod:`spasm_analysis.nonparametric.mcf_core`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spasm_analysis.nonparametric.mcf_core import (count_pass, event_times, lawless_nadeau,
+                                                   locate_rows, mcf_increments, variance_pass)
 from spasm_analysis.nonparametric.options import check_choice, check_level
 from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group
 
@@ -24,66 +26,15 @@ VARIANCES = ("lawless-nadeau", "poisson")
 CI_TRANSFORMS = ("log", "linear")
 
 
-def _within_subject_exclusive_cumsum(values: np.ndarray, subject: np.ndarray) -> np.ndarray:
-    """Sum of ``values`` over the earlier rows of the same subject (rows sorted by subject)."""
-    return pd.Series(values).groupby(subject).cumsum().to_numpy() - values
-
-
-def _lawless_nadeau_variance(rows: CountingRows, times, n_at_risk, n_events) -> np.ndarray:
-    """Lawless-Nadeau variance of the Nelson-Aalen MCF at each event time.
-
-    V(t) = sum_i S_i(t)^2 with S_i(t) = sum_{t_j <= t} Y_i(t_j)/Y_j (dN_i(t_j) - dN_j/Y_j).
-    Going from t_{k-1} to t_k every subject at risk gets the common increment
-    -b_k (b_k = dN_k/Y_k^2) and a subject with an onset also gets 1/Y_k, so
-
-        V_k - V_{k-1} = -2 b_k R_k + Y_k b_k^2
-                        + sum_{onsets at t_k} (2 S_i(t_{k-1}) / Y_k + 1/Y_k^2 - 2 b_k / Y_k),
-
-    with R_k = sum of S_i(t_{k-1}) over subjects at risk at t_k.  For a subject
-    at risk at t_k through its row r = (s_r, e_r],
-    S_i(t_{k-1}) = c_r - CB(t_{k-1}), where CB is the cumulative sum of b and
-    c_r = (its onset terms on earlier rows) - (its b terms on earlier rows) + CB(s_r)
-    is a constant of the row.  R_k is then a risk-set sum of c_r, which
-    :meth:`CountingRows.at_risk` gives for all k at once, minus Y_k CB(t_{k-1}).
-    The running sum carries rounding of about 1e-16 times the largest variance
-    so far, negligible unless the true variance returns to almost 0.
-    """
-    y = n_at_risk.astype(float)
-    b = n_events / y**2
-    cum_b = np.concatenate([[0.0], np.cumsum(b)])  # cum_b[k] = CB(t_{k-1}) (0-based k)
-
-    after_stop = rows.locate(times, "stop", side="right")
-    cb_start = cum_b[rows.locate(times, "start", side="right")]
-    row_b = cum_b[after_stop] - cb_start
-    stop_index = after_stop - 1  # an onset's stop is an event time: times[stop_index] == stop
-    row_onset = np.zeros(len(rows.stop))
-    onset = rows.event == 1
-    row_onset[onset] = 1.0 / y[stop_index[onset]]
-    c = (
-        _within_subject_exclusive_cumsum(row_onset, rows.subject)
-        - _within_subject_exclusive_cumsum(row_b, rows.subject)
-        + cb_start
-    )
-    risk_sum = rows.at_risk(times, c) - y * cum_b[:-1]
-
-    k = stop_index[onset]
-    s_before = c[onset] - cum_b[k]
-    per_onset = 2.0 * s_before / y[k] + 1.0 / y[k] ** 2 - 2.0 * b[k] / y[k]
-    onset_terms = np.bincount(k, weights=per_onset, minlength=len(times))
-
-    increments = -2.0 * b * risk_sum + y * b**2 + onset_terms
-    # the running sum of squares cannot be negative; tiny negatives are rounding
-    return np.maximum(np.cumsum(increments), 0.0)
-
-
 def _group_table(rows: CountingRows, variance: str) -> pd.DataFrame:
-    times, n_events = rows.event_times()
-    n_at_risk = rows.at_risk(times)
-    mu = np.cumsum(n_events / n_at_risk)
+    times = event_times(rows.stop, rows.event)
+    lo, hi = locate_rows(times, rows.start, rows.stop)
+    n_at_risk, n_events, mu = mcf_increments(*count_pass(lo, hi, rows.event, len(times)))
     if variance == "poisson":
-        var = np.cumsum(n_events / n_at_risk.astype(float) ** 2)
+        var = np.cumsum(n_events / n_at_risk**2)
     else:
-        var = _lawless_nadeau_variance(rows, times, n_at_risk, n_events)
+        var = lawless_nadeau(n_at_risk, n_events,
+                             *variance_pass(rows.subject, lo, hi, rows.event, n_at_risk, n_events))
     return pd.DataFrame(
         {
             "time": times,
