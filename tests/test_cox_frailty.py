@@ -95,14 +95,36 @@ def test_theta_steps_follow_frailty_controlgam():
     assert _brent([1.0, 2.0, 3.0], [-2.0, -1.0, -2.0]) == pytest.approx(2.0)
 
 
-def test_frailty_with_overlapping_rows_is_refused():
-    data = pd.DataFrame({"subject": [1, 1, 2, 3, 4], "start": [0.0, 2.0, 0.0, 0.0, 0.0],
-                         "stop": [3.0, 5.0, 4.0, 6.0, 2.0], "event": [1, 1, 0, 1, 1],
-                         "x": [0.0, 1.0, 1.0, 0.0, 1.0]})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        with pytest.raises(ValueError, match="overlap"):
-            sa.cox(data, ["x"], frailty="gamma")
+def test_frailty_information_counts_rows_of_a_cluster_at_risk_together():
+    """The frailty diagonal is sum_t mw [A_g/D - (A_g/D)^2] with A_g the cluster's whole risk
+    at t (R's coxfit5), also when two rows of a cluster overlap; checked by brute force."""
+    from spasm_analysis.coxph.design import make_design
+    from spasm_analysis.coxph.engine import build_risk_sets
+    from spasm_analysis.coxph.frailty import _FrailtyProblem
+
+    data = pd.DataFrame({"subject": [1, 1, 2, 2, 3, 4, 4],
+                         "start": [0.0, 2.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+                         "stop": [3.0, 5.0, 4.0, 3.0, 6.0, 3.0, 5.0],
+                         "event": [1, 1, 0, 1, 1, 1, 0],
+                         "x": [0.0, 1.0, 1.0, 0.0, 1.0, 0.5, 0.2]})
+    design = make_design(data, ["x"], cluster="subject")
+    rs = build_risk_sets(design.start, design.stop, design.event, design.stratum,
+                         design.weights, ties="efron")
+    problem = _FrailtyProblem(design, rs)
+    beta, w, nu = np.array([0.3]), np.array([0.2, -0.1, 0.05, -0.15]), 2.0
+    _, _, d_w, _ = problem.evaluate(beta, w, nu)
+    risk = np.exp(design.X[:, 0] * beta[0] + w[design.cluster])
+    expected = nu * np.exp(w)
+    for t in np.unique(design.stop[design.event]):
+        at_risk = (design.start < t) & (design.stop >= t)
+        dying = at_risk & design.event & (design.stop == t)
+        d = int(dying.sum())
+        for k in range(d):
+            f = np.where(dying, 1 - k / d, 1.0)
+            denominator = np.sum(risk * at_risk * f)
+            share = np.bincount(design.cluster, weights=risk * at_risk * f, minlength=4)
+            expected += share / denominator - (share / denominator) ** 2
+    np.testing.assert_allclose(d_w, expected, rtol=1e-12)
 
 
 def test_unfinished_theta_search_warns_like_r_stops():

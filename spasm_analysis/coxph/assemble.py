@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from spasm_analysis.results import TestResult
+
 from .design import CoxDesign, aliased_columns
 from .engine import Evaluation, RiskSets
 from .result import CoxResult, chi_square_test
@@ -100,7 +102,10 @@ def assemble_result(design: CoxDesign, rs: RiskSets, est: Estimates, *, all_name
     robust = est.robust_variance
     wald_var = robust if robust is not None else est.variance
     wald = float(est.beta @ np.linalg.solve(wald_var, est.beta))
-    if frailty:
+    if p == 0:
+        wald_test = TestResult(statistic=0.0, p_value=1.0, df=0.0, chisq=0.0,
+                               method="Wald test (no fixed covariates: nothing to test)")
+    elif frailty:
         wald_test = chi_square_test(
             wald, p, "Wald test (penalized variance)",
             "Tests whether any covariate is associated with the episode rate given the "

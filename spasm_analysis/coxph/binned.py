@@ -155,7 +155,8 @@ def _row_pass_source(p: int) -> str:
         *(f"    b{k} = beta[{k}]" for k in range(p)),
         "    for i in range(n):",
         *(f"        x{k} = XT[{k}, i]" for k in range(p)),
-        "        eta = offset[i] + " + " + ".join(f"x{k} * b{k}" for k in range(p)),
+        # "offset[i]" alone when there are no covariates (a frailty-only model)
+        "        eta = " + " + ".join(["offset[i]", *(f"x{k} * b{k}" for k in range(p))]),
         "        r = np.exp(eta - shift)",
         "        risk[i] = r",
         "        w = weights[i]",

@@ -165,8 +165,6 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(covariates)
-    if not covariates:
-        raise ValueError("give at least one covariate column")
     if len(set(covariates)) != len(covariates):
         raise ValueError(f"covariates contain duplicates: {covariates}")
     _require_columns(frame, [start, stop, event], "time")
@@ -202,7 +200,8 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
     else:
         cluster_codes, cluster_labels = _codes(frame, [cluster], "cluster")
 
-    X = np.column_stack([_numeric(frame, c, "covariate") for c in covariates])
+    X = np.column_stack([_numeric(frame, c, "covariate") for c in covariates]
+                        + [np.empty((len(frame), 0))])
     n_events = int(ev.sum())
     if n_events == 0:
         raise ValueError("the data has no events (event == 1); a Cox model needs events")
@@ -243,7 +242,8 @@ def _centred(X, w, stratum, n_strata) -> tuple[np.ndarray, np.ndarray]:
     """
     totals = np.bincount(stratum, weights=w, minlength=n_strata)
     means = np.column_stack([np.bincount(stratum, weights=w * X[:, k], minlength=n_strata)
-                             for k in range(X.shape[1])]) / totals[:, None]
+                             for k in range(X.shape[1])]
+                            + [np.empty((n_strata, 0))]) / totals[:, None]
     # broadcasting keeps X's layout; a gather per row is only needed with strata
     return X - (means[0] if n_strata == 1 else means[stratum]), means
 

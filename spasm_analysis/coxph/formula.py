@@ -126,7 +126,7 @@ def _simple_numeric(data: pd.DataFrame, names: list) -> bool:
     return True
 
 
-def model_frame(data: pd.DataFrame, covariates) -> ModelFrame:
+def model_frame(data: pd.DataFrame, covariates, *, allow_empty: bool = False) -> ModelFrame:
     """Code the covariates of a Cox model and drop the rows where one is missing.
 
     Parameters
@@ -135,6 +135,8 @@ def model_frame(data: pd.DataFrame, covariates) -> ModelFrame:
         Counting-process rows.
     covariates : str or list of str
         Column names, or a formula right-hand side (``"a + b + a:b"``).
+    allow_empty : bool
+        Accept no covariates (a frailty model without fixed effects).
 
     Returns
     -------
@@ -153,8 +155,8 @@ def model_frame(data: pd.DataFrame, covariates) -> ModelFrame:
     (('arm[T.placebo]', 'age'), 1)
     """
     if not isinstance(covariates, str):
-        covariates = list(covariates)
-        if not covariates:
+        covariates = [] if covariates is None else list(covariates)
+        if not covariates and not allow_empty:
             raise ValueError("give at least one covariate column")
         if len(set(covariates)) != len(covariates):
             raise ValueError(f"covariates contain duplicates: {covariates}")

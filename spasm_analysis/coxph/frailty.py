@@ -16,7 +16,9 @@ until the integrated log-likelihood changes by a relative 1e-5 (R's
 ``frailty.controlgam`` and ``frailty.brent``). Newton steps use R's sparse
 approximation (only the diagonal of the frailty-by-frailty information), and
 the reported variance of the coefficients is the fixed-effect block of the
-inverse of that penalized information, R's ``se(coef)``.
+inverse of that penalized information, R's ``se(coef)``. Members of a cluster
+may be at risk at the same time (litter-mates, a patient's two catheters):
+the diagonal then includes the products of their risks (R's coxfit5/agfit5).
 
 References
 ----------
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -115,7 +118,7 @@ class _FrailtyProblem:
     """Penalized partial likelihood pieces at fixed theta, vectorised over rows."""
 
     def __init__(self, design: CoxDesign, rs: RiskSets):
-        _check_no_overlap(design)
+        self.pairs = _overlapping_pairs(design, rs)
         self.rs = rs
         self.X = design.X
         self.XT = _covariate_rows(design.X)
@@ -139,12 +142,21 @@ class _FrailtyProblem:
         ev = evaluate(rs, self.X, self.weights, w[grp], beta)
         # one pass over the rows with the per-time terms broadcast back: the
         # expected events, the squared terms of the frailty diagonal (a tied
-        # event's own terms weighted by (1 - k/d)^2; exact when a subject has
-        # one row at risk at a time per stratum) and the cross information
+        # event's own terms weighted by (1 - k/d)^2) and the cross information
         cross, expected, squared = cluster_sums(rs, self.XT, self.weights, ev.risk, ev.terms,
                                                 grp, G, frailty=True)
         u_w = self.weighted_events - expected + nu * (1 - np.exp(w))
         d_w = expected - squared + nu * np.exp(w)
+        if self.pairs is not None:
+            # the diagonal is sum_t mw (A_g(t) / D_t)^2 with A_g the cluster's whole risk at t
+            # (R's coxfit5/agfit5): add twice the products of two rows at risk together
+            g, c = rs.term_group, rs.efron_fraction
+            meanwt = (rs.group_weight / rs.group_size)[g]
+            D = meanwt / ev.term_hazard
+            per_group = lambda v: np.bincount(g, weights=v, minlength=rs.n_groups)  # noqa: E731
+            d_w -= self.pairs.cross_squares(
+                self.weights * ev.risk, per_group(meanwt / D**2),
+                per_group(meanwt * (1 - (1 - c) ** 2) / D**2), per_group(meanwt * c / D**2), G)
         cross = cross.T  # p x G
         return ev, u_w, d_w, cross
 
@@ -154,11 +166,16 @@ class _FrailtyProblem:
         best = None
         old_beta, old_w = beta, w
         halving = False
+        # recentring w rounds at ~eps per cluster, and the penalty nu * sum(w) multiplies
+        # that by nu: near theta = 0 plik cannot settle closer than this
+        noise = 16 * nu * self.n_groups * np.finfo(float).eps
         for _ in range(INNER_MAX):
             w = w - math.log(np.mean(np.exp(w)))  # R recentres so that mean(exp(w)) = 1
             ev, u_w, d_w, cross = self.evaluate(beta, w, nu)
             plik = ev.loglik + nu * float(np.sum(w))  # R's penalized loglik (drops -nu * G)
-            if best is not None and not halving and abs(1 - best / plik) <= INNER_EPS:
+            if best is not None and (
+                    (not halving and abs(1 - best / plik) <= INNER_EPS)
+                    or abs(best - plik) <= noise):
                 break
             if best is not None and plik < best:
                 halving = True
@@ -179,24 +196,69 @@ class _FrailtyProblem:
         return beta, w, ev, plik, variance
 
 
-def _check_no_overlap(design: CoxDesign) -> None:
-    """The frailty information assumes one row per subject at risk at a time per stratum."""
-    order = np.lexsort((design.start, design.stratum, design.cluster))
-    g, s = design.cluster[order], design.stratum[order]
-    same = (g[1:] == g[:-1]) & (s[1:] == s[:-1])
-    overlap = same & (design.start[order][1:] < design.stop[order][:-1])
-    if overlap.any():
-        row = order[1:][overlap][0]
-        raise ValueError(
-            f"frailty needs non-overlapping intervals per subject and stratum; row {row} "
-            "overlaps an earlier row of the same subject")
+class _OverlappingPairs:
+    """Pairs of rows of one cluster and stratum whose intervals overlap (e.g. litter-mates).
+
+    For such a pair the frailty information has the cross term
+    ``2 r_i r_j sum_t mw f_i(t) f_j(t) / D_t^2`` over the event times both are
+    at risk for, ``f = 1 - k/d`` for a row's own k-th tied-event term and 1
+    otherwise. Both rows can only end in an event inside the overlap at its
+    first (latest) event group ``lo``.
+    """
+
+    def __init__(self, first, second, lo, hi, first_dies, second_dies, cluster):
+        self.first, self.second, self.lo, self.hi = first, second, lo, hi
+        self.first_dies, self.second_dies, self.cluster = first_dies, second_dies, cluster
+
+    def cross_squares(self, r, sq, sq_own, sq_one, n_clusters) -> np.ndarray:
+        cum = np.concatenate([[0.0], np.cumsum(sq)])
+        total = cum[self.hi] - cum[self.lo]
+        both = self.first_dies & self.second_dies
+        one = self.first_dies ^ self.second_dies
+        total -= np.where(both, sq_own[self.lo], 0.0) + np.where(one, sq_one[self.lo], 0.0)
+        products = 2 * r[self.first] * r[self.second] * total
+        return np.bincount(self.cluster, weights=products, minlength=n_clusters)
+
+
+def _overlapping_pairs(design: CoxDesign, rs: RiskSets) -> _OverlappingPairs | None:
+    """All pairs of rows of one cluster and stratum at risk together at some event time."""
+    order = np.lexsort((design.stratum, design.cluster))
+    block = design.cluster[order] * (int(design.stratum.max()) + 1) + design.stratum[order]
+    starts = np.flatnonzero(np.concatenate([[True], block[1:] != block[:-1]]))
+    sizes = np.diff(np.concatenate([starts, [len(order)]]))
+    first, second = [], []
+    for m in np.unique(sizes[sizes > 1]):
+        i, j = np.triu_indices(m, 1)
+        at = starts[sizes == m]
+        first.append((at[:, None] + i).ravel())
+        second.append((at[:, None] + j).ravel())
+    if not first:
+        return None
+    first, second = order[np.concatenate(first)], order[np.concatenate(second)]
+    lo = np.maximum(rs.row_lo[first], rs.row_lo[second])
+    hi = np.minimum(rs.row_hi[first], rs.row_hi[second])
+    keep = lo < hi
+    if not keep.any():
+        return None
+    first, second, lo, hi = first[keep], second[keep], lo[keep], hi[keep]
+    event = design.event
+    return _OverlappingPairs(first, second, lo, hi,
+                             event[first] & (rs.row_lo[first] == lo),
+                             event[second] & (rs.row_lo[second] == lo),
+                             design.cluster[first])
 
 
 def fit_gamma_frailty(design: CoxDesign, rs: RiskSets) -> Estimates:
     """Shared gamma frailty Cox fit with theta chosen by R's profile-likelihood search."""
     problem = _FrailtyProblem(design, rs)
     names = list(design.covariates)
-    base = newton_raphson(rs, problem.X, problem.weights, np.zeros(design.n_rows), names=names)
+    if names:
+        base = newton_raphson(rs, problem.X, problem.weights, np.zeros(design.n_rows),
+                              names=names)
+    else:  # no fixed covariates: theta = 0 is the null model itself
+        null = evaluate(rs, problem.X, problem.weights, np.zeros(design.n_rows), np.zeros(0))
+        base = SimpleNamespace(beta=np.zeros(0), final=null, loglik=null.loglik,
+                               loglik_null=null.loglik, variance=np.zeros((0, 0)))
     beta, w = base.beta, np.zeros(problem.n_groups)
     history = [(0.0, base.loglik)]
     saved = [(0.0, beta, w)]

@@ -69,6 +69,9 @@ def cox(data, covariates, *, strata=None, cluster="subject", ties="efron", frail
         turns the robust variance off.
     ties : {"efron", "breslow"}
     frailty : {None, "gamma"}
+        ``"gamma"``: a shared gamma frailty per cluster; members of a cluster may
+        be at risk at the same time (litter-mates, a patient's two catheters).
+        ``covariates`` may then be empty (``[]``): a frailty-only model.
     weights : str or array-like, optional
         Positive case weights (a column name or one value per row).
     confidence_level : float, default 0.95
@@ -110,7 +113,7 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
     if not (isinstance(confidence_level, (int, float)) and 0 < confidence_level < 1):
         raise ValueError(f"confidence_level must be between 0 and 1, got {confidence_level!r}")
     group = cluster if frailty is None else (cluster or "subject")
-    mf = model_frame(frame, covariates)
+    mf = model_frame(frame, covariates, allow_empty=frailty is not None)
     if mf.kept is not None and weights is not None and not isinstance(weights, str):
         weights = np.asarray(weights)[mf.kept]
     design = make_design(mf.frame, mf.columns, strata=strata, cluster=group, weights=weights)
@@ -118,7 +121,8 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
                          design.weights, ties=ties)
     start = evaluate(rs, design.X, design.weights, np.zeros(design.n_rows),
                      np.zeros(len(mf.columns)))
-    design, _ = drop_aliased(design, start.information)
+    if mf.columns:
+        design, _ = drop_aliased(design, start.information)
     if frailty == "gamma":
         est = fit_gamma_frailty(design, rs)
     else:
