@@ -1,4 +1,4 @@
-"""Weibull renewal forecast: recovery of known gap distribution, KM check, bootstrap."""
+"""Forecast from the current stretch: piecewise hazard of the gaps, Weibull and KM checks, bootstrap, sensitivity."""
 
 import numpy as np
 import pandas as pd
@@ -43,11 +43,15 @@ def test_profile_mle_matches_lifelines():
 def test_recovers_conditional_probability(seed):
     result = sa.forecast_next_episode(_renewal_log(seed), days_since_end=20, n_bootstrap=300, seed=seed)
     t = result.table.set_index("horizon_days")
+    assert result.model == "piecewise hazard" and result.stretch_start == pd.Timestamp("2015-01-01")
     for h in (7, 30, 90):
         truth = _truth(20, h)
-        assert t.at[h, "ci_lower"] < truth < t.at[h, "ci_upper"]
-        assert abs(t.at[h, "probability"] - truth) < 0.1
+        # Pieces hold at least ten onsets, so a hazard rising within a piece is averaged: a small bias at 7 days.
+        assert abs(t.at[h, "probability"] - truth) < (0.05 if h == 7 else 0.06)
+        assert abs(t.at[h, "weibull_probability"] - truth) < 0.05  # the Weibull check is the true model here
         assert abs(t.at[h, "km_probability"] - t.at[h, "probability"]) < 0.12
+        if h > 7:
+            assert t.at[h, "ci_lower"] < truth < t.at[h, "ci_upper"]
     assert abs(result.shape - SHAPE) < 0.35
 
 
@@ -82,3 +86,50 @@ def test_bad_options():
         sa.forecast_next_episode(log, days_since_end=-3)
     ax = sa.forecast_next_episode(log, n_bootstrap=0).plot()
     assert ax.get_xlabel().startswith("days since")
+
+
+def test_forecast_comes_from_the_current_stretch():
+    from change_point_logs import step_log
+
+    log = step_log(seed=7)  # once a year 2004-2014, then every three weeks
+    result = sa.forecast_next_episode(log, n_bootstrap=200, seed=1, days_since_end=10)
+    stretches = sa.change_points(log).segments
+    assert result.stretch_start == stretches["start"].iloc[-1] >= pd.Timestamp("2014-10-01")
+    origin = log.follow_up["start"].iloc[0]
+    assert (result.gaps["start"] >= (result.stretch_start - origin).days).all()
+    assert result.stretch_rate_per_year == pytest.approx(stretches["rate_per_year"].iloc[-1])
+    thirty = result.table.set_index("horizon_days").loc[30.0]
+    # Every three weeks: about 1 - exp(-30/21) = 0.76 within 30 days, not the mixture of quiet years.
+    assert thirty["probability"] == pytest.approx(1 - np.exp(-30 / 21), abs=0.12)
+    assert thirty["ci_lower"] < thirty["probability"] < thirty["ci_upper"]
+    assert "Since" in result.interpretation and "current stretch" in result.interpretation
+    assert result.sensitivity.empty  # every onset is known to the day
+
+
+def test_remembered_onsets_sensitivity_is_in_the_result():
+    from change_point_logs import step_log
+
+    log = step_log(seed=7, remembered_before="2013-01-01", n_year=3)
+    result = sa.forecast_next_episode(log, n_bootstrap=0, assume_duration_days=3, days_since_end=10)
+    choices = result.sensitivity["choice"].tolist()
+    assert choices[:3] == ["placed: midpoint", "placed: earliest", "placed: latest"]
+    assert choices[-1] == "imprecise_onsets='exclude'"
+    assert list(result.sensitivity.columns) == ["choice", "stretch_start", "within_7_days", "within_30_days", "within_90_days"]
+    used = result.table.set_index("horizon_days").at[30.0, "probability"]
+    assert result.sensitivity.at[0, "within_30_days"] == pytest.approx(used)
+    assert "known only to the month or year" in result.interpretation
+
+
+def test_few_gaps_in_the_stretch_use_its_constant_rate_with_exact_interval():
+    onsets = np.array([200, 600, 1000, 1400, 1500, 1530, 1560, 1590, 1620])
+    log = make_log(onsets, days=1650, duration=2)
+    result = sa.forecast_next_episode(log, horizons=(30,), n_bootstrap=0)
+    assert result.model == "constant rate" and result.stretch_events < 10
+    row = result.table.iloc[0]
+    lo, hi = sa.personal.poisson.poisson_ci(result.stretch_events)
+    rate = result.stretch_events / result.stretch_days_at_risk
+    assert result.stretch_rate_per_year == pytest.approx(rate * 365.25)
+    assert row["probability"] == pytest.approx(-np.expm1(-rate * 30)) == row["constant_rate_probability"]
+    assert row["ci_lower"] == pytest.approx(-np.expm1(-float(lo) / result.stretch_days_at_risk * 30))
+    assert row["ci_upper"] == pytest.approx(-np.expm1(-float(hi) / result.stretch_days_at_risk * 30))
+    assert "exact Poisson interval" in result.notes

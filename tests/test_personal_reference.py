@@ -92,5 +92,5 @@ def test_seasonality_matches_glm_deviance():
 
 def test_forecast_weibull_matches_survreg():
     result = sa.forecast_next_episode(inputs.renewal_log(), n_bootstrap=0)
-    assert result.shape == pytest.approx(R["forecast_weibull_shape"], rel=1e-4)
-    assert result.scale == pytest.approx(R["forecast_weibull_scale"], rel=1e-4)
+    assert result.shape == pytest.approx(R["forecast_weibull_shape"], rel=1e-8)
+    assert result.scale == pytest.approx(R["forecast_weibull_scale"], rel=1e-8)

@@ -26,9 +26,9 @@ from .poisson import check_level
 from .rates import PER_YEAR, rate_columns
 from .risk_clock import OnsetPositions, RiskClock, onset_positions
 from .timeline import is_episode_log, one_subject, timeline
-from .worsley import N_SIMULATIONS, segment
+from .worsley import N_PERMUTATIONS, N_SIMULATIONS, NULLS, segment
 
-__all__ = ["change_points", "ChangePointResult", "describe_rate"]
+__all__ = ["change_points", "ChangePointResult", "describe_rate", "subject_change_points"]
 
 _N_PLACEMENTS = 20
 
@@ -88,6 +88,8 @@ class ChangePointResult:
         False-detection rate of each accepted change.
     confidence_level : float
     max_changes : int or None
+    null : str
+        ``"renewal"`` (gap reorderings) or ``"poisson"`` (onsets uniform).
     n_simulations : int
     interpretation : str
     notes : str
@@ -104,6 +106,7 @@ class ChangePointResult:
     alpha: float
     confidence_level: float
     max_changes: int | None
+    null: str
     n_simulations: int
     interpretation: str
     notes: str = ""
@@ -188,7 +191,7 @@ def _interpretation(segments, p_value, confidence_level, dates: bool) -> str:
             "This describes the record, not its cause.")
 
 
-def _sensitivity(positions: OnsetPositions, total, clock, *, alpha, max_changes, n_simulations, n_placements, seed):
+def _sensitivity(positions: OnsetPositions, total, clock, *, n_placements, seed, **options):
     if positions.n_imprecise == 0:
         return pd.DataFrame(columns=["placement", "p_value", "n_changes", "changes", "current_rate_per_year"])
     rng = np.random.default_rng(seed)
@@ -197,7 +200,7 @@ def _sensitivity(positions: OnsetPositions, total, clock, *, alpha, max_changes,
     rows = []
     for name, fraction in placements:
         times = positions.placed if fraction is None else positions.draw(fraction)
-        found = segment(times, total, alpha=alpha, max_changes=max_changes, n_simulations=n_simulations)
+        found = segment(times, total, **options)
         dates = clock.dates(sorted(c.u for c in found.cuts)) if found.cuts else []
         last = found.stretches[-1]
         rows.append({"placement": name, "p_value": found.test.p_value, "n_changes": len(found.cuts),
@@ -244,16 +247,18 @@ def change_points(
     assume_duration_days: float | None = None,
     n_placements: int = _N_PLACEMENTS,
     seed: int = 0,
-    n_simulations: int = N_SIMULATIONS,
+    null: str = "renewal",
+    n_simulations: int | None = None,
 ) -> ChangePointResult:
     """Find the stretches of constant onset rate in one person's log.
 
     Onsets are placed on the at-risk clock (episode days and unlogged stretches
     excluded).  The likelihood ratio for one change of a Poisson rate (Worsley
-    1986) is maximised over the onsets and compared with its null distribution
-    given the number of onsets (onsets uniform on the at-risk time: a seeded
-    simulation, so the answer is reproducible); ``p_value`` tests a constant
-    rate.  Further changes are found by binary segmentation, each new stretch
+    1986) is maximised over the onsets and compared with its distribution under
+    a constant rate: reorderings of the gaps between onsets (``null="renewal"``,
+    valid when episodes cluster) or onsets uniform on the at-risk time given
+    their number (``null="poisson"``); both are seeded simulations, so the
+    answer is reproducible.  ``p_value`` tests a constant rate.  Further changes are found by binary segmentation, each new stretch
     tested the same way at ``alpha`` times its share of the at-risk time, so
     about ``alpha`` of logs with a constant rate show a (false) change, and
     about ``alpha`` of logs with one true change show a spurious second one.
@@ -280,8 +285,16 @@ def change_points(
         Random placements of imprecise onsets in the sensitivity table.
     seed : int
         Seed of the random placements.
-    n_simulations : int
-        Draws of the null distribution (cached per number of onsets).
+    null : {"renewal", "poisson"}
+        What "a constant rate" means for the test.  ``"renewal"`` (default):
+        the gaps between episodes are independent and alike, which allows
+        clusters (another episode soon after one); the statistic is compared
+        with reorderings of the gaps.  ``"poisson"``: Worsley's test given the
+        number of onsets (onsets uniform on the at-risk time), which finds
+        spurious changes when episodes cluster.
+    n_simulations : int, optional
+        Gap reorderings (default 999) or Poisson null draws (default 9,999, cached
+        per number of onsets) per test.
 
     Returns
     -------
@@ -298,23 +311,33 @@ def change_points(
     >>> rng = np.random.default_rng(4)
     >>> days = np.concatenate([np.sort(rng.uniform(0, 3650, 10)), 3650 + np.sort(rng.uniform(0, 730, 30))])
     >>> result = change_points(days, end=4380.0)
-    >>> len(result.segments), result.p_value < 0.001
+    >>> len(result.segments), result.p_value <= 0.001
     (2, True)
     >>> result.segments["rate_per_year"].round(1).tolist()
     [1.0, 17.3]
     """
     check_level(confidence_level)
     _check_options(max_changes, alpha, n_placements)
-    options = dict(alpha=alpha, max_changes=max_changes, n_simulations=int(n_simulations))
+    options = dict(alpha=alpha, max_changes=max_changes, null=null, n_simulations=n_simulations)
     if not is_episode_log(data):
         return _from_array(data, end, confidence_level, options)
     if end is not None:
         raise ValueError("end applies to an array of times; a log is observed over its follow-up")
     line = timeline(data, at_risk=True, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
     who = one_subject(line.origin.index, subject)
+    _default_simulations(null, n_simulations)
+    return subject_change_points(data, line, who, confidence_level=confidence_level, n_placements=int(n_placements),
+                                 seed=seed, **options)
+
+
+def subject_change_points(log, line, who, *, confidence_level=0.95, alpha=0.05, max_changes=None, null="renewal",
+                          n_simulations=None, n_placements=_N_PLACEMENTS, seed=0) -> ChangePointResult:
+    """:func:`change_points` for subject ``who`` of a :class:`.Timeline` built with ``at_risk=True``."""
+    n_simulations = _default_simulations(null, n_simulations)
+    options = dict(alpha=alpha, max_changes=max_changes, null=null, n_simulations=n_simulations)
     rows = line.at_risk[line.at_risk["subject"] == who]
     clock = RiskClock.from_intervals(rows, line.origin[who])
-    episodes = data.episodes[data.episodes["subject"] == who]
+    episodes = log.episodes[log.episodes["subject"] == who]
     positions = onset_positions(clock, rows.loc[rows["event"] == 1, "stop"].to_numpy(float), episodes)
     total = clock.total
     if total <= 0:
@@ -335,13 +358,24 @@ def change_points(
         segments=segments, p_value=found.test.p_value, statistic=found.test.statistic,
         changes=_changes(found, segments, to_dates), sensitivity=sensitivity, n_events=int(positions.placed.size),
         days_at_risk=total, n_imprecise=positions.n_imprecise, alpha=alpha, confidence_level=confidence_level,
-        max_changes=max_changes, n_simulations=int(n_simulations),
+        max_changes=max_changes, null=null, n_simulations=n_simulations,
         interpretation=_interpretation(segments, found.test.p_value, confidence_level, dates=True), notes=notes,
         onsets=pd.Series(clock.dates(positions.placed)),
     )
 
 
+def _default_simulations(null: str, n_simulations) -> int:
+    if null not in NULLS:
+        raise ValueError(f"null={null!r} is not supported; choose one of {', '.join(map(repr, NULLS))}")
+    if n_simulations is None:
+        return N_PERMUTATIONS if null == "renewal" else N_SIMULATIONS
+    if int(n_simulations) != n_simulations or n_simulations < 99:
+        raise ValueError(f"n_simulations must be a whole number >= 99, got {n_simulations!r}")
+    return int(n_simulations)
+
+
 def _from_array(data, end, confidence_level, options) -> ChangePointResult:
+    options = dict(options, n_simulations=_default_simulations(options["null"], options["n_simulations"]))
     times = np.sort(np.asarray(data, dtype=float))
     if times.ndim != 1:
         raise ValueError(f"onset times must be a 1-D array, got shape {times.shape}")
@@ -359,7 +393,8 @@ def _from_array(data, end, confidence_level, options) -> ChangePointResult:
         changes=_changes(found, segments, lambda u: np.asarray(u, dtype=float)),
         sensitivity=_sensitivity(OnsetPositions(times, times, times, 0), float(end), None, n_placements=0, seed=0, **options),
         n_events=int(times.size), days_at_risk=float(end), n_imprecise=0, alpha=options["alpha"],
-        confidence_level=confidence_level, max_changes=options["max_changes"], n_simulations=options["n_simulations"],
+        confidence_level=confidence_level, max_changes=options["max_changes"], null=options["null"],
+        n_simulations=options["n_simulations"],
         interpretation=_interpretation(segments, found.test.p_value, confidence_level, dates=False),
         onsets=pd.Series(times),
     )

@@ -1,22 +1,33 @@
-"""When is the next one likely?  A Weibull renewal model of the gaps between episodes.
+"""When is the next one likely?  A forecast from the stretch the log is in now.
 
-Each gap runs from the end of an episode (plus any risk-free days) to the next
-onset; the gap still open at the end of follow-up is censored.  Gaps are fitted
-with a Weibull distribution, S(t) = exp(-(t / scale)^shape) (lifelines'
-``WeibullFitter``), and the probability of an onset within the next h days,
-given s days since the last episode ended, is 1 - S(s + h) / S(s).  A
-Kaplan-Meier estimate of the same quantity is shown as a model-free check, and a
-seeded bootstrap over gaps gives the confidence interval (refits use the same
-maximum-likelihood estimator through its one-dimensional profile, which is much
-faster than refitting with lifelines and gives the same estimates).
+A person's onset rate changes over the years ("once a year, then every few
+weeks"), so the gaps of quiet years say little about the next few weeks.  The
+forecast first finds the current stretch of constant rate
+(:func:`~spasm_analysis.change_points`) and uses only its gaps: each gap runs
+from the end of an episode (plus any risk-free days) to the next onset, the gap
+still open at the end of follow-up is censored.  The hazard of a new onset by
+time since the last episode ended is estimated as piecewise constant
+(:mod:`.gap_hazard`, pieces of at least ten onsets), a renewal model that
+follows clusters (a raised hazard soon after an episode) without assuming a
+shape; the probability of an onset within the next h days, s days after the
+last episode ended, is 1 - S(s + h) / S(s).  With fewer than ten completed gaps
+in the stretch it is the constant-rate answer 1 - exp(-rate h) with the
+stretch's rate and its exact interval.  A constant-rate answer, a Weibull
+renewal fit (maximum likelihood through the profile in the shape; the same
+estimates as lifelines' ``WeibullFitter`` and R's ``survreg``) and a
+Kaplan-Meier estimate are shown beside it as checks, and a seeded bootstrap over
+the stretch's gaps gives the interval.
 
-The renewal model assumes gaps are alike over the years; if the trend tests
-show a changing rate, treat the forecast with extra caution.
+Onsets known only to the month or year move the change points and so the
+current stretch: ``sensitivity`` repeats the forecast with them placed at the
+start, the end and at random positions of their periods, and with them left
+out, so the reader sees how much the answer depends on them.
 
 References
 ----------
 Cook, R. J. & Lawless, J. F. (2007). The Statistical Analysis of Recurrent
     Events, Springer, section 4.1 (renewal processes, gap times).
+Worsley, K. J. (1986). Biometrika 73, 91-104 (the change points).
 Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap, ch. 13
     (percentile intervals).
 Davidson-Pilon, C. (2019). lifelines: survival analysis in Python. JOSS 4(40), 1317.
@@ -25,49 +36,78 @@ Davidson-Pilon, C. (2019). lifelines: survival analysis in Python. JOSS 4(40), 1
 from __future__ import annotations
 
 import sys
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter, WeibullFitter
+from lifelines import KaplanMeierFitter
 from scipy import optimize
 
+from .change_points import describe_rate, subject_change_points
 from .display import result_html
-from .poisson import check_level
-from .timeline import one_subject, timeline
+from .gap_hazard import MIN_EVENTS, PiecewiseHazard, fit_piecewise_hazard
+from .poisson import check_level, poisson_ci
+from .precision import IMPRECISE_CHOICES, check_choice
+from .rates import PER_YEAR
+from .timeline import DAY, one_subject, timeline
 
 __all__ = ["forecast_next_episode", "ForecastResult", "gaps_after_episodes"]
 
 _MIN_GAP = 0.5  # days; dates are day-resolution, so a gap of 0 means "within the day"
+_MIN_PIECE_EVENTS = MIN_EVENTS  # completed gaps in the current stretch needed for the renewal model
 
 
 @dataclass(frozen=True)
 class ForecastResult:
-    """Probability of an onset within given horizons under a Weibull renewal model.
+    """Probability of an onset within given horizons, from the current stretch of the log.
 
     Attributes
     ----------
     table : DataFrame
-        ``horizon_days, probability, ci_lower, ci_upper, km_probability``.
+        ``horizon_days, probability, ci_lower, ci_upper, constant_rate_probability,
+        weibull_probability, km_probability``.
     days_since_end : float
         Days since the last episode ended (the conditioning time).
+    model : str
+        ``"piecewise hazard"`` or ``"constant rate"`` (too few gaps in the stretch).
+    hazard : PiecewiseHazard or None
+        The fitted hazard by days since the last episode ended (None for the
+        constant-rate model).
     shape, scale : float
-        Weibull parameters (lifelines' ``rho_`` and ``lambda_``), scale in days.
+        The Weibull check's parameters (lifelines' ``rho_`` and ``lambda_``),
+        scale in days (NaN when it cannot be fitted).
+    stretch_start : Timestamp
+        Start of the current stretch of constant rate (the follow-up start when
+        no change was found).
+    stretch_rate_per_year : float
+        Its onset rate per year at risk.
+    stretch_events : int
+    stretch_days_at_risk : float
     n_gaps, n_censored : int
+        Gaps of the current stretch used by the model.
     n_bootstrap : int
     seed : int
     confidence_level : float
     gaps : DataFrame
-        ``subject, duration, observed`` used for the fit.
+        ``subject, start, duration, observed``: the gaps used for the fit.
+    sensitivity : DataFrame
+        ``choice, stretch_start`` and one ``within_<h>_days`` column per horizon:
+        the forecast with onsets known only to the month or year placed
+        differently or left out (empty when every onset is known to the day).
     interpretation : str
     notes : str
     """
 
     table: pd.DataFrame
     days_since_end: float
+    model: str
+    hazard: PiecewiseHazard | None
     shape: float
     scale: float
+    stretch_start: pd.Timestamp
+    stretch_rate_per_year: float
+    stretch_events: int
+    stretch_days_at_risk: float
     n_gaps: int
     n_censored: int
     n_bootstrap: int
@@ -76,6 +116,7 @@ class ForecastResult:
     gaps: pd.DataFrame
     interpretation: str
     notes: str = ""
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -83,22 +124,30 @@ class ForecastResult:
         return self.table
 
     def survival(self, t) -> np.ndarray:
-        """Weibull probability that a gap lasts longer than ``t`` days."""
-        return np.exp(-((np.asarray(t, float) / self.scale) ** self.shape))
+        """Model probability that a gap lasts longer than ``t`` days."""
+        t = np.asarray(t, float)
+        if self.hazard is None:
+            return np.exp(-self.stretch_rate_per_year / PER_YEAR * t)
+        return self.hazard.survival(t)
 
     def _repr_html_(self) -> str:
-        return result_html("Chance of a new onset (Weibull renewal model)", self.table, self.interpretation)
+        return result_html(f"Chance of a new onset ({self.model}, current stretch)", self.table,
+                           self.interpretation, self.notes)
 
     def plot(self, ax=None):
-        """Weibull and Kaplan-Meier survival of the gaps between episodes."""
+        """Model and Kaplan-Meier survival of the gaps of the current stretch."""
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots()
-        km = KaplanMeierFitter().fit(self.gaps["duration"], self.gaps["observed"])
-        ax.step(km.survival_function_.index, km.survival_function_.iloc[:, 0], where="post", label="Kaplan-Meier")
-        grid = np.linspace(0, self.gaps["duration"].max(), 200)
-        ax.plot(grid, self.survival(grid), label=f"Weibull (shape {self.shape:.2f})")
+        if len(self.gaps):
+            km = KaplanMeierFitter().fit(self.gaps["duration"], self.gaps["observed"])
+            ax.step(km.survival_function_.index, km.survival_function_.iloc[:, 0], where="post", label="Kaplan-Meier")
+        longest = float(self.gaps["duration"].max()) if len(self.gaps) else self.days_since_end + 90
+        grid = np.linspace(0, max(longest, self.days_since_end + 1), 200)
+        ax.plot(grid, self.survival(grid), label=self.model)
+        if np.isfinite(self.shape):
+            ax.plot(grid, np.exp(-((grid / self.scale) ** self.shape)), ls=":", label=f"Weibull (shape {self.shape:.2f})")
         ax.axvline(self.days_since_end, color="grey", ls="--", lw=1)
         ax.set_xlabel("days since the previous episode ended")
         ax.set_ylabel("share of gaps still without an onset")
@@ -110,7 +159,8 @@ def gaps_after_episodes(line) -> pd.DataFrame:
     """Gaps from an episode's end to the next onset (or censoring), from the at-risk intervals.
 
     The stretch from the start of a follow-up window to the first onset is not
-    a gap after an episode and is left out.
+    a gap after an episode and is left out.  ``start`` is the gap's first day
+    (days since the subject's origin).
     """
     ar = line.at_risk
     window_starts = set(zip(line.windows["subject"], line.windows["start_day"]))
@@ -118,6 +168,7 @@ def gaps_after_episodes(line) -> pd.DataFrame:
     gaps = ar[after_episode]
     return pd.DataFrame({
         "subject": gaps["subject"].to_numpy(),
+        "start": gaps["start"].to_numpy(float),
         "duration": np.maximum((gaps["stop"] - gaps["start"]).to_numpy(float), _MIN_GAP),
         "observed": gaps["event"].to_numpy(int),
     })
@@ -151,12 +202,58 @@ def _conditional(shape, scale, since, horizons) -> np.ndarray:
     return 1 - surv(since + horizons) / surv(since)
 
 
+def _constant_rate(events: float, days: float, horizons: np.ndarray) -> np.ndarray:
+    return -np.expm1(-events / days * horizons) if days > 0 else np.full(len(horizons), np.nan)
+
+
 def _progress(i: int, total: int) -> None:
     done = int(30 * i / total)
     sys.stderr.write(f"\rbootstrap [{'#' * done}{'.' * (30 - done)}] {i}/{total}")
     if i == total:
         sys.stderr.write("\n")
     sys.stderr.flush()
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """The gaps and counts of the current stretch of one subject."""
+
+    start: pd.Timestamp
+    start_day: float
+    events: int
+    days: float
+    gaps: pd.DataFrame
+
+
+def _current_stretch(line, who, start: pd.Timestamp, segment=None) -> _Stretch:
+    """The stretch from ``start`` to the end of follow-up; counts from ``segment`` (a row of
+    the change-point segments) when given, else with an onset on ``start`` counted in it."""
+    start_day = float((start - line.origin[who]) / DAY)
+    rows = line.at_risk[line.at_risk["subject"] == who]
+    if segment is not None:
+        events, days = int(segment["events"]), float(segment["days_at_risk"])
+    else:
+        days = float((rows["stop"] - np.maximum(rows["start"], start_day)).clip(lower=0).sum())
+        events = int(((rows["event"] == 1) & (rows["stop"] >= start_day)).sum())
+    gaps = gaps_after_episodes(line)
+    gaps = gaps[(gaps["subject"] == who) & (gaps["start"] >= start_day)].reset_index(drop=True)
+    return _Stretch(start, start_day, events, days, gaps)
+
+
+def _point_forecast(stretch: _Stretch, since: float, horizons: np.ndarray):
+    """Probabilities and the fitted hazard (None for the constant-rate model)."""
+    if int(stretch.gaps["observed"].sum()) >= _MIN_PIECE_EVENTS:
+        hazard = fit_piecewise_hazard(stretch.gaps["duration"], stretch.gaps["observed"])
+        return hazard.within(since, horizons), hazard
+    return _constant_rate(stretch.events, stretch.days, horizons), None
+
+
+def _weibull_check(gaps, since, horizons) -> tuple[np.ndarray, float, float]:
+    shape, scale = (_weibull_profile_mle(gaps["duration"].to_numpy(float), gaps["observed"].to_numpy(int))
+                    if int(gaps["observed"].sum()) >= 2 else (float("nan"), float("nan")))
+    if not np.isfinite(shape):
+        return np.full(len(horizons), np.nan), shape, scale
+    return _conditional(shape, scale, since, horizons), shape, scale
 
 
 def forecast_next_episode(
@@ -169,11 +266,11 @@ def forecast_next_episode(
     seed: int = 0,
     confidence_level: float = 0.95,
     progress: bool = False,
-    imprecise_onsets: str = "exclude",
+    imprecise_onsets: str = "midpoint",
     risk_free_days: float = 0.0,
     assume_duration_days: float | None = None,
 ) -> ForecastResult:
-    """Probability of an onset within the next 7/30/90 days, from past gaps.
+    """Probability of an onset within the next 7/30/90 days, from the current stretch of the log.
 
     Parameters
     ----------
@@ -182,19 +279,20 @@ def forecast_next_episode(
         Horizons in days.
     days_since_end : float, optional
         Days since the last episode ended.  By default: from the last episode's
-        end (plus risk-free days) to the end of follow-up of ``subject`` (or of
-        the only subject).
+        end (plus risk-free days) to the end of follow-up.
     subject : str, optional
-        Whose open gap to condition on, for a log with several subjects (gaps of
-        all subjects are pooled for the fit).
+        Whose log to forecast, for a log with several people.
     n_bootstrap : int
-        Bootstrap resamples of the gaps for the confidence interval (0 = none).
+        Bootstrap resamples of the stretch's gaps for the confidence interval
+        (0 = none).
     seed : int
-        Seed of the bootstrap, so the interval is reproducible.
+        Seed of the bootstrap and of the random placements, so results are reproducible.
     confidence_level : float
     progress : bool
         Show a text progress bar (works in notebooks and terminals, no extra dependency).
-    imprecise_onsets : {"exclude", "midpoint"}
+    imprecise_onsets : {"midpoint", "exclude"}
+        How onsets known only to the month or year enter the main answer; the
+        other choice and other placements are always in ``sensitivity``.
     risk_free_days, assume_duration_days
         Passed to :func:`~spasm_analysis.to_counting_process`.
 
@@ -204,86 +302,137 @@ def forecast_next_episode(
 
     References
     ----------
-    Cook & Lawless (2007), section 4.1; Efron & Tibshirani (1993).
+    Cook & Lawless (2007), section 4.1; Worsley (1986); Efron & Tibshirani (1993).
 
     Examples
     --------
     >>> sa.forecast_next_episode(log, n_bootstrap=200).table  # doctest: +SKIP
     """
     check_level(confidence_level)
+    check_choice(imprecise_onsets)
     horizons = np.asarray(horizons, dtype=float)
     if horizons.ndim != 1 or not np.all(np.isfinite(horizons) & (horizons > 0)):
         raise ValueError(f"horizons must be positive numbers of days, got {horizons.tolist()!r}")
     if int(n_bootstrap) != n_bootstrap or n_bootstrap < 0:
         raise ValueError(f"n_bootstrap must be a whole number >= 0, got {n_bootstrap!r}")
-    line = timeline(log, imprecise_onsets=imprecise_onsets, at_risk=True, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
-    gaps = gaps_after_episodes(line)
-    n_events = int(gaps["observed"].sum())
-    if n_events < 3:
-        raise ValueError(f"a gap-time model needs at least 3 completed gaps between episodes, got {n_events}")
-    since, since_note = _days_since_end(line, gaps, days_since_end, subject)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # lifelines' convergence chatter; the fit is checked below
-        fitter = WeibullFitter().fit(gaps["duration"], gaps["observed"])
-    shape, scale = float(fitter.rho_), float(fitter.lambda_)
-    probability = _conditional(shape, scale, since, horizons)
-    lower = upper = np.full(len(horizons), np.nan)
+    counting = dict(risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
+    line = timeline(log, imprecise_onsets=imprecise_onsets, at_risk=True, **counting)
+    who = one_subject(line.origin.index, subject)
+    if int(line.at_risk.loc[line.at_risk["subject"] == who, "event"].sum()) < 3:
+        raise ValueError("a forecast needs at least 3 onsets counted as events in the log")
+    since, since_note = _days_since_end(line, who, days_since_end)
+    found = subject_change_points(log, line, who, seed=seed)
+    stretch = _current_stretch(line, who, found.current["start"], found.current)
+    probability, hazard = _point_forecast(stretch, since, horizons)
+    model = "constant rate" if hazard is None else "piecewise hazard"
     notes = [line.note, since_note]
-    if n_bootstrap:
-        rng = np.random.default_rng(seed)
-        t, d = gaps["duration"].to_numpy(float), gaps["observed"].to_numpy(int)
-        draws = np.full((int(n_bootstrap), len(horizons)), np.nan)
-        for b in range(int(n_bootstrap)):
-            idx = rng.integers(0, len(t), len(t))
-            k, lam = _weibull_profile_mle(t[idx], d[idx])
-            if np.isfinite(k):
-                draws[b] = _conditional(k, lam, since, horizons)
-            if progress and ((b + 1) % max(1, int(n_bootstrap) // 50) == 0 or b + 1 == n_bootstrap):
-                _progress(b + 1, int(n_bootstrap))
-        failed = int(np.isnan(draws[:, 0]).sum())
-        if failed:
-            notes.append(f"{failed} bootstrap resample(s) had no completed gap and were skipped.")
-        alpha = 1 - confidence_level
-        lower, upper = np.nanquantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+    if hazard is not None:
+        lower, upper = _bootstrap(stretch.gaps, since, horizons, int(n_bootstrap), seed, confidence_level, progress)
+        if not n_bootstrap:
+            notes.append("No bootstrap requested (n_bootstrap=0): the interval is not available (NaN).")
     else:
-        notes.append("No bootstrap requested (n_bootstrap=0): the interval is not available (NaN).")
-    km = KaplanMeierFitter().fit(gaps["duration"], gaps["observed"])
-    km_prob = _km_conditional(km, since, horizons)
+        low, high = poisson_ci(stretch.events, confidence_level=confidence_level)
+        lower, upper = _constant_rate(low, stretch.days, horizons), _constant_rate(high, stretch.days, horizons)
+        notes.append(f"The current stretch has fewer than {_MIN_PIECE_EVENTS} completed gaps, so the forecast uses "
+                     "its constant rate with the exact Poisson interval.")
+    weibull, shape, scale = _weibull_check(stretch.gaps, since, horizons)
+    km_prob = _km_conditional(stretch.gaps, since, horizons)
     if np.isnan(km_prob).any():
         notes.append("The Kaplan-Meier check is NaN where the horizon reaches past the longest observed gap.")
-    table = pd.DataFrame({"horizon_days": horizons, "probability": probability, "ci_lower": lower, "ci_upper": upper, "km_probability": km_prob})
-    k = int(np.argmin(np.abs(horizons - 30))) if len(horizons) else 0
-    interpretation = (
-        f"If future gaps resemble the {len(gaps)} past ones, the chance of a new onset within the next "
-        f"{horizons[k]:g} days, {since:.0f} days after the last episode ended, is about {probability[k]:.0%}"
-        + (f" ({confidence_level:.0%} CI {lower[k]:.0%} to {upper[k]:.0%})" if n_bootstrap else "")
-        + "; this is a statistical summary of the log, not a prediction to act on."
-    )
+    table = pd.DataFrame({"horizon_days": horizons, "probability": probability, "ci_lower": lower, "ci_upper": upper,
+                          "constant_rate_probability": _constant_rate(stretch.events, stretch.days, horizons),
+                          "weibull_probability": weibull, "km_probability": km_prob})
+    sensitivity = _sensitivity(log, line, who, found, since, horizons, imprecise_onsets, counting, seed)
+    k = int(np.argmin(np.abs(horizons - 30)))
+    interpretation = _interpretation(stretch, found, since, horizons[k], probability[k], lower[k], upper[k],
+                                     confidence_level, sensitivity)
     return ForecastResult(
-        table=table, days_since_end=float(since), shape=shape, scale=scale, n_gaps=int(len(gaps)),
-        n_censored=int(len(gaps) - n_events), n_bootstrap=int(n_bootstrap), seed=int(seed),
-        confidence_level=confidence_level, gaps=gaps, interpretation=interpretation,
-        notes=" ".join(n for n in notes if n),
+        table=table, days_since_end=float(since), model=model, hazard=hazard, shape=shape, scale=scale,
+        stretch_start=stretch.start,
+        stretch_rate_per_year=stretch.events / stretch.days * PER_YEAR if stretch.days > 0 else float("nan"),
+        stretch_events=stretch.events, stretch_days_at_risk=stretch.days,
+        n_gaps=int(len(stretch.gaps)), n_censored=int(len(stretch.gaps) - stretch.gaps["observed"].sum()),
+        n_bootstrap=int(n_bootstrap), seed=int(seed), confidence_level=confidence_level, gaps=stretch.gaps,
+        interpretation=interpretation, notes=" ".join(n for n in notes if n), sensitivity=sensitivity,
     )
 
 
-def _days_since_end(line, gaps, days_since_end, subject) -> tuple[float, str]:
+def _bootstrap(gaps, since, horizons, n_bootstrap, seed, confidence_level, progress):
+    if not n_bootstrap:
+        return np.full(len(horizons), np.nan), np.full(len(horizons), np.nan)
+    rng = np.random.default_rng(seed)
+    t, d = gaps["duration"].to_numpy(float), gaps["observed"].to_numpy(int)
+    draws = np.empty((n_bootstrap, len(horizons)))
+    for b in range(n_bootstrap):
+        idx = rng.integers(0, len(t), len(t))
+        draws[b] = fit_piecewise_hazard(t[idx], d[idx]).within(since, horizons)
+        if progress and ((b + 1) % max(1, n_bootstrap // 50) == 0 or b + 1 == n_bootstrap):
+            _progress(b + 1, n_bootstrap)
+    alpha = 1 - confidence_level
+    lower, upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+    return lower, upper
+
+
+def _sensitivity(log, line, who, found, since, horizons, how, counting, seed) -> pd.DataFrame:
+    """The point forecast with the current stretch of every placement, and with the other imprecise-onset choice."""
+    columns = [f"within_{h:g}_days" for h in horizons]
+    if found.sensitivity.empty:
+        return pd.DataFrame(columns=["choice", "stretch_start", *columns])
+    rows, by_start = [], {}
+    for placement in found.sensitivity.itertuples(index=False):
+        changes = [c for c in placement.changes.split(", ") if c]
+        start = pd.Timestamp(changes[-1]) if changes else found.segments["start"].iloc[0]
+        if start not in by_start:
+            by_start[start] = _point_forecast(_current_stretch(line, who, start), since, horizons)[0]
+        rows.append([f"placed: {placement.placement}", start, *by_start[start]])
+    for other in (c for c in IMPRECISE_CHOICES if c != how):
+        other_line = timeline(log, imprecise_onsets=other, at_risk=True, **counting)
+        other_found = subject_change_points(log, other_line, who, n_placements=0, seed=seed)
+        stretch = _current_stretch(other_line, who, other_found.current["start"], other_found.current)
+        rows.append([f"imprecise_onsets={other!r}", stretch.start, *_point_forecast(stretch, since, horizons)[0]])
+    return pd.DataFrame(rows, columns=["choice", "stretch_start", *columns])
+
+
+def _interpretation(stretch, found, since, horizon, p, lower, upper, confidence_level, sensitivity) -> str:
+    rate = stretch.events / stretch.days * PER_YEAR if stretch.days > 0 else float("nan")
+    if len(found.segments) > 1:
+        where = (f"Since {stretch.start:%B %Y} (the current stretch; the rate changed then) onsets have come "
+                 f"{describe_rate(rate)} ({rate:.1f} a year at risk)")
+    else:
+        where = f"No change in the onset rate was found; onsets have come {describe_rate(rate)} ({rate:.1f} a year at risk)"
+    interval = f" ({confidence_level:.0%} CI {lower:.0%} to {upper:.0%})" if np.isfinite(lower) else ""
+    text = (f"{where}. If that continues, the chance of a new onset within the next {horizon:g} days, "
+            f"{since:.0f} days after the last episode ended, is about {p:.0%}{interval}; this is a statistical "
+            "summary of the log, not a prediction to act on.")
+    if not sensitivity.empty:
+        column = f"within_{horizon:g}_days"
+        lo, hi = sensitivity[column].min(), sensitivity[column].max()
+        text += (f" Onsets known only to the month or year matter here: placed elsewhere in their periods, or left "
+                 f"out, they give {lo:.0%} to {hi:.0%}." if hi - lo >= 0.005 else
+                 " Placing the onsets known only to the month or year elsewhere in their periods, or leaving them "
+                 "out, does not change this.")
+    return text
+
+
+def _days_since_end(line, who, days_since_end) -> tuple[float, str]:
     if days_since_end is not None:
         if not (np.isfinite(days_since_end) and days_since_end >= 0):
             raise ValueError(f"days_since_end must be a number of days >= 0, got {days_since_end!r}")
         return float(days_since_end), ""
-    subject = one_subject(line.origin.index, subject, alternative="days_since_end=")
-    last = line.at_risk[line.at_risk["subject"] == subject].iloc[-1]
+    last = line.at_risk[line.at_risk["subject"] == who].iloc[-1]
     if last["event"] == 1:
-        raise ValueError(f"subject {subject!r}'s follow-up ends during an episode; pass days_since_end=")
+        raise ValueError(f"subject {who!r}'s follow-up ends during an episode; pass days_since_end=")
     since = float(last["stop"] - last["start"])
     return since, f"Conditioning on {since:.0f} days since the last episode ended (at the end of follow-up)."
 
 
-def _km_conditional(km, since: float, horizons: np.ndarray) -> np.ndarray:
+def _km_conditional(gaps, since: float, horizons: np.ndarray) -> np.ndarray:
+    out = np.full(len(horizons), np.nan)
+    if not len(gaps):
+        return out
+    km = KaplanMeierFitter().fit(gaps["duration"], gaps["observed"])
     last_time = float(km.survival_function_.index.max())
     s0 = float(km.survival_function_at_times(since).iloc[0])
-    out = np.full(len(horizons), np.nan)
     if s0 <= 0:
         return out
     for i, h in enumerate(horizons):

@@ -1,0 +1,219 @@
+"""Validity of the "is it changing?" and "when is the next one?" answers on simulated logs.
+
+Every log is a seeded history from :mod:`spasm_analysis.simulate.scenarios` (no
+treatment effect), analysed with the public functions as a person would:
+
+- **false detection**: share of logs where :func:`sa.change_points` reports a
+  change although the rate has no step (constant, seasonal, clustered
+  histories; target about 5%, at most 6%);
+- **power**: share of ``step`` logs (1.5 a year stepping up to 12 a year at
+  year five) where a change is found, where it is found within a year of the
+  true step, and where a spurious second change is reported;
+- **coverage**: share of stretches whose exact interval holds the true mean
+  rate over that stretch's time at risk (constant and step logs);
+- **forecast calibration**: the 30-day probability of
+  :func:`sa.forecast_next_episode` made 30 days before the end of the
+  simulated history, against the share of logs with an onset in those 30 days
+  (target: mean predicted within 0.05 of the observed frequency).  Logs whose
+  cut falls inside an episode are skipped (a forecast is made between episodes).
+
+Run from the repository root:
+
+    python benchmarks/validity_trend.py --quick         # 100 logs per scenario, a check
+    python benchmarks/validity_trend.py --n-logs 1000   # the reported run
+
+Standalone, it writes its own ``validity_trend`` section of benchmarks/RESULTS.md;
+``bench_personal_validity.py`` imports :func:`run` and :func:`markdown`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import spasm_analysis as sa
+from spasm_analysis.simulate.scenarios import scenario_days
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_common import write_section  # noqa: E402
+
+SECTION = "validity_trend"
+NO_STEP = ("constant", "seasonal", "clustered")
+FORECAST_SCENARIOS = ("constant", "step", "trend", "seasonal", "clustered", "remembered")
+HORIZON = 30
+PER_YEAR = 365.25
+_SEED_BASE = {"constant": 1_000_000, "step": 2_000_000, "trend": 3_000_000, "seasonal": 4_000_000,
+              "clustered": 5_000_000, "remembered": 6_000_000}
+
+
+def _history(scenario: str, seed: int):
+    return scenario_days(scenario, effect="none", seed=_SEED_BASE[scenario] + seed)
+
+
+def _quiet(func, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return func(*args, **kwargs)
+
+
+def false_detection(scenario: str, n_logs: int) -> dict:
+    """Share of logs of a no-step scenario in which a change is reported."""
+    found = [len(_quiet(sa.change_points, _history(scenario, i).to_log()).segments) > 1 for i in range(n_logs)]
+    return {"scenario": scenario, "n_logs": n_logs, "false_detection": float(np.mean(found))}
+
+
+def _true_mean_rates(history, log, segments, rate_of_day) -> np.ndarray:
+    """Mean true rate (per year) over each stretch's time at risk."""
+    cp = sa.to_counting_process(log)
+    day = np.arange(history.n_days + 1)
+    per_day = rate_of_day(day)
+    cumulative = np.concatenate([[0.0], np.cumsum(per_day[1:])])  # expected onsets by day d on a fully at-risk grid
+    origin = history.start
+    out = []
+    for row in segments.itertuples(index=False):
+        a, b = (row.start - origin).days, (row.end - origin).days
+        lo, hi = np.clip(cp["start"].to_numpy(), a, b), np.clip(cp["stop"].to_numpy(), a, b)
+        expected = np.interp(hi, day, cumulative) - np.interp(lo, day, cumulative)
+        out.append(expected.sum() / row.days_at_risk * PER_YEAR if row.days_at_risk > 0 else np.nan)
+    return np.array(out)
+
+
+def _rate_of_day(scenario: str, n_days: int):
+    if scenario == "step":
+        return lambda day: np.where(day < n_days // 2, 1.5, 12.0) / PER_YEAR
+    return lambda day: np.full(len(day), 10.0 / PER_YEAR)
+
+
+def step_power_and_coverage(n_logs: int) -> dict:
+    """Detection of the step, where it is placed, spurious extra changes, and interval coverage."""
+    detected, near, extra, covered, stretches = [], [], [], 0, 0
+    for i in range(n_logs):
+        history = _history("step", i)
+        log = history.to_log()
+        result = _quiet(sa.change_points, log)
+        segments = result.segments
+        truth_date = history.start + pd.Timedelta(days=history.n_days // 2)
+        detected.append(len(segments) > 1)
+        extra.append(len(segments) > 2)
+        if len(segments) > 1:
+            nearest = min(abs((d - truth_date).days) for d in result.changes["date"])
+            near.append(nearest <= 365)
+        true = _true_mean_rates(history, log, segments, _rate_of_day("step", history.n_days))
+        covered += int(np.sum((segments["ci_lower"] <= true) & (true <= segments["ci_upper"])))
+        stretches += len(segments)
+    return {"scenario": "step", "n_logs": n_logs, "power": float(np.mean(detected)),
+            "within_a_year": float(np.mean(near)) if near else float("nan"),
+            "extra_change": float(np.mean(extra)), "coverage": covered / stretches}
+
+
+def constant_coverage(n_logs: int) -> dict:
+    """Coverage of the stretch intervals on constant-rate logs (10 a year)."""
+    covered = stretches = 0
+    for i in range(n_logs):
+        history = _history("constant", i)
+        log = history.to_log()
+        segments = _quiet(sa.change_points, log).segments
+        true = _true_mean_rates(history, log, segments, _rate_of_day("constant", history.n_days))
+        covered += int(np.sum((segments["ci_lower"] <= true) & (true <= segments["ci_upper"])))
+        stretches += len(segments)
+    return {"scenario": "constant", "n_logs": n_logs, "coverage": covered / stretches}
+
+
+def _cut(history, cut: int):
+    keep = history.onset_day <= cut
+    return dataclasses.replace(
+        history, onset_day=history.onset_day[keep], end_day=np.minimum(history.end_day[keep], cut),
+        precision=history.precision[keep], session_day=history.session_day[history.session_day < cut], n_days=cut)
+
+
+def forecast_calibration(scenario: str, n_logs: int, horizon: int = HORIZON) -> dict:
+    """Mean forecast probability of an onset within ``horizon`` days vs the observed share."""
+    predicted, observed, skipped = [], [], 0
+    for i in range(n_logs):
+        history = _history(scenario, i)
+        cut = history.n_days - horizon
+        if np.any((history.onset_day <= cut) & (history.end_day >= cut)):
+            skipped += 1  # the cut falls inside an episode
+            continue
+        log = _cut(history, cut).to_log()
+        result = _quiet(sa.forecast_next_episode, log, horizons=(horizon,), n_bootstrap=0)
+        predicted.append(float(result.table["probability"].iloc[0]))
+        observed.append(bool(np.any((history.onset_day > cut) & (history.onset_day <= cut + horizon))))
+    mean_p, freq = float(np.mean(predicted)), float(np.mean(observed))
+    return {"scenario": scenario, "n_logs": len(predicted), "skipped": skipped, "mean_predicted": mean_p,
+            "observed": freq, "difference": mean_p - freq}
+
+
+def run(n_logs: int = 1000, *, progress=print) -> dict[str, pd.DataFrame]:
+    """All four checks; returns one table per check."""
+    started = time.perf_counter()
+
+    def step(label):
+        progress(f"[{time.perf_counter() - started:7.1f} s] {label}")
+
+    tables = {}
+    rows = []
+    for scenario in NO_STEP:
+        step(f"false detection: {scenario}")
+        rows.append(false_detection(scenario, n_logs))
+    tables["false_detection"] = pd.DataFrame(rows)
+    step("power and coverage: step")
+    tables["step"] = pd.DataFrame([step_power_and_coverage(n_logs)])
+    step("coverage: constant")
+    tables["coverage"] = pd.DataFrame([constant_coverage(n_logs)])
+    rows = []
+    for scenario in FORECAST_SCENARIOS:
+        step(f"forecast calibration: {scenario}")
+        rows.append(forecast_calibration(scenario, n_logs))
+    tables["forecast"] = pd.DataFrame(rows)
+    step("done")
+    return tables
+
+
+def markdown(tables: dict[str, pd.DataFrame], n_logs: int) -> str:
+    """The results as a RESULTS.md section."""
+    fd, st, cov, fc = (tables[k] for k in ("false_detection", "step", "coverage", "forecast"))
+    lines = [
+        f"## Trend and forecast validity ({n_logs} simulated logs per scenario, `benchmarks/validity_trend.py`)",
+        "",
+        "Histories from `spasm_analysis.simulate.scenarios` (10 years, no treatment effect).",
+        "",
+        "| check | scenario | result | target |",
+        "|---|---|---|---|",
+    ]
+    for row in fd.itertuples(index=False):
+        lines.append(f"| change_points false detection | {row.scenario} | {row.false_detection:.1%} | about 5%, at most 6% |")
+    s = st.iloc[0]
+    lines.append(f"| change_points power (1.5 -> 12 a year) | step | {s['power']:.1%} found; {s['within_a_year']:.1%} of those "
+                 f"within a year of the true step; {s['extra_change']:.1%} with a spurious extra change | |")
+    lines.append(f"| stretch interval coverage (95%) | step | {s['coverage']:.1%} | 93-97% |")
+    lines.append(f"| stretch interval coverage (95%) | constant | {cov['coverage'].iloc[0]:.1%} | 93-97% |")
+    for row in fc.itertuples(index=False):
+        lines.append(f"| forecast, {HORIZON}-day probability | {row.scenario} | predicted {row.mean_predicted:.3f}, observed "
+                     f"{row.observed:.3f} (difference {row.difference:+.3f}; {row.n_logs} logs, {row.skipped} cut "
+                     f"inside an episode) | within 0.05 |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-logs", type=int, default=1000, help="simulated logs per scenario (default 1000)")
+    parser.add_argument("--quick", action="store_true", help="100 logs per scenario, RESULTS.md not written")
+    args = parser.parse_args(argv)
+    n_logs = 100 if args.quick else args.n_logs
+    tables = run(n_logs)
+    text = markdown(tables, n_logs)
+    print(text)
+    if not args.quick:
+        write_section(SECTION, text)
+
+
+if __name__ == "__main__":
+    main()
