@@ -318,8 +318,10 @@ def forecast_next_episode(
     counting = dict(risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
     line = timeline(log, imprecise_onsets=imprecise_onsets, at_risk=True, **counting)
     who = one_subject(line.origin.index, subject)
-    if int(line.at_risk.loc[line.at_risk["subject"] == who, "event"].sum()) < 3:
-        raise ValueError("a forecast needs at least 3 onsets counted as events in the log")
+    all_gaps = gaps_after_episodes(line)
+    completed = int(all_gaps.loc[all_gaps["subject"] == who, "observed"].sum())
+    if completed < 3:
+        raise ValueError(f"a forecast needs at least 3 completed gaps between episodes, got {completed}")
     since, since_note = _days_since_end(line, who, days_since_end)
     found = subject_change_points(log, line, who, seed=seed)
     stretch = _current_stretch(line, who, found.current["start"], found.current)
