@@ -33,6 +33,7 @@ from .design import first_dependent_column
 
 __all__ = [
     "RiskSets", "Evaluation", "NewtonFit", "build_risk_sets", "evaluate", "newton_raphson",
+    "maximise_partial_likelihood",
     "row_interval_sum",
 ]
 
@@ -349,10 +350,22 @@ def newton_raphson(rs: RiskSets, X, weights, offset, *, init=None, max_iter: int
     likelihood: the estimate is infinite), with R's criterion
     ``|U' V| > sqrt(eps) (1 + |beta|)``.
     """
-    p = X.shape[1]
+    return maximise_partial_likelihood(
+        lambda beta: evaluate(rs, X, weights, offset, beta), X.shape[1], init=init,
+        max_iter=max_iter, eps=eps, names=names)
+
+
+def maximise_partial_likelihood(evaluate_at, p: int, *, init=None, max_iter: int = 20,
+                                eps: float = 1e-9, names=None) -> NewtonFit:
+    """R's ``agfit4`` Newton-Raphson around any evaluator of the partial likelihood.
+
+    ``evaluate_at(beta)`` returns an object with ``beta``, ``loglik``,
+    ``score`` and ``information`` (an :class:`Evaluation` in memory; the
+    partitioned path sums per-partition bins first). See :func:`newton_raphson`.
+    """
     names = list(names) if names is not None else [f"x{i}" for i in range(p)]
     beta = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
-    ev = evaluate(rs, X, weights, offset, beta)
+    ev = evaluate_at(beta)
     loglik_null = best = ev.loglik
     step = _solve(ev.information, ev.score)
     if step is None:
@@ -368,7 +381,7 @@ def newton_raphson(rs: RiskSets, X, weights, offset, *, init=None, max_iter: int
     converged = False
     iteration = 0
     for iteration in range(1, max_iter + 1):
-        ev = evaluate(rs, X, weights, offset, beta)
+        ev = evaluate_at(beta)
         fail = not np.isfinite(ev.loglik) or not np.all(np.isfinite(ev.information))
         newton = None if fail else _solve(ev.information, ev.score)
         fail = fail or newton is None
@@ -379,7 +392,7 @@ def newton_raphson(rs: RiskSets, X, weights, offset, *, init=None, max_iter: int
             if fail or (ev.loglik - best) / abs(best) < -eps:
                 # the last attempt was worse than the best point: report the best point
                 beta = old
-                ev = evaluate(rs, X, weights, offset, beta)
+                ev = evaluate_at(beta)
             break
         if fail or ev.loglik < best:
             halving += 1
