@@ -85,3 +85,24 @@ def test_malformed_file_names_line_and_field():
 def test_unknown_app_option_lists_allowed_values():
     with pytest.raises(ValueError, match="bearable, migraine_buddy, flaredown, daylio, apple_health"):
         sa.read_app_export(FIXTURES / "bearable.csv", app="fitbit")
+
+
+def test_meds_supplements_sleep_and_food_diary(recwarn):
+    path = Path(__file__).parent / "fixtures" / "apps" / "bearable_2021.csv"
+    # Counts are days: the back pain logged morning and evening of 3 May is one day.
+    with pytest.raises(sa.LogValidationError, match=r"'Back \(lower\) pain' \(2 days\), 'Headache' \(1 day\)"):
+        sa.read_app_export(path, app="bearable")
+    with pytest.warns(sa.vocabulary.UnknownModalityWarning, match="'Magnesium glycinate'"):
+        log = sa.read_app_export(path, app="bearable", symptom="Back (lower) pain")
+    assert log.episodes["onset"].tolist() == [pd.Timestamp("2021-05-03")]
+    assert log.episodes["end"].tolist() == [pd.Timestamp("2021-05-05")]
+    assert log.episodes["severity"].tolist() == [7.5]  # the worse of the day's two ratings
+    treatments = log.treatments
+    assert treatments[["name", "dose"]].fillna("").values.tolist() == [
+        ["Ibuprofen", "400mg"], ["Magnesium glycinate", "400mg"], ["Ibuprofen", ""]]
+    assert treatments["modality"].tolist()[0] == sa.vocabulary.normalize_modality("Ibuprofen")
+    exposures = log.exposures.pivot(index="time", columns="exposure", values="value")
+    assert exposures["sleep hours"].tolist() == [7.5, 5.5, 8.0]
+    assert exposures["food: Coffee"].tolist() == [1.0, 1.0, 0.0]
+    assert exposures["food: Toast"].tolist() == [1.0, 0.0, 0.0]
+    assert not any(name.startswith("food: Amount") for name in exposures.columns)

@@ -78,3 +78,28 @@ def test_malformed_file_names_line_and_field():
     text = str(error.value)
     assert "line 2, field 'full_date', value '2024-02-30'" in text
     assert "line 4, field 'full_date': missing date" in text
+
+
+def test_dates_in_other_languages(tmp_path):
+    path = Path(__file__).parent / "fixtures" / "apps" / "daylio_polish.csv"
+    log = sa.read_app_export(path, app="daylio", symptom="skurcz pleców")
+    assert log.episodes["onset"].tolist() == [pd.Timestamp("2017-09-07")]
+    assert log.episodes["end"].tolist() == [pd.Timestamp("2017-09-09")]
+    assert log.follow_up["start"].tolist() == [pd.Timestamp("2017-08-30"), pd.Timestamp("2017-09-05"), pd.Timestamp("2017-09-07")]
+    for language, rows in (("de", ["2017,7. Sept.,Do,20:00,gut,Rückenkrampf,", "2017,3. März,Fr,20:00,gut,Schwimmen,"]),
+                           ("ja", ["2017,9月7日,木,20:00,良い,腰痛,", "2017,3月3日,金,20:00,良い,水泳,"])):
+        other = tmp_path / f"daylio_{language}.csv"
+        other.write_text("year,date,weekday,time,mood,activities,note\n" + "\n".join(rows) + "\n")
+        days = sa.read_app_export(other, app="daylio", symptom=rows[0].split(",")[5]).episodes["onset"]
+        assert days.tolist() == [pd.Timestamp("2017-09-07")], language
+    # A name that two languages read as different months needs language=.
+    ambiguous = tmp_path / "daylio_ambiguous.csv"
+    ambiguous.write_text("year,date,weekday,time,mood,activities,note\n2017,7 listopada,,20:00,,ból,\n")
+    with pytest.raises(sa.LogValidationError, match="read differently in 'pl' and 'hr'.*pass language="):
+        sa.read_app_export(ambiguous, app="daylio", symptom="ból")
+    assert sa.read_app_export(ambiguous, app="daylio", symptom="ból", language="pl").episodes["onset"].tolist() == [
+        pd.Timestamp("2017-11-07")]
+    unknown = tmp_path / "daylio_unknown.csv"
+    unknown.write_text("year,date,weekday,time,mood,activities,note\n2017,7 Brumaire,,20:00,,ból,\n")
+    with pytest.raises(sa.LogValidationError, match="line 2, field 'date', value '7 Brumaire'.*'brumaire' not recognised"):
+        sa.read_app_export(unknown, app="daylio", symptom="ból")

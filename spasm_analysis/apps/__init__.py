@@ -49,7 +49,8 @@ def read_app_export(
     Parameters
     ----------
     path : str or Path
-        The export: a CSV file, Apple Health ``export.xml`` or the export zip.
+        The export: a CSV file, Apple Health ``export.xml`` (any localized
+        name), the export zip or the folder it unzips to.
     app : {"bearable", "migraine_buddy", "flaredown", "daylio", "apple_health"}, optional
         Which app wrote the file.  Detected from the file when omitted, with an
         :class:`AppDetectedWarning` naming the app.
@@ -60,7 +61,9 @@ def read_app_export(
     min_severity : float, optional
         Symptom records below this severity (0-10 scale) count as symptom-free.
     **options
-        App-specific options: ``dayfirst`` (Migraine Buddy dates).
+        App-specific options: ``dayfirst`` and ``follow_up`` (Migraine Buddy),
+        ``language`` (Daylio's older layout, e.g. ``"pl"``), ``max_xml_bytes``
+        (Apple Health).
 
     Returns
     -------

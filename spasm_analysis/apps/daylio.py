@@ -3,7 +3,9 @@
 Current layout ``full_date,date,weekday,time,mood,activities,note_title,note``
 (``full_date`` is ISO, ``2024-05-02``); the older 7-column layout
 ``year,date,weekday,time,mood,activities,note`` splits the date into ``year``
-and ``date`` (``2 May``).  ``activities`` lists activities separated by
+and ``date`` (``2 May``), written in the phone's language (``7 września``,
+``7. Sept.``, ``9月7日``): month names in Daylio's languages are read through
+Babel (:mod:`.month_names`), or in the one given as ``language=``.  ``activities`` lists activities separated by
 `` | ``.
 
 Daylio has no symptom scale: the activity named by ``symptom`` (e.g. "back
@@ -22,7 +24,8 @@ import pandas as pd
 from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
 from .daily import build_log, counts, daily_indicator_exposures, select_symptoms
-from .source import Record, SourceProblems, csv_records, parse_day, read_text
+from .month_names import read_day_month
+from .source import Record, SourceProblems, csv_records, day_of_text, parse_day, read_text
 
 __all__ = ["read_daylio", "HEADER", "OLD_HEADER"]
 
@@ -31,19 +34,37 @@ HEADER = ("full_date", "date", "weekday", "time", "mood", "activities", "note_ti
 OLD_HEADER = ("year", "date", "weekday", "time", "mood", "activities", "note")
 
 
-def _day(record: Record, old_layout: bool, problems: SourceProblems):
+def _day(record: Record, old_layout: bool, problems: SourceProblems, months: dict | None):
     if not old_layout:
         return parse_day(record, "full_date", problems)
     year, date = record.get("year"), record.get("date")
     if not year.isdigit():
         problems.add_line(record.line, "year", year or None, "not a year")
         return None
+    if months is not None and date in months:
+        month, day = months[date]
+        try:
+            return pd.Timestamp(int(year), month, day)
+        except ValueError as error:
+            problems.add_line(record.line, "date", date, f"not a day of {year} ({error})")
+            return None
     joined = Record(record.line, {"date": f"{date} {year}"})
-    day = parse_day(joined, "date", problems)
-    return day
+    return parse_day(joined, "date", problems)
 
 
-def read_daylio(path, *, symptom: str | None = None, min_severity: float | None = None) -> EpisodeLog:
+def _month_names(rows: list[Record], language: str | None, problems: SourceProblems) -> dict | None:
+    """Month and day of each date text, when the file is not in English (or ``language=`` is given)."""
+    texts = {r.get("date") for r in rows if r.get("date")}
+    if language is None and all(day_of_text(f"{text} 2000", False)[1] is None for text in texts):
+        return None
+    months, message = read_day_month(texts, language=language)
+    if message:
+        first = next(r for r in rows if r.get("date"))
+        problems.add_line(first.line, "date", first.get("date"), f"dates written with month names: {message}")
+    return months
+
+
+def read_daylio(path, *, symptom: str | None = None, min_severity: float | None = None, language: str | None = None) -> EpisodeLog:
     """Read a Daylio CSV export into an :class:`EpisodeLog`.
 
     Parameters
@@ -55,6 +76,9 @@ def read_daylio(path, *, symptom: str | None = None, min_severity: float | None 
         regular expression).  Without it the error lists the activities found.
     min_severity : None
         Daylio records no severity; passing a value is an error.
+    language : str, optional
+        The language of the older layout's dates, as a CLDR code ("pl", "de");
+        found from the month names when omitted.
 
     Returns
     -------
@@ -75,10 +99,12 @@ def read_daylio(path, *, symptom: str | None = None, min_severity: float | None 
         problems.add_line(None, None, None, f"no Daylio header ({','.join(HEADER)} or {','.join(OLD_HEADER)})")
         problems.raise_if_any()
     old_layout = "full_date" not in fields
+    rows = list(records)
+    months = _month_names(rows, language, problems) if old_layout else None
     tagged = []
     logged = []
-    for record in records:
-        day = _day(record, old_layout, problems)
+    for record in rows:
+        day = _day(record, old_layout, problems, months)
         if day is None:
             continue
         logged.append(day)
