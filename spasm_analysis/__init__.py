@@ -31,6 +31,8 @@ from .personal import (  # noqa: E402
     CrowAMSAAResult,
     crow_amsaa,
     imprecise_onset_sensitivity,
+    place_onsets,
+    red_flags,
     laplace_test,
     lewis_robinson_test,
     mil_hdbk_test,

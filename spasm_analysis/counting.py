@@ -145,6 +145,10 @@ def to_counting_process(
 def _blocked_until(episodes: pd.DataFrame, risk_free_days: float, assume_duration_days: float | None) -> pd.Series:
     """The instant each episode's subject is at risk again: end plus the risk-free window."""
     end = episodes["end"]
+    if "ongoing" in episodes.columns:
+        # Still going on the last logged day: not at risk again before then (end_earliest).
+        still = episodes["ongoing"].astype(bool) & end.isna()
+        end = end.where(~still, episodes["end_earliest"])
     unknown = end.isna()
     if unknown.any():
         if assume_duration_days is None:

@@ -125,6 +125,7 @@ class EpisodeLog:
         else:
             _check_follow_up(tables, problems)
         problems.raise_if_any("the episode log")
+        tables["episodes"] = _ongoing_to_follow_up_end(tables["episodes"], tables["follow_up"])
         if merges:
             warnings.warn("; ".join(merges) + " (see EpisodeLog.actions)", LogChangedWarning, stacklevel=2)
 
@@ -271,7 +272,8 @@ def _infer_follow_up(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     times = []
     ep = tables["episodes"]
     times.append(ep[["subject", "onset"]].rename(columns={"onset": "t"}))
-    times.append(ep.loc[ep["end"].notna(), ["subject", "end"]].rename(columns={"end": "t"}))
+    for column in ("onset_latest", "end", "end_earliest"):
+        times.append(ep.loc[ep[column].notna(), ["subject", column]].rename(columns={column: "t"}))
     tr = tables["treatments"]
     times.append(tr[["subject", "start"]].rename(columns={"start": "t"}))
     times.append(tr[["subject", "end"]].rename(columns={"end": "t"}))
@@ -281,6 +283,26 @@ def _infer_follow_up(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return tables["follow_up"]
     span = stacked.dropna().groupby("subject")["t"].agg(["min", "max"]).reset_index()
     return pd.DataFrame({"subject": span["subject"].astype(object), "start": span["min"], "end": span["max"]})
+
+
+def _ongoing_to_follow_up_end(episodes: pd.DataFrame, follow_up: pd.DataFrame) -> pd.DataFrame:
+    """An episode still going on the last logged day lasted at least until the end of its follow-up window.
+
+    Its ``end`` stays unknown (NaT); ``end_earliest`` becomes that window's end,
+    so analyses count it as lasting at least that long.
+    """
+    ongoing = episodes["ongoing"].to_numpy(dtype=bool) & episodes["end"].isna().to_numpy()
+    if not ongoing.any() or not len(follow_up):
+        return episodes
+    out = episodes.copy()
+    for label in out.index[ongoing]:
+        subject, onset = out.at[label, "subject"], out.at[label, "onset"]
+        windows = follow_up[(follow_up["subject"] == subject) & (follow_up["start"] <= onset)]
+        if len(windows):
+            window_end = windows["end"].max()
+            current = out.at[label, "end_earliest"]
+            out.at[label, "end_earliest"] = window_end if pd.isna(current) else max(current, window_end)
+    return out
 
 
 def _check_follow_up(tables: dict[str, pd.DataFrame], problems: ProblemList) -> None:

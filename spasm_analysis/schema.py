@@ -38,6 +38,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "episodes": (
         "end",
+        "onset_latest",
+        "end_earliest",
+        "end_latest",
+        "ongoing",
         "severity",
         "region",
         "side",
@@ -54,7 +58,7 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Columns holding datetimes, per table.
 DATETIME_COLUMNS: dict[str, tuple[str, ...]] = {
-    "episodes": ("onset", "end"),
+    "episodes": ("onset", "onset_latest", "end", "end_earliest", "end_latest"),
     "follow_up": ("start", "end"),
     "treatments": ("start", "end"),
     "exposures": ("time",),
@@ -67,9 +71,11 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "treatments": ("name", "dose", "notes"),
 }
 
-#: How precisely an onset is known.  A month-precision onset is stored at the
-#: first instant of its month, a year-precision one at January 1.
-PRECISIONS = ("day", "month", "year")
+#: How an onset was written, from the finest to the coarsest: a day; "around" a
+#: day (three days either side); early/mid/late in a month; a month; a season;
+#: a year.  The onset is stored at the first day it can mean (``onset``) and the
+#: last (``onset_latest``); see :mod:`spasm_analysis.io.dates`.
+PRECISIONS = ("day", "around", "part_month", "month", "season", "year")
 
 #: Subject id given to every row of a single-person log that has no subject column.
 DEFAULT_SUBJECT = "me"

@@ -45,33 +45,24 @@ def clean_text(values: pd.Series, transform=str.strip) -> pd.Series:
 
 def coerce_datetimes(
     table: str, frame: pd.DataFrame, column: str, problems: ProblemList, *, required: bool
-) -> pd.Series:
-    """Return ``frame[column]`` as naive ``datetime64[ns]``, recording unparseable cells.
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``frame[column]`` as naive ``datetime64[ns]``: ``(earliest, latest, precision)``.
 
-    Time-zone-aware values keep the wall-clock time they were written in (the
-    offset is dropped): for day-level episode data that is the date the person
-    meant.
+    Values go through the same date parser as files
+    (:func:`spasm_analysis.io.dates.parse_date_column`): a number is a year,
+    "summer 2004" a stretch, the day/month order is decided for the whole
+    column, and words such as "today" are refused.  Time-zone-aware values keep
+    the wall-clock time they were written in (the offset is dropped): for
+    day-level episode data that is the date the person meant.
     """
+    from .io.dates import parse_date_column
+
     values = frame[column]
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_localize(None).astype("datetime64[ns]")
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values.astype("datetime64[ns]")
-    empty = _missing(values)
-    parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    for label, value in values[~empty].items():
-        try:
-            stamp = pd.Timestamp(value)
-        except (ValueError, TypeError, OverflowError):
-            problems.add(table, label, column, value, "not a date or date-time")
-            continue
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_localize(None)
-        parsed.loc[label] = stamp
+    earliest, latest, precision = parse_date_column(values, table=table, column=column, problems=problems, with_latest=True)
     if required:
-        for label in values.index[empty]:
+        for label in values.index[_missing(values)]:
             problems.add(table, label, column, None, "missing (required)")
-    return parsed
+    return earliest, latest, precision
 
 
 def fill_subject(frame: pd.DataFrame, table: str, problems: ProblemList, default: str | None) -> pd.Series:
@@ -150,9 +141,13 @@ def prepare_table(table: str, frame: pd.DataFrame | None, problems: ProblemList,
     _check_columns(table, frame, problems)
     out = pd.DataFrame(index=frame.index)
     out["subject"] = fill_subject(frame, table, problems, default_subject)
+    written = {}
     for column in DATETIME_COLUMNS[table]:
         if column in frame.columns:
-            out[column] = coerce_datetimes(table, frame, column, problems, required=column in REQUIRED_COLUMNS[table])
+            required = column in REQUIRED_COLUMNS[table] and (table, column) not in _DERIVABLE
+            earliest, latest, precision = coerce_datetimes(table, frame, column, problems, required=required)
+            written[column] = (latest, precision)
+            out[column] = earliest
         elif column in REQUIRED_COLUMNS[table]:
             out[column] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     extra = [c for c in frame.columns if c not in out.columns]
@@ -162,31 +157,28 @@ def prepare_table(table: str, frame: pd.DataFrame | None, problems: ProblemList,
         if column in out.columns:
             # Empty text is missing text, whether it came as None, "" or NaN.
             out[column] = out[column].astype(object).where(~_missing(out[column]), np.nan)
-    _TABLE_RULES.get(table, lambda *a: None)(frame, out, problems)
+    if table == "episodes":
+        _episode_rules(frame, out, problems, written)
+    else:
+        _TABLE_RULES.get(table, lambda *a: None)(frame, out, problems)
     ordered = [c for c in columns if c in out.columns] + [c for c in out.columns if c not in columns]
     return out[ordered]
 
 
-def _episode_rules(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList) -> None:
-    if "end" not in out.columns:
-        out["end"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    before = out["end"].notna() & out["onset"].notna() & (out["end"] < out["onset"])
-    for label in out.index[before]:
-        problems.add("episodes", label, "end", str(out.at[label, "end"]), f"end is before onset ({out.at[label, 'onset']})")
+_DAY = pd.Timedelta(days=1)
+_TRUE = {"true", "yes", "y", "1", "x", "ongoing", "still going"}
+_FALSE = {"false", "no", "n", "0", "", "-"}
+
+
+def _episode_rules(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList, written: dict) -> None:
+    _onset_interval(frame, out, problems, written)
+    _end_interval(frame, out, problems, written)
     if "severity" in frame.columns:
         out["severity"] = _coerce_numeric("episodes", frame, "severity", problems)
         low, high = SEVERITY_RANGE
         outside = out["severity"].notna() & ~out["severity"].between(low, high)
         for label in out.index[outside]:
             problems.add("episodes", label, "severity", out.at[label, "severity"], f"outside {low:g}-{high:g}")
-    if "onset_precision" in frame.columns:
-        precision = frame["onset_precision"].where(~_missing(frame["onset_precision"]), "day")
-        precision = clean_text(precision, lambda text: text.strip().lower())
-        for label in out.index[~precision.isin(PRECISIONS)]:
-            problems.add("episodes", label, "onset_precision", frame.at[label, "onset_precision"], f"must be one of {', '.join(PRECISIONS)}")
-        out["onset_precision"] = precision
-    else:
-        out["onset_precision"] = "day"
     if "n_merged" in frame.columns:
         merged = _coerce_numeric("episodes", frame, "n_merged", problems).fillna(1)
         whole = np.isfinite(merged) & (merged >= 1) & (merged == np.round(merged))
@@ -195,6 +187,75 @@ def _episode_rules(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList
         out["n_merged"] = merged.where(whole, 1).astype(int)
     else:
         out["n_merged"] = 1
+
+
+def _onset_interval(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList, written: dict) -> None:
+    """``onset_precision`` and ``onset_latest``: as given, else as the onset was written."""
+    latest, parsed_precision = written.get("onset", (out["onset"], pd.Series("day", index=out.index)))
+    if "onset_precision" in frame.columns:
+        given = frame["onset_precision"]
+        precision = clean_text(given.where(~_missing(given), parsed_precision.fillna("day")), lambda text: text.strip().lower())
+        for label in out.index[~precision.isin(PRECISIONS)]:
+            problems.add("episodes", label, "onset_precision", given[label], f"must be one of {', '.join(PRECISIONS)}")
+    else:
+        precision = parsed_precision.where(parsed_precision.notna(), "day").astype(object)
+    out["onset_precision"] = precision
+    if "onset_latest" in frame.columns:
+        given_latest = out["onset_latest"]
+        latest = given_latest.where(given_latest.notna(), latest)
+    else:
+        # A table that says "month" or "year" without onset_latest (as older files do) spans that period.
+        for name, offset in (("month", pd.offsets.MonthEnd(0)), ("year", pd.offsets.YearEnd(0))):
+            chosen = precision.eq(name) & latest.eq(out["onset"]) & out["onset"].notna()
+            if chosen.any():
+                latest = latest.copy()
+                onset = out.loc[chosen, "onset"]
+                latest[chosen] = np.maximum(onset, onset.dt.normalize() + offset)
+    out["onset_latest"] = latest.astype("datetime64[ns]")
+    before = out["onset_latest"] < out["onset"]
+    for label in out.index[before]:
+        problems.add("episodes", label, "onset_latest", str(out.at[label, "onset_latest"]), f"before onset ({out.at[label, 'onset']})")
+
+
+def _end_interval(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList, written: dict) -> None:
+    """``end``, ``end_earliest``, ``end_latest`` and ``ongoing``, checked against each other."""
+    if "end" not in out.columns:
+        out["end"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    earliest = out["end"].copy()
+    if "end" in written:
+        # An end written as a stretch ("Nov 2013") was over by the stretch's end at the latest.
+        latest, precision = written["end"]
+        vague = precision.notna() & ~precision.eq("day")
+        out.loc[vague, "end"] = latest[vague] + _DAY
+    out["end_earliest"] = out["end_earliest"].fillna(earliest) if "end_earliest" in out.columns else earliest
+    # A given end_latest left empty means "no upper bound known" (e.g. "over a week").
+    if "end_latest" not in out.columns:
+        out["end_latest"] = out["end"]
+    out["ongoing"] = _booleans(frame, "ongoing", problems) if "ongoing" in frame.columns else False
+    before = out["end"].notna() & out["onset"].notna() & (out["end"] < out["onset"])
+    for label in out.index[before]:
+        problems.add("episodes", label, "end", str(out.at[label, "end"]), f"end is before onset ({out.at[label, 'onset']})")
+    inverted = out["end_earliest"].notna() & out["end_latest"].notna() & (out["end_latest"] < out["end_earliest"])
+    for label in out.index[inverted]:
+        problems.add("episodes", label, "end_latest", str(out.at[label, "end_latest"]), f"before end_earliest ({out.at[label, 'end_earliest']})")
+
+
+def _booleans(frame: pd.DataFrame, column: str, problems: ProblemList) -> pd.Series:
+    values = frame[column]
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(bool)
+    out = []
+    for label, value in values.items():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            out.append(False)
+        elif isinstance(value, (bool, np.bool_, int, np.integer)) and value in (0, 1):
+            out.append(bool(value))
+        elif isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            out.append(value.strip().lower() in _TRUE)
+        else:
+            problems.add("episodes", label, column, value, "must be true or false (yes/no)")
+            out.append(False)
+    return pd.Series(out, index=values.index, dtype=bool)
 
 
 def _interval_rules(table: str):
@@ -253,7 +314,6 @@ def _covariate_rules(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemLi
 
 
 _TABLE_RULES = {
-    "episodes": _episode_rules,
     "follow_up": _interval_rules("follow_up"),
     "treatments": _interval_rules("treatments"),
     "exposures": _exposure_rules,
@@ -269,7 +329,9 @@ def _empty(table: str) -> pd.DataFrame:
         else:
             data[column] = pd.Series([], dtype=object)
     if table == "episodes":
-        data["end"] = pd.Series([], dtype="datetime64[ns]")
+        for name in ("onset_latest", "end", "end_earliest", "end_latest"):
+            data[name] = pd.Series([], dtype="datetime64[ns]")
+        data["ongoing"] = pd.Series([], dtype=bool)
         data["onset_precision"] = pd.Series([], dtype=object)
         data["n_merged"] = pd.Series([], dtype=int)
     if table == "exposures":

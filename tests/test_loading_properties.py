@@ -105,7 +105,8 @@ def test_hand_written_files_keep_every_episode(tmp_path_factory, onsets, style, 
         frame.to_json(path, orient="records")
     else:
         frame.to_csv(path, index=False, sep="\t" if suffix == "tsv" else ",")
-    episodes = sa.read_episodes(path)
+    # A US column whose every date also reads day-first cannot be decided alone: the person says which.
+    episodes = sa.read_episodes(path, dayfirst=False if style == "us" else None)
     assert len(episodes) == len(stamps)
     assert episodes["onset"].tolist() == stamps
     first = 2 if suffix != "json" else 1
@@ -158,7 +159,7 @@ def test_mangled_csv_raises_only_log_validation_error(tmp_path_factory, content)
 @given(
     row=st.integers(0, 3),
     column=st.sampled_from(["Started", "Ended", "Duration", "Pain"]),
-    garbage=st.sampled_from(["soon", "??", "next tuesday-ish", "2020-13-45", "abc/def", "x3", "many"]),
+    garbage=st.sampled_from(["soon", "?!x", "next tuesday-ish", "2020-13-45", "abc/def", "x3", "many"]),
 )
 def test_a_bad_cell_is_named_by_row_column_and_value(tmp_path_factory, row, column, garbage):
     frame = pd.read_csv(pd.io.common.StringIO(VALID_CSV), dtype=str, keep_default_na=False)

@@ -26,7 +26,7 @@ def test_midpoints_by_hand():
     # A recorded end before the moved onset becomes the moved onset (over at once).
     assert r.episodes["end"].iloc[2] == onset[2]
     assert (r.n_month, r.n_year) == (2, 1)
-    assert "placed mid-month / mid-year" in r.note
+    assert "placed in the middle of" in r.note
 
 
 def test_exclude_and_bad_choice():
@@ -47,13 +47,18 @@ def test_sensitivity_runs_both_choices_for_rate_ratio():
     follow_up = pd.DataFrame({"start": [pd.Timestamp("2020-01-01")], "end": [pd.Timestamp("2020-12-31")]})
     treatments = pd.DataFrame({"start": pd.to_datetime(["2020-02-10"]), "end": pd.to_datetime(["2020-03-20"]), "modality": ["massage"]})
     log = sa.EpisodeLog(episodes, follow_up=follow_up, treatments=treatments)
-    table = sa.imprecise_onset_sensitivity(sa.rate_ratio, log, exposed="massage", assume_duration_days=1)
-    assert list(table["imprecise_onsets"]) == ["midpoint", "exclude"]
+    table = sa.imprecise_onset_sensitivity(sa.rate_ratio, log, exposed="massage", assume_duration_days=1,
+                                          choices=("midpoint", "exclude", "earliest", "latest"))
+    assert list(table["imprecise_onsets"]) == ["midpoint", "exclude", "earliest", "latest"]
     # Midpoint puts the February onset at Feb 15, inside the massage period: 2 exposed onsets.
     mid = sa.rate_ratio(log, exposed="massage", imprecise_onsets="midpoint", assume_duration_days=1)
     excl = sa.rate_ratio(log, exposed="massage", imprecise_onsets="exclude", assume_duration_days=1)
     assert (mid.events_exposed, excl.events_exposed) == (2, 1)
-    assert table["rate_ratio"].tolist() == pytest.approx([mid.rate_ratio, excl.rate_ratio])
+    assert table["rate_ratio"].tolist()[:2] == pytest.approx([mid.rate_ratio, excl.rate_ratio])
+    # On its first day (Feb 1) the onset is before the massage; on its last (Feb 29) inside it.
+    first = sa.rate_ratio(log, exposed="massage", imprecise_onsets="earliest", assume_duration_days=1)
+    assert first.events_exposed == 1 and first.events_unexposed == excl.events_unexposed + 1
+    assert table["rate_ratio"].tolist()[2:] == pytest.approx([first.rate_ratio, mid.rate_ratio])
     assert "mid-month" in mid.notes and "left out" in excl.notes
 
 

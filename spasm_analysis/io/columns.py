@@ -37,6 +37,10 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "treatment": ("treatment", "treatments", "therapy", "medication", "medications", "meds"),
         "notes": _NOTES,
         "onset_precision": ("onset precision", "precision"),
+        "onset_latest": ("onset latest", "latest onset"),
+        "end_earliest": ("end earliest", "earliest end"),
+        "end_latest": ("end latest", "latest end"),
+        "ongoing": ("ongoing", "still going"),
         "n_merged": ("n merged",),
     },
     "treatments": {

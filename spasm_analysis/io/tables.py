@@ -24,8 +24,8 @@ from ..schema import DEFAULT_SUBJECT, ProblemList
 from ..validation import prepare_table
 from ..vocabulary import UnknownModalityWarning, map_modalities
 from .columns import recognise_columns
-from .dates import parse_date_column, period_ends
-from .durations import parse_duration_column
+from .dates import parse_date_column, period_ends, remembered_count
+from .durations import parse_length, parse_length_column
 from .files import read_raw
 
 __all__ = [
@@ -74,28 +74,59 @@ class _Reading:
         return ok
 
     def dates(self, name: str, *, required: bool) -> tuple[pd.Series, pd.Series]:
+        earliest, _, precision = self.date_interval(name, required=required)
+        return earliest, precision
+
+    def date_interval(self, name: str, *, required: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """``(earliest, latest, precision)`` of a date column (see :func:`.dates.parse_date_column`)."""
         index = self.frame.index
         if name not in self.frame.columns:
-            return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]"), pd.Series([None] * len(index), index=index, dtype=object)
+            empty = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+            return empty, empty.copy(), pd.Series([None] * len(index), index=index, dtype=object)
         values = self.frame[name]
-        stamps, precision = parse_date_column(
-            values, table=self.table, column=self.header(name), problems=self.problems, dayfirst=self.dayfirst, tz=self.tz
+        earliest, latest, precision = parse_date_column(
+            values, table=self.table, column=self.header(name), problems=self.problems, dayfirst=self.dayfirst, tz=self.tz,
+            with_latest=True,
         )
         if required:
             for label in index[_blank(values)]:
                 self.problems.add(self.table, label, self.header(name), None, "missing (required)")
-        return stamps, precision
+        return earliest, latest, precision
 
     def end_dates(self, start: pd.Series, *, range_rule: str) -> pd.Series:
         """``end`` as written (a partial end means the end of its period), else start + duration."""
-        end, precision = self.dates("end", required=False)
-        end = period_ends(end, precision)
+        return self.end_interval(start, start, range_rule=range_rule)["end"]
+
+    def end_interval(self, onset: pd.Series, onset_latest: pd.Series, *, range_rule: str) -> pd.DataFrame:
+        """``end, end_earliest, end_latest, ongoing`` from an end column, else from a length column.
+
+        A written end ("2013-10-20", "Nov 2013") wins over a length.  A length
+        gives ``end = onset + length`` (a range by ``range_rule``), the earliest
+        end ``onset + shortest`` and the latest ``onset_latest + longest`` (not
+        known for "over a week" or "still going").  Words such as "still going"
+        or "?" in the end column mean ongoing or not known.
+        """
+        index = self.frame.index
+        said = pd.DataFrame({"ongoing": False}, index=index)
+        if "end" in self.frame.columns:
+            # "still going" or "?" where an end date would be.
+            lengths = [_end_words(v) for v in self.frame["end"]]
+            words = pd.Series([w is not None for w in lengths], index=index)
+            said["ongoing"] = [bool(w and w.ongoing) for w in lengths]
+            self.frame["end"] = self.frame["end"].where(~words, np.nan)
+        first, latest, precision = self.date_interval("end", required=False)
+        end = period_ends(first, precision, latest)
+        out = pd.DataFrame({"end": end, "end_earliest": first, "end_latest": end, "ongoing": said["ongoing"]}, index=index)
         if "duration" in self.frame.columns:
-            lengths = parse_duration_column(
+            lengths = parse_length_column(
                 self.frame["duration"], table=self.table, column=self.header("duration"), problems=self.problems, range_rule=range_rule
             )
-            end = end.where(end.notna(), self._add(start, lengths))
-        return end
+            todo = out["end"].isna()
+            out.loc[todo, "end"] = self._add(onset, lengths["length"])[todo]
+            out.loc[todo, "end_earliest"] = self._add(onset, lengths["shortest"])[todo]
+            out.loc[todo, "end_latest"] = self._add(onset_latest, lengths["longest"])[todo]
+            out["ongoing"] = out["ongoing"] | (todo & lengths["ongoing"])
+        return out
 
     def _add(self, start: pd.Series, lengths: pd.Series) -> pd.Series:
         """start + length, naming the rows whose end would fall past the last representable date."""
@@ -250,7 +281,7 @@ def read_episodes(
     source,
     *,
     columns=None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     subject: str | None = None,
     tz: str | None = None,
     range_rule: str = "upper",
@@ -269,8 +300,11 @@ def read_episodes(
         *file header -> canonical name*, overriding header recognition
         (e.g. ``{"When it began": "onset"}``).  Naming a header the file lacks
         is a validation error.
-    dayfirst : bool
-        Read ``05/10/2013`` as 5 October.
+    dayfirst : bool, optional
+        Read ``05/10/2013`` as 5 October (True) or May 10 (False).  By default
+        the order is decided once for the whole column from the dates in it
+        (a first field above 12 means day first); a column that mixes both, or
+        whose dates all read both ways, is an error naming its rows.
     subject : str, optional
         Id for every row of a file without a subject column (default ``"me"``).
     tz : str, optional
@@ -312,8 +346,21 @@ def read_episodes(
     """
     reading, out = _begin(source, "episodes", columns=columns, dayfirst=dayfirst, subject=subject, tz=tz, options=dict(options, format=format, sheet=sheet))
     if reading.require("onset"):
-        out["onset"], precision = reading.dates("onset", required=True)
-        out["end"] = reading.end_dates(out["onset"], range_rule=range_rule)
+        out = _remembered_counts(reading, out)
+        out["onset"], latest, precision = reading.date_interval("onset", required=True)
+        if "onset_latest" in reading.frame.columns:
+            given, _, _ = reading.date_interval("onset_latest", required=False)
+            latest = given.where(given.notna(), latest)
+        out["onset_latest"] = latest
+        ends = reading.end_interval(out["onset"], latest, range_rule=range_rule)
+        for name in ("end_earliest", "end_latest"):
+            if name in reading.frame.columns:
+                given, _, _ = reading.date_interval(name, required=False)
+                ends[name] = given if name == "end_latest" else given.where(given.notna(), ends[name])
+        if "ongoing" in reading.frame.columns:
+            ends["ongoing"] = ends["ongoing"] | reading.frame["ongoing"].map(_is_true)
+        for name in ("end", "end_earliest", "end_latest", "ongoing"):
+            out[name] = ends[name]
         if "onset_precision" in reading.frame.columns:
             written = reading.frame["onset_precision"]
             precision = written.where(~_blank(written), precision).map(lambda v: v.strip().lower() if isinstance(v, str) else v)
@@ -325,15 +372,79 @@ def read_episodes(
             out[name] = _text(reading.frame[name])
     if "n_merged" in reading.frame.columns:
         out["n_merged"] = _counts(reading, "n_merged")
-    reading.extras(out, skip=("duration",))
+    reading.extras(out, skip=("duration", "onset_latest", "end_earliest", "end_latest", "ongoing"))
     return reading.finish(out, subject or DEFAULT_SUBJECT)
+
+
+def _is_true(value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return isinstance(value, str) and value.strip().lower() in ("true", "yes", "y", "1", "x")
+
+
+def _end_words(value):
+    """The :class:`WrittenLength` of words such as "still going" or "?" in an end column, else None."""
+    if not isinstance(value, str) or not value.strip() or any(ch.isdigit() for ch in value):
+        return None
+    try:
+        length = parse_length(value)
+    except ValueError:
+        return None
+    return length if pd.isna(length.shortest) else None
+
+
+def _remembered_counts(reading: _Reading, out: pd.DataFrame) -> pd.DataFrame:
+    """Rows such as "about once a year 2005-2012" become one episode per year, each known only to its year.
+
+    The person remembered a rate, not dates: each year (or month) of the
+    period gets one episode whose onset spans that whole year (or month), the
+    row's other cells are copied, and the note says where it came from.  Row
+    labels become ``<line>:<year>`` so messages still name the line.
+    """
+    onsets = reading.frame["onset"]
+    found = {}
+    for label, value in onsets.items():
+        if not isinstance(value, str):
+            continue
+        try:
+            periods = remembered_count(value)
+        except ValueError as error:
+            reading.problems.add(reading.table, label, reading.header("onset"), value, str(error))
+            continue
+        if periods:
+            found[label] = periods
+    if not found:
+        return out
+    frames, outs = [], []
+    for label in reading.frame.index:
+        row = reading.frame.loc[[label]]
+        if label not in found:
+            frames.append(row)
+            outs.append(out.loc[[label]])
+            continue
+        written = str(onsets[label]).strip()
+        periods = found[label]
+        copies = pd.concat([row] * len(periods))
+        copies["onset"] = periods
+        copies.index = [f"{label}:{period}" for period in periods]
+        note = f"remembered: {written}"
+        if "notes" in copies.columns:
+            copies["notes"] = [f"{n}; {note}" if isinstance(n, str) and n.strip() else note for n in copies["notes"]]
+        else:
+            copies["notes"] = note
+        frames.append(copies)
+        piece = pd.concat([out.loc[[label]]] * len(periods))
+        piece.index = copies.index
+        outs.append(piece)
+    reading.frame = pd.concat(frames)
+    return pd.concat(outs)
 
 
 def read_treatments(
     source,
     *,
     columns=None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     subject: str | None = None,
     vocabulary=None,
     tz: str | None = None,
@@ -375,7 +486,7 @@ def read_treatments(
         # A session written with the same date as start and end lasted that day.
         midnight = start.notna() & (start == start.dt.normalize())
         end = end.where(~(midnight & (end == start)), start + pd.Timedelta(days=1))
-        vague = precision.isin(["month", "year"]) & end.isna()
+        vague = precision.notna() & ~precision.eq("day") & end.isna()
         for label in out.index[vague]:
             reading.problems.add(
                 "treatments", label, reading.header("start"), reading.frame.at[label, "start"],
@@ -409,7 +520,7 @@ def read_exposures(
     source,
     *,
     columns=None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     subject: str | None = None,
     tz: str | None = None,
     format: str | None = None,
@@ -486,7 +597,7 @@ def read_follow_up(
     source,
     *,
     columns=None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     subject: str | None = None,
     tz: str | None = None,
     format: str | None = None,

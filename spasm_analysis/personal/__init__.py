@@ -10,7 +10,8 @@ from .case_crossover import CaseCrossoverResult, ExposureNotInformativeError, ca
 from .clinician import ClinicianSummary, clinician_summary
 from .durations import DurationTrendResult, duration_trend
 from .forecast import ForecastResult, forecast_next_episode
-from .precision import IMPRECISE_CHOICES, imprecise_onset_sensitivity, resolve_imprecise_onsets
+from .precision import IMPRECISE_CHOICES, imprecise_onset_sensitivity, place_onsets, resolve_imprecise_onsets
+from .red_flags import WHEN_TO_GET_CARE, red_flags
 from .rate_ratio import RateRatioResult, rate_ratio
 from .rates import RateTable, rolling_rates, seasonality, yearly_rates
 from .risk_windows import RiskWindowResult, risk_windows
@@ -20,6 +21,9 @@ __all__ = [
     "IMPRECISE_CHOICES",
     "imprecise_onset_sensitivity",
     "resolve_imprecise_onsets",
+    "place_onsets",
+    "red_flags",
+    "WHEN_TO_GET_CARE",
     "laplace_test",
     "mil_hdbk_test",
     "lewis_robinson_test",

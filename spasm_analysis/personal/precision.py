@@ -1,21 +1,30 @@
-"""How onsets known only to the month or year enter an analysis.
+"""Where an onset known only to a stretch of days is placed in an analysis.
 
-Early years of a personal log are remembered, not recorded ("2004, summer",
-"October 2013").  Such onsets are stored at the first instant of their month
-(or at January 1 of their year) with ``onset_precision`` saying so.  Using that
-stored instant as if it were the true day would pile onsets up on the 1st of
-the month, so every analysis here chooses one of two honest options and says
-which one it used:
+Early years of a personal log are remembered, not recorded ("summer 2004",
+"early October 2013", "around Nov 8 2014").  The episode table keeps what the
+person said as an interval: ``onset`` (the first day the onset can have been)
+to ``onset_latest`` (the last day), see :mod:`spasm_analysis.io.dates`.  An
+onset is *imprecise* when ``onset_latest`` is after ``onset``; the onset then
+lies somewhere in ``[onset, onset_latest + 1 day)``.  Using the stored first
+day as if it were the true day would pile onsets up on the 1st of the month,
+so every analysis places them with :func:`place_onsets` and says how:
 
 ``"midpoint"``
-    place the onset in the middle of its month or year (the expected position
-    if the true day were uniform over the period);
+    the middle of the interval (the expected position if the true day were
+    uniform over it);
+``"earliest"`` / ``"latest"``
+    its first / last day (the two extremes, for showing how much an answer moves);
+``"random"``
+    a uniform draw inside the interval (``seed=`` makes it reproducible; run
+    several seeds to see the spread);
 ``"exclude"``
-    leave the episode out of the analysis (its period still counts as observed
-    time, which biases rates down a little).
+    leave the episode out (its interval still counts as observed time, which
+    biases rates down a little).
 
-:func:`imprecise_onset_sensitivity` runs an analysis both ways and tabulates
-the headline numbers side by side.
+A placed episode keeps its length: its end moves with its onset, inside what
+was written for the end (``end_earliest`` to ``end_latest``).
+:func:`imprecise_onset_sensitivity` runs an analysis under several placements
+and tabulates the headline numbers side by side.
 """
 
 from __future__ import annotations
@@ -28,13 +37,19 @@ import pandas as pd
 
 __all__ = [
     "IMPRECISE_CHOICES",
+    "PLACEMENTS",
     "ImpreciseOnsets",
+    "onset_interval",
+    "place_onsets",
     "resolve_imprecise_onsets",
     "imprecise_onset_sensitivity",
 ]
 
 #: Allowed values of every ``imprecise_onsets=`` option in :mod:`spasm_analysis.personal`.
-IMPRECISE_CHOICES = ("midpoint", "exclude")
+IMPRECISE_CHOICES = ("midpoint", "exclude", "earliest", "latest", "random")
+#: The placements :func:`place_onsets` accepts (every choice but "exclude").
+PLACEMENTS = ("midpoint", "earliest", "latest", "random")
+_DAY = pd.Timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -44,11 +59,11 @@ class ImpreciseOnsets:
     Attributes
     ----------
     episodes : DataFrame
-        The log's episodes with month/year-precision onsets moved or removed.
+        The log's episodes with imprecise onsets placed or removed.
     how : str
-        ``"midpoint"`` or ``"exclude"``.
+        One of :data:`IMPRECISE_CHOICES`.
     n_month, n_year : int
-        How many onsets were known only to the month / only to the year.
+        How many imprecise onsets span at most about a month / more than that.
     note : str
         Plain-language account of the handling, for results' ``notes``.
     """
@@ -69,32 +84,110 @@ def check_choice(how: str) -> str:
     return how
 
 
-def _period_midpoint(onsets: pd.Series, precision: pd.Series) -> pd.Series:
-    month = precision.eq("month")
-    year = precision.eq("year")
-    moved = onsets.copy()
-    if month.any():
-        start = onsets[month].dt.to_period("M").dt.start_time
-        length = onsets[month].dt.days_in_month.astype(float)
-        moved[month] = start + pd.to_timedelta(length / 2.0, unit="D")
-    if year.any():
-        start = onsets[year].dt.to_period("Y").dt.start_time
-        length = np.where(onsets[year].dt.is_leap_year, 366.0, 365.0)
-        moved[year] = start + pd.to_timedelta(length / 2.0, unit="D")
-    return moved
+def onset_interval(episodes: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """``(earliest, latest)`` day of each onset.
+
+    Tables without ``onset_latest`` (built by hand) fall back on
+    ``onset_precision``: "month" spans the month, "year" the year.
+    """
+    earliest = episodes["onset"]
+    if "onset_latest" in episodes.columns:
+        latest = episodes["onset_latest"].where(episodes["onset_latest"].notna(), earliest)
+        return earliest, latest
+    latest = earliest.copy()
+    if "onset_precision" in episodes.columns:
+        precision = episodes["onset_precision"]
+        for name, offset in (("month", pd.offsets.MonthEnd(0)), ("year", pd.offsets.YearEnd(0))):
+            chosen = precision.eq(name) & earliest.notna()
+            if chosen.any():
+                latest[chosen] = np.maximum(earliest[chosen], earliest[chosen].dt.normalize() + offset)
+    return earliest, latest
 
 
-def resolve_imprecise_onsets(episodes: pd.DataFrame, *, how: str = "midpoint") -> ImpreciseOnsets:
-    """Apply the month/year-precision choice to an episodes table.
+def place_onsets(episodes: pd.DataFrame, how: str = "midpoint", *, seed: int | None = None) -> pd.DataFrame:
+    """Episodes with every imprecise onset placed inside its interval.
 
     Parameters
     ----------
     episodes : DataFrame
-        Canonical episodes (``subject``, ``onset``, optional ``end`` and
-        ``onset_precision``).  Without ``onset_precision`` every onset is
-        taken as day-precise.
-    how : {"midpoint", "exclude"}
+        Canonical episodes (``onset``, ``onset_latest``; optional ``end``,
+        ``end_earliest``, ``end_latest``).
+    how : {"midpoint", "earliest", "latest", "random"}
+        Where in ``[onset, onset_latest + 1 day)`` to put it (see the module docstring).
+    seed : int, optional
+        For ``"random"``.
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``onset`` (and ``end``) moved; ``onset_latest`` equal to the
+        placed onset; the rest unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ep = pd.DataFrame({"subject": ["me"], "onset": pd.to_datetime(["2004-06-01"]),
+    ...                    "onset_latest": pd.to_datetime(["2004-08-31"]),
+    ...                    "end": pd.to_datetime(["2004-06-08"])})
+    >>> placed = place_onsets(ep, "latest")
+    >>> str(placed.onset[0].date()), str(placed.end[0].date())
+    ('2004-08-31', '2004-09-07')
+    """
+    if how not in PLACEMENTS:
+        raise ValueError(f"how={how!r} is not a placement; choose one of {', '.join(map(repr, PLACEMENTS))}")
+    out = episodes.copy()
+    earliest, latest = onset_interval(out)
+    imprecise = (latest > earliest).to_numpy()
+    if not imprecise.any():
+        return out
+    width = (latest + _DAY - earliest)[imprecise]
+    if how == "midpoint":
+        offset = width / 2
+    elif how == "earliest":
+        offset = width * 0
+    elif how == "latest":
+        offset = width - _DAY
+    else:
+        draws = np.random.default_rng(seed).random(int(imprecise.sum()))
+        offset = pd.to_timedelta((width.dt.total_seconds().to_numpy() * draws).round(), unit="s")
+        offset = pd.Series(offset, index=width.index)
+    placed = earliest[imprecise] + offset
+    out.loc[imprecise, "onset"] = placed
+    if "onset_latest" in out.columns:
+        out.loc[imprecise, "onset_latest"] = placed
+    if "end" in out.columns:
+        out["end"] = _moved_end(out, episodes, imprecise, offset)
+    return out
+
+
+def _moved_end(out: pd.DataFrame, episodes: pd.DataFrame, imprecise: np.ndarray, offset: pd.Series) -> pd.Series:
+    """The end moves with the onset, inside what was written for it, and never before the onset."""
+    end = out["end"].copy()
+    written = episodes.loc[imprecise, "end"]
+    moved = written + offset
+    # Without bounds the end is taken as written: it stays where it is.
+    low = episodes.loc[imprecise, "end_earliest"] if "end_earliest" in episodes.columns else written
+    high = episodes.loc[imprecise, "end_latest"] if "end_latest" in episodes.columns else written
+    moved = moved.where(low.isna() | (moved >= low), low)
+    moved = moved.where(high.isna() | (moved <= high), high)
+    onset = out.loc[imprecise, "onset"]
+    moved = moved.where(moved.isna() | (moved >= onset), onset)
+    end[imprecise] = moved
+    return end
+
+
+def resolve_imprecise_onsets(episodes: pd.DataFrame, *, how: str = "midpoint", seed: int | None = None) -> ImpreciseOnsets:
+    """Apply an imprecise-onset choice to an episodes table.
+
+    Parameters
+    ----------
+    episodes : DataFrame
+        Canonical episodes.  Without ``onset_latest`` or ``onset_precision``
+        every onset is taken as day-precise.
+    how : {"midpoint", "exclude", "earliest", "latest", "random"}
         See the module docstring.
+    seed : int, optional
+        For ``"random"``.
 
     Returns
     -------
@@ -111,35 +204,33 @@ def resolve_imprecise_onsets(episodes: pd.DataFrame, *, how: str = "midpoint") -
     """
     check_choice(how)
     out = episodes.copy()
-    if "onset_precision" in out.columns:
-        precision = out["onset_precision"].fillna("day").astype(str)
-    else:
-        precision = pd.Series("day", index=out.index)
-    n_month = int(precision.eq("month").sum())
-    n_year = int(precision.eq("year").sum())
-    n_imprecise = n_month + n_year
-    if n_imprecise == 0:
+    earliest, latest = onset_interval(out)
+    imprecise = latest > earliest
+    span_days = (latest - earliest) / _DAY
+    n_month = int((imprecise & (span_days < 32)).sum())
+    n_year = int((imprecise & (span_days >= 32)).sum())
+    if n_month + n_year == 0:
         return ImpreciseOnsets(out, how, 0, 0, "All onsets have day precision.")
-    counts = f"{n_month} onset(s) known only to the month and {n_year} only to the year"
+    counts = (
+        f"{n_month + n_year} onset(s) known only to a stretch of days "
+        f"({n_month} of up to a month, {n_year} longer, such as a season or a year)"
+    )
     if how == "exclude":
-        out = out.loc[precision.eq("day")].copy()
-        note = f"{counts} were left out (their periods still count as observed time)."
+        out = out.loc[~imprecise].copy()
+        note = f"{counts} were left out (their stretches still count as observed time)."
     else:
-        imprecise = ~precision.eq("day")
-        out["onset"] = _period_midpoint(out["onset"], precision)
-        if "end" in out.columns:
-            # A recorded end before the moved onset would give a negative duration;
-            # treat the episode as over at its (moved) onset instead.
-            bad_end = imprecise & out["end"].notna() & (out["end"] < out["onset"])
-            out.loc[bad_end, "end"] = out.loc[bad_end, "onset"]
-        note = f"{counts} were placed mid-month / mid-year."
+        out = place_onsets(out, how, seed=seed)
+        where = {"midpoint": "in the middle of (mid-month, mid-season, mid-year)", "earliest": "on the first day of", "latest": "on the last day of",
+                 "random": "at a random day inside"}[how]
+        note = f"{counts} were placed {where} their stretch."
     return ImpreciseOnsets(out, how, n_month, n_year, note)
 
 
 def imprecise_onset_sensitivity(
-    analysis: Callable, log, *, fields: tuple[str, ...] | None = None, **options
+    analysis: Callable, log, *, fields: tuple[str, ...] | None = None,
+    choices: tuple[str, ...] = ("midpoint", "exclude"), **options
 ) -> pd.DataFrame:
-    """Run ``analysis(log, imprecise_onsets=...)`` both ways and compare.
+    """Run ``analysis(log, imprecise_onsets=...)`` under several placements and compare.
 
     Parameters
     ----------
@@ -147,6 +238,8 @@ def imprecise_onset_sensitivity(
         Any analysis of :mod:`spasm_analysis.personal` that accepts an
         ``imprecise_onsets`` keyword (e.g. ``sa.laplace_test``, ``sa.rate_ratio``).
     log : EpisodeLog
+    choices : tuple of str
+        The placements to run (see :data:`IMPRECISE_CHOICES`).
     fields : tuple of str, optional
         Result attributes to tabulate; by default the numeric fields the result
         has among ``statistic, p_value, rate_ratio, odds_ratio, level_change,
@@ -168,7 +261,7 @@ def imprecise_onset_sensitivity(
         "statistic", "p_value", "rate_ratio", "odds_ratio", "level_change", "ci_lower", "ci_upper", "beta", "lam", "shape", "scale",
     )
     rows = []
-    for how in IMPRECISE_CHOICES:
+    for how in choices:
         result = analysis(log, imprecise_onsets=how, **options)
         names = fields or tuple(f for f in default_fields if hasattr(result, f))
         row = {"imprecise_onsets": how}
