@@ -70,12 +70,16 @@ def load_log(path: str, *, err: TextIO):
 
 def _configure_summary(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="a folder of table files (episodes.csv, follow_up.csv, ...) or one episode file")
+    parser.add_argument("--since", metavar="DATE", help="describe only what was logged from this date on (e.g. 2015-01-01)")
+    parser.add_argument("--until", metavar="DATE", help="describe only what was logged before this date")
 
 
 def _run_summary(args: argparse.Namespace, out: TextIO) -> int:
     from .summary import summarize_log
 
     log = load_log(args.path, err=sys.stderr)
+    if args.since or args.until:
+        log = log.between(args.since, args.until)
     print(f"Episode log: {args.path}", file=out)
     print(str(summarize_log(log)), file=out)
     print("These numbers describe what was logged; they are not medical advice.", file=out)
@@ -92,6 +96,7 @@ register(Command(
 
 # issue 6: `report` registers itself from its own module
 from .report import cli_report  # noqa: E402,F401
+from .report import clinician_page  # noqa: E402,F401
 
 
 def build_parser() -> argparse.ArgumentParser:

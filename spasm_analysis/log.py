@@ -216,6 +216,62 @@ class EpisodeLog:
         picked = {name: frame[frame["subject"].isin(wanted)] for name, frame in self._tables.items()}
         return EpisodeLog(picked.pop("episodes"), **picked)
 
+    def between(self, start=None, end=None) -> "EpisodeLog":
+        """The log seen through an analysis window ``[start, end)``: every table cut the same way.
+
+        Follow-up windows are clipped to the window (subjects with no follow-up
+        left are dropped); episodes are kept when their onset falls inside, or
+        when they began before ``start`` and were still going at it (they block
+        the first days, as an index episode does); an episode still going at
+        ``end`` whose end is later keeps its recorded end.  Treatments are kept
+        when their session or course overlaps the window, exposures when their
+        time is inside it.  Covariates are unchanged.
+
+        Parameters
+        ----------
+        start, end : date-like, optional
+            Either may be left out (open on that side).  Written dates such as
+            "2015" or "Oct 2013" mean their first day.
+
+        Examples
+        --------
+        >>> import pandas as pd, spasm_analysis as sa
+        >>> episodes = pd.DataFrame({"onset": ["2019-03-01", "2020-02-01"], "end": ["2019-03-04", "2020-02-03"]})
+        >>> log = sa.EpisodeLog(episodes, follow_up=pd.DataFrame({"start": ["2019-01-01"], "end": ["2021-01-01"]}))
+        >>> window = log.between("2020-01-01", "2020-07-01")
+        >>> window.n_episodes, str(window.follow_up.start[0].date()), str(window.follow_up.end[0].date())
+        (1, '2020-01-01', '2020-07-01')
+        """
+        from .io.dates import parse_date
+
+        lo = parse_date(start)[0] if start is not None else pd.Timestamp.min
+        hi = parse_date(end)[0] if end is not None else pd.Timestamp.max
+        if pd.isna(lo) or pd.isna(hi) or not lo < hi:
+            raise ValueError(f"between(start, end) needs start before end, got {start!r} and {end!r}")
+        fu = self._tables["follow_up"]
+        fu = fu[(fu["start"] < hi) & (fu["end"] > lo)].copy()
+        if fu.empty:
+            raise ValueError(f"no follow-up falls between {start} and {end}: nothing was logged then")
+        fu["start"] = fu["start"].clip(lower=lo)
+        fu["end"] = fu["end"].clip(upper=hi)
+        ep = self._tables["episodes"]
+        lasted_to = ep["end"].fillna(ep["end_earliest"]).fillna(ep["onset"])
+        inside = (ep["onset"] >= lo) & (ep["onset"] < hi)
+        going_at_start = (ep["onset"] < lo) & ((lasted_to > lo) | (ep["ongoing"] & ep["end"].isna()))
+        ep = ep[inside | going_at_start]
+        tr = self._tables["treatments"]
+        tr = tr[(tr["start"] < hi) & (tr["end"] > lo)]
+        ex = self._tables["exposures"]
+        ex = ex[(ex["time"] >= lo) & (ex["time"] < hi)]
+        subjects = set(fu["subject"])
+        ep, tr, ex = (frame[frame["subject"].isin(subjects)] for frame in (ep, tr, ex))
+        covariates = self._tables["covariates"]
+        covariates = covariates[covariates["subject"].isin(subjects)]
+        if "ongoing" in ep.columns:
+            # Still-going episodes are measured again against the clipped follow-up.
+            ep = ep.assign(end_earliest=ep["end_earliest"].where(~(ep["ongoing"] & ep["end"].isna()), pd.NaT))
+        return EpisodeLog(ep, follow_up=fu, treatments=tr, exposures=ex, covariates=covariates)
+
     # -------------------------------------------------------------------- I/O
     def to_folder(self, path, *, format: str = "csv") -> Path:
         """Write the canonical tables to ``path`` (one file per non-empty table).

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .log import EpisodeLog
+from .personal.red_flags import CARE_HEADING, WHEN_TO_GET_CARE, red_flags
 
 __all__ = ["LogSummary", "summarize_log", "LONG_EPISODE_DAYS"]
 
@@ -68,6 +69,10 @@ class LogSummary:
         ``year, month, year_only``: onsets per year known only to the month / the year.
     imprecise_onsets : DataFrame
         ``onset, onset_precision`` of each such onset.
+    red_flags : DataFrame
+        :func:`~spasm_analysis.red_flags` of the log (shown first).
+    n_ongoing : int
+        Episodes still going at the end of the log.
     """
 
     is_personal: bool
@@ -82,6 +87,8 @@ class LogSummary:
     n_unknown_end: int
     imprecise: pd.DataFrame
     imprecise_onsets: pd.DataFrame
+    red_flags: pd.DataFrame = None
+    n_ongoing: int = 0
 
     @property
     def table(self) -> pd.DataFrame:
@@ -148,6 +155,7 @@ def summarize_log(log: EpisodeLog) -> LogSummary:
     fu = log.follow_up
     precision = ep["onset_precision"].fillna("day") if "onset_precision" in ep.columns else pd.Series("day", index=ep.index)
     known = ep["end"].notna()
+    ongoing = ep["ongoing"].astype(bool) & ~known if "ongoing" in ep.columns else pd.Series(False, index=ep.index)
     lengths = ((ep.loc[known, "end"] - ep.loc[known, "onset"]) / _DAY).reset_index(drop=True)
     vague = precision != "day"
     imprecise_onsets = pd.DataFrame({"onset": ep.loc[vague, "onset"], "onset_precision": precision[vague]}).reset_index(drop=True)
@@ -166,9 +174,11 @@ def summarize_log(log: EpisodeLog) -> LogSummary:
         per_year=_per_year(ep, fu),
         gaps=_gaps(ep, fu, precision),
         lengths=lengths,
-        n_unknown_end=int((~known).sum()),
+        n_unknown_end=int((~known & ~ongoing).sum()),
         imprecise=imprecise,
         imprecise_onsets=imprecise_onsets,
+        red_flags=red_flags(log) if log.is_personal else red_flags(log).iloc[0:0],
+        n_ongoing=int(ongoing.sum()),
     )
 
 
@@ -210,8 +220,22 @@ def _gaps(ep: pd.DataFrame, fu: pd.DataFrame, precision: pd.Series) -> pd.DataFr
     return out.reset_index(drop=True)
 
 
+def _flag_lines(s: LogSummary) -> list[str]:
+    """Red flags first, then the general guidance, always."""
+    flags = s.red_flags if s.red_flags is not None else pd.DataFrame()
+    if len(flags):
+        out = [f"RED FLAGS: {len(flags)} episode(s) lasted, or have lasted so far, more than {LONG_EPISODE_DAYS:g} days."]
+        out += [f"  ! {reason}" for reason in flags["reason"]]
+    else:
+        out = [f"Red flags: no episode in the log lasted more than {LONG_EPISODE_DAYS:g} days."]
+    out.append(f"{CARE_HEADING} (general guidance, not a diagnosis):")
+    out += [f"  - {line}" for line in WHEN_TO_GET_CARE]
+    out.append("")
+    return out
+
+
 def _personal_lines(s: LogSummary) -> list[str]:
-    out = []
+    out = _flag_lines(s)
     span = f"{s.follow_up_start:%Y-%m-%d} to {s.follow_up_end:%Y-%m-%d}" if s.n_subjects else "no follow-up"
     out.append(f"One person's log, logged from {span} ({s.person_years:.1f} years).")
     out.append(f"Episodes: {s.n_episodes}")
@@ -236,10 +260,18 @@ def _personal_lines(s: LogSummary) -> list[str]:
             f"Episode length: median {_days(s.median_length_days)} ({len(s.lengths)} episodes with a known end); "
             f"{s.n_long_episodes} lasted more than {LONG_EPISODE_DAYS:g} days."
         )
+    if s.n_ongoing:
+        out.append(f"  {s.n_ongoing} episode(s) were still going on the last logged day (see the red flags for how long so far).")
     if s.n_unknown_end:
         out.append(f"  {s.n_unknown_end} episode(s) have no recorded end and are left out of lengths and gaps.")
     out.extend(_imprecise_lines(s))
     return out
+
+
+_PRECISION_WORDS = {
+    "around": "known to within a few days", "part_month": "known to early/mid/late in a month",
+    "month": "known only to the month", "season": "known only to the season", "year": "known only to the year",
+}
 
 
 def _imprecise_lines(s: LogSummary) -> list[str]:
@@ -247,14 +279,13 @@ def _imprecise_lines(s: LogSummary) -> list[str]:
     if not n:
         return ["Imprecise dates: none; every onset is known to the day."]
     out = [f"Imprecise dates: {n} of {s.n_episodes} onsets are not known to the day."]
-    for row in s.imprecise.itertuples(index=False):
-        parts = []
-        if row.year_only:
-            parts.append(f"{row.year_only} known only to the year")
-        if row.month:
-            parts.append(f"{row.month} known only to the month")
-        out.append(f"  {row.year}: {', '.join(parts)}")
-    out.append("  Such an onset is placed on the first day of its month or year.")
+    frame = s.imprecise_onsets.assign(year=s.imprecise_onsets["onset"].dt.year)
+    order = list(_PRECISION_WORDS)
+    for year, group in frame.groupby("year"):
+        counts = group["onset_precision"].value_counts()
+        parts = [f"{counts[label]} {_PRECISION_WORDS[label]}" for label in sorted(counts.index, key=lambda l: -order.index(l) if l in order else 0)]
+        out.append(f"  {year}: {', '.join(parts)}")
+    out.append("  Each keeps the stretch of days it can mean; analyses place it inside that stretch (by default in the middle).")
     return out
 
 

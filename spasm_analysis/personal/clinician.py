@@ -68,15 +68,41 @@ class ClinicianSummary:
     flags: tuple
     interpretation: str
     notes: str = ""
+    red_flags: pd.DataFrame | None = None
+    recent_episodes: pd.DataFrame | None = None
+    per_month: pd.DataFrame | None = None
+    treatments: pd.DataFrame | None = None
 
     @property
     def summary(self) -> pd.DataFrame:
         """The window table."""
         return self.table
 
+    def __str__(self) -> str:
+        return self.to_text()
+
     def to_text(self) -> str:
-        """Plain-text version for printing or pasting into a message."""
+        """Plain-text version for printing or pasting into a message: red flags first."""
+        from .red_flags import CARE_HEADING, WHEN_TO_GET_CARE
+
         lines = [f"Episode log summary as of {self.as_of:%Y-%m-%d}"]
+        if self.red_flags is not None and len(self.red_flags):
+            lines.append("RED FLAGS:")
+            lines += [f"  ! {reason}" for reason in self.red_flags["reason"]]
+        else:
+            lines.append("Red flags: no episode lasted more than a week.")
+        lines.append(f"{CARE_HEADING} (general guidance, not a diagnosis):")
+        lines += [f"  - {line}" for line in WHEN_TO_GET_CARE]
+        if self.recent_episodes is not None and len(self.recent_episodes):
+            lines.append("Recent episodes:")
+            for row in self.recent_episodes.itertuples(index=False):
+                extra = "; ".join(str(v) for v in (row.Trigger, row.Notes) if isinstance(v, str) and v)
+                lines.append(f"  {row.Began}  {row.Length}" + (f"  ({extra})" if extra else ""))
+        if self.treatments is not None and len(self.treatments):
+            lines.append("Treatments and medications tried:")
+            for row in self.treatments.itertuples(index=False):
+                helped = f"; helped: {row.Helped}" if isinstance(row.Helped, str) and row.Helped else ""
+                lines.append(f"  {row.Treatment}: {row.Sessions} time(s), {row.First} to {row.Last}{helped}")
         for row in self.table.itertuples(index=False):
             change = "" if np.isnan(row.pct_change_episodes) else f" ({row.pct_change_episodes:+.0f}% vs baseline)"
             lines.append(
@@ -85,7 +111,7 @@ class ClinicianSummary:
             )
         state = "ongoing" if self.longest_free_open else f"to {self.longest_free_end:%Y-%m-%d}"
         lines.append(f"  Longest episode-free stretch: {self.longest_free_days:.0f} days from {self.longest_free_start:%Y-%m-%d} ({state})")
-        lines += [f"  Flag: {f}" for f in self.flags] or ["  Flags: none"]
+        lines += [f"  Flag: {f}" for f in self.flags] or ["  Rising-frequency flag: none"]
         lines.append(self.interpretation)
         return "\n".join(lines)
 
@@ -229,10 +255,16 @@ def clinician_summary(
         f"({last12['episodes_per_month']:.2f} per month) against {base['episodes_per_month']:.2f} per month in the baseline; "
         "these are counts from the record, to support a conversation, not a clinical assessment."
     )
+    from .clinician_tables import per_month_counts, recent_episode_table, treatment_table
+    from .red_flags import red_flags
+
+    flagged = red_flags(one, as_of=as_of, min_days=long_episode_days)
     return ClinicianSummary(
         table=table, as_of=as_of, longest_free_days=free_days, longest_free_start=free_start, longest_free_end=free_end,
         longest_free_open=bool(free_open), long_episodes=long_eps, rising=rising, flags=tuple(flags),
         interpretation=interpretation, notes=" ".join(n for n in notes if n),
+        red_flags=flagged, recent_episodes=recent_episode_table(one.episodes, as_of),
+        per_month=per_month_counts(one, as_of), treatments=treatment_table(one.treatments),
     )
 
 

@@ -143,6 +143,7 @@ table.kv td { white-space: normal; }
 .finding { font-size: 15.5px; }
 .small { color: var(--muted); font-size: 13px; }
 .flag { color: var(--accent); font-weight: 600; }
+.care { border: 2px solid var(--accent); border-radius: 6px; padding: 0.4em 1em; margin: 0.8em 0; }
 footer { padding: 18px 40px 40px; color: var(--muted); font-size: 13px; }
 @media print { nav { display:none; } main { padding: 0 12px; } section { break-inside: avoid-page; } }
 """

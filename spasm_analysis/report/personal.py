@@ -62,8 +62,9 @@ def _summary(log, opts):
     precision = ep["onset_precision"].fillna("day") if "onset_precision" in ep else pd.Series("day", index=ep.index)
     windows = "; ".join(f"{s:%Y-%m-%d} to {e:%Y-%m-%d}" for s, e in zip(fu["start"], fu["end"]))
     pairs = [
-        ("Episodes", f"{len(ep)} ({int((precision == 'month').sum())} known only to the month, "
-                     f"{int((precision == 'year').sum())} only to the year, {int(ep['end'].isna().sum())} with no recorded end)"),
+        ("Episodes", f"{len(ep)} ({int((precision != 'day').sum())} known only to a stretch of days, such as a month or a season, "
+                     f"{int(ep['ongoing'].sum()) if 'ongoing' in ep else 0} still going at the end, "
+                     f"{int((ep['end'].isna() & ~ep.get('ongoing', False)).sum())} with no recorded end)"),
         ("Logged", f"{windows} ({logged_days / 365.25:.1f} years)"),
         ("Treatments", ", ".join(f"{m} ({n})" for m, n in log.treatments["modality"].value_counts().items()) or "none recorded"),
         ("Exposures", _exposure_counts(log.exposures)),
@@ -80,9 +81,39 @@ def _summary(log, opts):
     body += "<h3>The ten most recent episodes</h3>" + table(recent[shown].iloc[::-1])
     body += (f'<details><summary>All {len(ep)} episodes as read from the log</summary>'
              f"{table(ep[shown], max_rows=5000)}</details>")
+    written = ep[ep["notes"].notna()] if "notes" in ep.columns else ep.iloc[0:0]
+    if len(written):
+        body += "<h3>Your notes</h3>" + table(written[["onset", "notes"]].sort_values("onset", ascending=False), max_rows=200)
+    kept = _kept_columns(log)
+    if kept:
+        body += para(f"Kept from your files but not analysed: {kept}.", cls="small")
     if log.actions:
         body += note("While reading the log: " + " ".join(log.actions))
     return body
+
+
+def _red_flags(log, opts):
+    from spasm_analysis.personal.red_flags import CARE_HEADING, WHEN_TO_GET_CARE, red_flags
+
+    flags = red_flags(log)
+    if len(flags):
+        body = "".join(para(reason, cls="flag") for reason in flags["reason"])
+    else:
+        body = para("No episode in the log lasted more than 7 days.")
+    items = "".join(f"<li>{text(line)}</li>" for line in WHEN_TO_GET_CARE)
+    return body + f'<div class="care"><h3>{text(CARE_HEADING)}</h3><ul>{items}</ul></div>'
+
+
+def _kept_columns(log) -> str:
+    """Columns read from the files and kept, but not used by any analysis."""
+    from spasm_analysis.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+    kept = []
+    for name in ("episodes", "treatments", "exposures"):
+        frame = getattr(log, name)
+        known = set(REQUIRED_COLUMNS[name]) | set(OPTIONAL_COLUMNS[name]) | {"treatment"}
+        kept += [f"{column} ({name})" for column in frame.columns if column not in known]
+    return ", ".join(kept)
 
 
 def _timeline(log, opts):
@@ -299,7 +330,7 @@ def _methods(log, opts):
         "<h3>How the numbers were made</h3>",
         para("Time at risk is the logged time minus the days spent in an episode: a new episode cannot start while "
              "one is going on. Stretches that were not logged are not counted as time without episodes."),
-        para("Onsets known only to the month or year are placed in the middle of that period for trends and rates, "
+        para("Onsets known only to a stretch of days (a month, a season, a year, \"around\" a day) are placed in the middle of that stretch for trends and rates, "
              "and left out where their exact day matters (treatment windows, triggers, forecasts); each section's "
              "notes say which."),
         para(f"Treatment periods are each session or course plus {opts.carryover_days:g} days of carry-over "
@@ -320,6 +351,7 @@ def _methods(log, opts):
 
 def personal_sections(log, opts: ReportOptions, progress):
     specs = [
+        ("red-flags", "Red flags and when to get care", _red_flags),
         ("summary", "Summary", _summary),
         ("timeline", "Timeline", _timeline),
         ("trend", "Is it getting more frequent?", _trend),
