@@ -12,6 +12,7 @@ from .log import EpisodeLog, FollowUpInferredWarning, LogChangedWarning
 from .results import TestResult
 from .nonparametric import EpisodeDurations, GapTimesResult, MCFResult, episode_durations, gap_times, mcf, mcf_test
 from .counting import to_counting_process
+from .counting_process import CountingProcess, ZeroLengthRowsWarning
 
 # issue 5: analyses for one person's log
 from .personal import (  # noqa: E402

@@ -18,11 +18,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .counting_process import CountingProcess
 from .grouping import DAY_NS, as_ns, first_in_group, grouped_cummax, grouped_keys, subject_codes, window_of
 from .log import EpisodeLog
+from .options import check_option
 from .schema import LogValidationError, ProblemList
 
-__all__ = ["to_counting_process", "EpisodesNotCountedWarning"]
+__all__ = ["to_counting_process", "as_counting_process", "EpisodesNotCountedWarning"]
 
 TIME_SCALES = ("calendar", "gap")
 
@@ -40,7 +42,7 @@ def to_counting_process(
     carryover_days: float = 0,
     assume_duration_days: float | None = None,
     count_index_episode: bool = False,
-) -> pd.DataFrame:
+) -> CountingProcess:
     """Turn an episode log into (start, stop] intervals at risk.
 
     Parameters
@@ -69,13 +71,14 @@ def to_counting_process(
 
     Returns
     -------
-    DataFrame
-        ``subject, start, stop, event, episode``, baseline covariates, then one
-        ``on_<modality>`` column per requested modality.  ``episode`` is k on the
-        rows at risk of the k-th counted episode (the PWP stratum).
-        ``attrs`` records ``time_scale``, ``risk_free_days``, ``origin`` (dict:
-        each subject's time zero), ``index_episodes`` and ``not_counted`` (lists of
-        records: episodes that began while not at risk, with the reason).
+    CountingProcess
+        Rows ``subject, start, stop, event, episode``, baseline covariates, then
+        one ``on_<modality>`` column per requested modality (``.to_frame()``
+        gives them as a DataFrame).  ``episode`` is k on the rows at risk of the
+        k-th counted episode (the PWP stratum).  The type records
+        ``time_scale``, ``risk_free_days``, ``origin`` (each subject's time
+        zero), ``index_episodes`` and ``not_counted`` (records of episodes that
+        began while not at risk, with the reason).
 
     Examples
     --------
@@ -83,8 +86,7 @@ def to_counting_process(
     """
     if not isinstance(log, EpisodeLog):
         raise TypeError(f"to_counting_process needs an EpisodeLog, not {type(log).__name__}")
-    if time_scale not in TIME_SCALES:
-        raise ValueError(f"time_scale must be one of {TIME_SCALES}, got {time_scale!r}")
+    check_option("time_scale", time_scale, TIME_SCALES)
     for name, value in (("risk_free_days", risk_free_days), ("carryover_days", carryover_days)):
         if not (np.isfinite(value) and value >= 0):
             raise ValueError(f"{name} must be a non-negative number of days, got {value!r}")
@@ -126,12 +128,12 @@ def to_counting_process(
         warnings.warn(
             f"{len(not_counted)} episode(s) began while not at risk (during an earlier episode's "
             "risk-free window, or the moment it ended) and are not counted as events; "
-            "see result.attrs['not_counted']",
+            "see result.not_counted",
             EpisodesNotCountedWarning,
             stacklevel=2,
         )
-    # Plain Python values only: pandas compares attrs when concatenating frames.
-    out.attrs.update(
+    return CountingProcess.from_frame(
+        out,
         time_scale=time_scale,
         risk_free_days=risk_free_days,
         carryover_days=carryover_days,
@@ -139,7 +141,32 @@ def to_counting_process(
         index_episodes=index_eps.to_dict("records"),
         not_counted=not_counted.to_dict("records"),
     )
-    return out
+
+
+def as_counting_process(data, *, subject: str = "subject", cluster: str | None = None) -> CountingProcess:
+    """Any accepted input as a :class:`CountingProcess`.
+
+    A CountingProcess is returned as it is (its cluster set to ``cluster``
+    when one is asked for and it has another); a DataFrame in
+    counting-process form goes through :meth:`CountingProcess.from_frame`; an
+    :class:`EpisodeLog` through :func:`to_counting_process` with its defaults.
+    """
+    if isinstance(data, CountingProcess):
+        if cluster is None or cluster == data.cluster_name:
+            return data
+        return CountingProcess.from_frame(data.to_frame(), cluster=cluster, **_built_with(data))
+    if isinstance(data, pd.DataFrame):
+        return CountingProcess.from_frame(data, subject=subject, cluster=cluster)
+    if isinstance(data, EpisodeLog):
+        return as_counting_process(to_counting_process(data), cluster=cluster)
+    raise TypeError("expected a CountingProcess, a DataFrame in counting-process form "
+                    f"(columns subject, start, stop, event) or an EpisodeLog, not {type(data).__name__}")
+
+
+def _built_with(cp: CountingProcess) -> dict:
+    return dict(time_scale=cp.time_scale, risk_free_days=cp.risk_free_days,
+                carryover_days=cp.carryover_days, origin=cp.origin,
+                index_episodes=cp.index_episodes, not_counted=cp.not_counted)
 
 
 def _blocked_until(episodes: pd.DataFrame, risk_free_days: float, assume_duration_days: float | None) -> pd.Series:

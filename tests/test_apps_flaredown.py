@@ -70,7 +70,7 @@ def test_research_dump_is_a_cohort_with_covariates():
     # The cohort feeds the counting process.  Only u1's second onset is an event: an onset on the
     # first day of a window (u1 on 1 Feb, u2 on 3 Feb after an unlogged day) may have begun
     # while nobody was logging, so no time at risk precedes it.
-    frame = sa.to_counting_process(log)
+    frame = sa.to_counting_process(log).to_frame()
     assert frame["event"].sum() == 1 and set(frame["subject"]) == {"u1", "u2", "u3"}
     event = frame[frame["event"] == 1]
     assert (event["subject"].item(), event["stop"].item()) == ("u1", 3.0)

@@ -59,7 +59,7 @@ def test_result_fields_and_caveat(seed):
 def test_matches_statsmodels_on_the_monthly_table():
     result = sa.before_after(_log(3), start=START + pd.Timedelta(days=T0))
     t = result.table
-    assert t["events"].sum() == sa.to_counting_process(_log(3))["event"].sum()
+    assert t["events"].sum() == sa.to_counting_process(_log(3)).to_frame()["event"].sum()
     X = np.column_stack([np.ones(len(t)), t["years"], t["after"].astype(float), t["years"] * t["after"]])
     fit = sm.GLM(t["events"], X, family=sm.families.Poisson(), exposure=t["days_at_risk"]).fit()
     assert result.level_change == pytest.approx(np.exp(fit.params.iloc[2]), rel=1e-6)

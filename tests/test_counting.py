@@ -42,7 +42,7 @@ def two_subject_log():
 
 
 def test_calendar_layout_by_hand(two_subject_log):
-    cp = sa.to_counting_process(two_subject_log)
+    cp = sa.to_counting_process(two_subject_log).to_frame()
     # a: follow-up starts inside the Jan 1-8 episode (index episode): at risk from Jan 8 = day 6.
     expected = pd.DataFrame(
         {
@@ -60,14 +60,14 @@ def test_calendar_layout_by_hand(two_subject_log):
 
 
 def test_index_episode_can_count_in_the_numbering(two_subject_log):
-    cp = sa.to_counting_process(two_subject_log, count_index_episode=True)
+    cp = sa.to_counting_process(two_subject_log, count_index_episode=True).to_frame()
     assert list(cp.loc[cp["subject"] == "a", "episode"]) == [2, 3, 4, 4]
     assert list(cp.loc[cp["subject"] == "b", "episode"]) == [1, 2]
 
 
 def test_risk_free_days_and_uncounted_onsets_are_reported(two_subject_log):
     with pytest.warns(sa.counting.EpisodesNotCountedWarning, match="1 episode"):
-        cp = sa.to_counting_process(two_subject_log, risk_free_days=3)
+        cp = sa.to_counting_process(two_subject_log, risk_free_days=3).to_frame()
     # Mar 3 + 3 days = Mar 6: the Mar 6 onset falls at the end of the risk-free window.
     assert cp["event"].sum() == 2
     lost = cp.attrs["not_counted"]
@@ -79,13 +79,13 @@ def test_risk_free_days_and_uncounted_onsets_are_reported(two_subject_log):
 
 
 def test_gap_time_restarts_at_each_re_entry(two_subject_log):
-    cp = sa.to_counting_process(two_subject_log, time_scale="gap")
+    cp = sa.to_counting_process(two_subject_log, time_scale="gap").to_frame()
     assert list(cp["start"]) == [0.0] * 6
     assert list(cp["stop"]) == [53.0, 3.0, 52.0, 30.0, 31.0, 332.0]
 
 
 def test_time_varying_treatments_split_intervals_with_carryover(two_subject_log):
-    cp = sa.to_counting_process(two_subject_log, treatments="all", carryover_days=2)
+    cp = sa.to_counting_process(two_subject_log, treatments="all", carryover_days=2).to_frame()
     a = cp[cp["subject"] == "a"].reset_index(drop=True)
     # Massage Feb 1-15 plus 2 days: days 30 to 46 since Jan 2.
     assert list(a["start"][:3]) == [6.0, 30.0, 46.0] and list(a["stop"][:3]) == [30.0, 46.0, 59.0]
@@ -105,21 +105,21 @@ def test_unknown_end_needs_an_assumed_duration():
     log = sa.EpisodeLog(ep, follow_up=fu)
     with pytest.raises(sa.LogValidationError, match="row 1, column 'end'.*assume_duration_days"):
         sa.to_counting_process(log)
-    cp = sa.to_counting_process(log, assume_duration_days=3)
+    cp = sa.to_counting_process(log, assume_duration_days=3).to_frame()
     assert list(cp["start"]) == [0.0, 33.0, 124.0]
 
 
 def test_ongoing_episode_at_follow_up_end_leaves_no_final_interval():
     ep = pd.DataFrame({"onset": pd.to_datetime(["2020-12-20"]), "end": pd.to_datetime(["2021-01-10"])})
     fu = pd.DataFrame({"start": [D("2020-01-01")], "end": [D("2020-12-31")]})
-    cp = sa.to_counting_process(sa.EpisodeLog(ep, follow_up=fu))
+    cp = sa.to_counting_process(sa.EpisodeLog(ep, follow_up=fu)).to_frame()
     assert len(cp) == 1 and cp.loc[0, "event"] == 1 and cp.loc[0, "stop"] == 354.0
 
 
 def test_onset_on_the_follow_up_end_day_is_an_event():
     ep = pd.DataFrame({"onset": pd.to_datetime(["2020-12-31"]), "end": pd.to_datetime(["2021-01-02"])})
     fu = pd.DataFrame({"start": [D("2020-01-01")], "end": [D("2020-12-31")]})
-    cp = sa.to_counting_process(sa.EpisodeLog(ep, follow_up=fu))
+    cp = sa.to_counting_process(sa.EpisodeLog(ep, follow_up=fu)).to_frame()
     assert list(cp["event"]) == [1] and cp.loc[0, "stop"] == 365.0
 
 
@@ -148,6 +148,8 @@ def logs(draw):
             if t > end:
                 break
             duration = pd.Timedelta(hours=draw(st.integers(1, 24 * 6)))
+            if t + duration <= start:  # over before follow-up began: not part of the log
+                continue
             episodes.append((f"s{s}", t, t + duration))
             t = t + duration
     ep = pd.DataFrame(episodes, columns=["subject", "onset", "end"])
@@ -170,7 +172,7 @@ def logs(draw):
 def test_counting_process_invariants(log, risk_free_days, with_treatments):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.counting.EpisodesNotCountedWarning)
-        cp = sa.to_counting_process(log, risk_free_days=risk_free_days, treatments="all" if with_treatments else None, carryover_days=1)
+        cp = sa.to_counting_process(log, risk_free_days=risk_free_days, treatments="all" if with_treatments else None, carryover_days=1).to_frame()
     # No zero-length rows.
     assert (cp["stop"] > cp["start"]).all()
     # Events out == counted episodes in.

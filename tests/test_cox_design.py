@@ -69,14 +69,21 @@ def test_text_covariate_is_treatment_coded(data):
 
 
 def test_bad_interval_names_row(data):
-    data.loc[5, "stop"] = data.loc[5, "start"]
-    with pytest.raises(ValueError, match="row 5"):
+    data.loc[5, "stop"] = data.loc[5, "start"] - 1
+    with pytest.raises(sa.LogValidationError, match="row 5, column 'stop'.*ends before it starts"):
         sa.cox(data, ["rx"])
+
+
+def test_zero_length_row_is_dropped_with_a_warning(data):
+    data.loc[5, "stop"] = data.loc[5, "start"]
+    with pytest.warns(sa.ZeroLengthRowsWarning, match="1 row"):
+        fit = sa.cox(data, ["rx"])
+    assert fit.n == len(data) - 1
 
 
 def test_bad_event_value_names_row(data):
     data.loc[9, "event"] = 2
-    with pytest.raises(ValueError, match="row 9 has 2"):
+    with pytest.raises(sa.LogValidationError, match="row 9, column 'event', value 2"):
         sa.cox(data, ["rx"])
 
 
@@ -116,7 +123,7 @@ def test_confidence_level_is_validated(data):
 
 
 def test_data_type_is_checked():
-    with pytest.raises(TypeError, match="counting-process DataFrame"):
+    with pytest.raises(TypeError, match="DataFrame in counting-process form"):
         sa.cox([1, 2, 3], ["rx"])
 
 

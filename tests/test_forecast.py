@@ -58,7 +58,7 @@ def test_recovers_conditional_probability(seed):
 def test_gaps_come_from_counting_process_and_default_conditioning():
     log = _renewal_log(3)
     result = sa.forecast_next_episode(log, n_bootstrap=0)
-    cp = sa.to_counting_process(log)
+    cp = sa.to_counting_process(log).to_frame()
     # All at-risk intervals except the first one (from follow-up start) are gaps.
     assert result.n_gaps == len(cp) - 1
     assert result.n_censored == 1

@@ -194,18 +194,18 @@ def test_bad_options_are_named(kwargs, message):
 def test_bad_rows_are_named():
     data = random_rows(0)
     bad = data.copy()
-    bad.loc[3, "stop"] = bad.loc[3, "start"]
-    with pytest.raises(ValueError, match=r"start < stop; row\(s\) 3"):
+    bad.loc[3, "stop"] = bad.loc[3, "start"] - 1
+    with pytest.raises(sa.LogValidationError, match=r"row 3, column 'stop', value .*ends before it starts"):
         sa.mcf(bad)
     bad = data.copy()
     bad.loc[4, "event"] = 2
-    with pytest.raises(ValueError, match=r"'event' must be 0 or 1; row\(s\) 4 hold 2"):
+    with pytest.raises(sa.LogValidationError, match=r"row 4, column 'event', value 2: event must be 0 or 1"):
         sa.mcf(bad)
     bad = data.copy()
     bad.loc[5, "start"] = np.nan
-    with pytest.raises(ValueError, match=r"'start' is missing or infinite in row\(s\) 5"):
+    with pytest.raises(sa.LogValidationError, match=r"row 5, column 'start', value nan: start is missing"):
         sa.mcf(bad)
-    with pytest.raises(ValueError, match="missing column"):
+    with pytest.raises(sa.LogValidationError, match="'event' not found"):
         sa.mcf(data.drop(columns="event"))
 
 

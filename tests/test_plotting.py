@@ -216,7 +216,7 @@ def test_event_plot_one_line_per_subject(cohort_log):
 
 
 def test_event_plot_from_counting_frame_and_subsampling(cohort_log):
-    cp = sa.to_counting_process(cohort_log)
+    cp = sa.to_counting_process(cohort_log).to_frame()
     ax = plotting.plot_events(cp, max_subjects=10)
     lines = [c for c in ax.collections if c.get_gid() == "follow-up"]
     ys = np.unique(np.concatenate([c.get_segments() for c in lines])[:, 0, 1])
@@ -246,7 +246,7 @@ def test_gap_time_curves_by_order(cohort_log):
 
 
 def test_forest_plot_of_cox_and_rate_ratio(cohort_log, personal_log):
-    cp = sa.to_counting_process(cohort_log)
+    cp = sa.to_counting_process(cohort_log).to_frame()
     ag = sa.andersen_gill(cp, ["arm"])
     rr = sa.rate_ratio(personal_log, exposed="physiotherapy", carryover_days=14, assume_duration_days=4)
     ax = plotting.plot_forest({"Andersen-Gill": ag, "massage": rr})

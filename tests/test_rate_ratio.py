@@ -137,7 +137,7 @@ def test_exposed_and_unexposed_partition_time_and_events(periods, carryover):
         "start": [pd.Timestamp("2020-01-01") + pd.Timedelta(days=s) for s, _ in periods],
         "end": [pd.Timestamp("2020-01-01") + pd.Timedelta(days=s + n) for s, n in periods],
     })
-    cp = sa.to_counting_process(log)
+    cp = sa.to_counting_process(log).to_frame()
     try:
         r = sa.rate_ratio(log, exposed=table, carryover_days=carryover)
     except ValueError as error:  # all or none of the at-risk time exposed

@@ -47,7 +47,7 @@ def test_no_effect_gives_relative_incidence_near_one():
 def test_counts_and_days_add_up():
     log = _session_log(4)
     result = sa.risk_windows(log, exposed="chiropractic", adjust="none")
-    cp = sa.to_counting_process(log)
+    cp = sa.to_counting_process(log).to_frame()
     assert result.table["events"].sum() == cp["event"].sum()
     assert result.table["days_at_risk"].sum() == pytest.approx((cp["stop"] - cp["start"]).sum())
 

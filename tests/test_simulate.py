@@ -75,7 +75,7 @@ def test_cohort_structure_and_truth():
 def test_cohort_rate_and_treatment_hazard_ratio_recovered(seed):
     log, truth = simulate_cohort(3000, seed=seed, baseline_rate_per_year=4.0, treatment_hazard_ratio=0.5,
                                  frailty_variance=0.0, **NO_COVARIATE_EFFECTS)
-    cp = sa.to_counting_process(log, treatments=["physiotherapy"])
+    cp = sa.to_counting_process(log, treatments=["physiotherapy"]).to_frame()
     off_rate, on_rate, on_events = _split_rates(cp, "on_physiotherapy")
     assert on_events > 300
     # ~30 000 events off treatment: the rate's relative sd is about 0.6 %.
@@ -87,7 +87,7 @@ def test_cohort_rate_and_treatment_hazard_ratio_recovered(seed):
 def test_cohort_covariate_effect_recovered():
     log, _ = simulate_cohort(4000, seed=8, frailty_variance=0.0, arm_hazard_ratio=0.6, sex_hazard_ratio=1.0,
                              age_hazard_ratio_per_10_years=1.0, courses_per_subject=0)
-    cp = sa.to_counting_process(log)
+    cp = sa.to_counting_process(log).to_frame()
     days = cp["stop"] - cp["start"]
     rate = cp["event"].groupby(cp["arm"]).sum() / days.groupby(cp["arm"]).sum()
     assert rate[1] / rate[0] == pytest.approx(0.6, rel=0.06)
@@ -97,7 +97,7 @@ def test_frailty_variance_recovered_by_moments():
     theta = 0.5
     log, _ = simulate_cohort(20000, seed=5, frailty_variance=theta, episode_days_mean=2.0, courses_per_subject=0,
                              treatment_hazard_ratio=1.0, **NO_COVARIATE_EFFECTS)
-    cp = sa.to_counting_process(log)
+    cp = sa.to_counting_process(log).to_frame()
     per = cp.assign(days=cp["stop"] - cp["start"]).groupby("subject")[["event", "days"]].sum()
     mu = per["event"].sum() / per["days"].sum() * per["days"]
     # Var(N | at-risk time t) = mu + theta mu^2 for a mixed Poisson count (Lawless 1987).
@@ -105,7 +105,7 @@ def test_frailty_variance_recovered_by_moments():
     assert estimate == pytest.approx(theta, rel=0.1)
     no_frailty, _ = simulate_cohort(20000, seed=5, frailty_variance=0.0, episode_days_mean=2.0, courses_per_subject=0,
                                     treatment_hazard_ratio=1.0, **NO_COVARIATE_EFFECTS)
-    cp0 = sa.to_counting_process(no_frailty)
+    cp0 = sa.to_counting_process(no_frailty).to_frame()
     per0 = cp0.assign(days=cp0["stop"] - cp0["start"]).groupby("subject")[["event", "days"]].sum()
     mu0 = per0["event"].sum() / per0["days"].sum() * per0["days"]
     assert abs(((per0["event"] - mu0) ** 2 - per0["event"]).sum() / (mu0**2).sum()) < 0.05
@@ -160,7 +160,7 @@ def _pooled_personal(seeds, **options):
     for seed in seeds:
         log, _ = simulate_personal_log(seed=seed, **options)
         treated = "physiotherapy" in log.modalities
-        cp = sa.to_counting_process(log, treatments=["physiotherapy"] if treated else None)
+        cp = sa.to_counting_process(log, treatments=["physiotherapy"] if treated else None).to_frame()
         if not treated:
             cp["on_physiotherapy"] = 0
         # Every interval has whole-day ends: expand it into the days (d-1, d] it covers.

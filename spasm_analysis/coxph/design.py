@@ -11,40 +11,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-__all__ = ["CoxDesign", "as_counting_frame", "make_design", "first_dependent_column",
-           "aliased_columns", "TIES", "check_option"]
+__all__ = ["CoxDesign", "make_design", "first_dependent_column", "aliased_columns", "TIES"]
 
 TIES = ("efron", "breslow")
 #: Relative size below which a covariate's residual variance, after removing
 #: the strata means and the earlier covariates, counts as zero (collinear).
 COLLINEARITY_TOLERANCE = 1e-10
-
-
-def check_option(name: str, value, allowed) -> None:
-    """Raise a ValueError listing the allowed values when ``value`` is not one of them."""
-    if value not in allowed:
-        listed = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name}={value!r} is not valid; allowed values: {listed}")
-
-
-def as_counting_frame(data) -> pd.DataFrame:
-    """Return ``data`` as a counting-process DataFrame.
-
-    An :class:`~spasm_analysis.EpisodeLog` is converted with
-    ``spasm_analysis.to_counting_process`` (imported lazily, so this module does
-    not depend on it).
-    """
-    if isinstance(data, pd.DataFrame):
-        return data
-    try:
-        from spasm_analysis.counting import to_counting_process
-    except ImportError:  # pragma: no cover - depends on the package layout
-        to_counting_process = None
-    if to_counting_process is not None and type(data).__name__ == "EpisodeLog":
-        return to_counting_process(data)
-    raise TypeError(
-        "data must be a counting-process DataFrame (columns start, stop, event, subject, ...) "
-        f"or an EpisodeLog, not {type(data).__name__}")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Data layouts for the recurrent-event Cox models: episode numbers, gap time, WLW.
+"""Data layouts for the recurrent-event Cox models: gap time and WLW.
 
-All three work on a counting-process frame (``subject, start, stop, event``
-rows, (start, stop] intervals) and are vectorised over rows.
+Both work on the frame of a :class:`~spasm_analysis.CountingProcess`
+(``subject, start, stop, event, episode`` rows, (start, stop] intervals; the
+episode numbers come from the type) and are vectorised over rows.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["episode_numbers", "to_gap_time", "to_marginal_layout"]
+__all__ = ["to_gap_time", "to_marginal_layout"]
 
 #: Every row is copied once per later stratum, so K must stay modest.
 MAX_LAYOUT_ROWS = 50_000_000
@@ -20,25 +21,6 @@ def _check(frame: pd.DataFrame, subject: str) -> None:
     if missing:
         raise ValueError(f"column(s) {', '.join(map(repr, missing))} not found in the data; "
                          f"available columns: {', '.join(map(str, frame.columns))}")
-
-
-def episode_numbers(frame: pd.DataFrame, *, subject: str = "subject") -> np.ndarray:
-    """Number k of the episode each row is at risk of: 1 + the subject's earlier events.
-
-    Earlier means ending at or before the row's start. This is the PWP stratum
-    and the API's ``episode`` column.
-    """
-    _check(frame, subject)
-    order = np.lexsort((frame["start"].to_numpy(), pd.factorize(frame[subject])[0]))
-    subj = pd.factorize(frame[subject])[0][order]
-    ev = frame["event"].to_numpy(dtype=float)[order]
-    total = np.cumsum(ev)
-    first = np.r_[True, subj[1:] != subj[:-1]]
-    before_subject = np.maximum.accumulate(np.where(first, total - ev, 0.0))
-    k = 1 + (total - ev - before_subject)
-    out = np.empty(len(frame), dtype=np.int64)
-    out[order] = np.rint(k).astype(np.int64)
-    return out
 
 
 def to_gap_time(frame: pd.DataFrame, *, episode: str = "episode",
@@ -74,14 +56,16 @@ def to_marginal_layout(frame: pd.DataFrame, carry, *, max_episodes: int | None =
     Parameters
     ----------
     frame : DataFrame
-        Counting-process rows ``subject, start, stop, event``.
+        Counting-process rows ``subject, start, stop, event, episode``.
     carry : list of str
         Columns carried into the layout (covariates, weights).
     max_episodes : int, optional
         K; default: the largest number of events of any subject.
     """
     _check(frame, subject)
-    k_row = episode_numbers(frame, subject=subject)
+    if "episode" not in frame.columns:
+        raise ValueError("the marginal layout needs the episode numbers of a CountingProcess (column 'episode')")
+    k_row = frame["episode"].to_numpy(dtype=np.int64)
     events_per_subject = frame.groupby(subject, sort=False, observed=True)["event"].sum()
     K = int(events_per_subject.max()) if max_episodes is None else int(max_episodes)
     if K < 1:

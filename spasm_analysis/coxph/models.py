@@ -15,23 +15,53 @@ for which lifelines' ``CoxPHFitter`` is fine.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
+from spasm_analysis.counting import as_counting_process
+from spasm_analysis.options import check_confidence_level, check_option
+
 from .assemble import Estimates, assemble_result, drop_aliased
-from .design import TIES, as_counting_frame, check_option, make_design
+from .design import TIES, make_design
 from .engine import build_risk_sets, evaluate, newton_raphson
 from .formula import formula_variables, model_frame
 from .frailty import fit_gamma_frailty
-from .layouts import episode_numbers, to_gap_time, to_marginal_layout
+from .layouts import to_gap_time, to_marginal_layout
 from .result import CoxResult
 from .robust import robust_score_test, robust_variance
 
 __all__ = ["cox", "andersen_gill", "pwp", "wlw"]
 
-def cox(data, covariates, *, strata=None, cluster="subject", ties="efron", frailty=None,
+def _engine_frame(data, subject: str, cluster):
+    """The rows handed to the engine, from the one validated CountingProcess.
+
+    Returns the frame (subject labels in column ``subject``) and the column
+    holding the robust-variance clusters (``subject`` unless another column
+    was named; None for no robust variance).
+    """
+    by_subject = cluster is None or cluster in ("subject", subject)
+    if isinstance(data, pd.DataFrame) and subject not in data.columns:
+        if cluster is not None:
+            raise ValueError(f"subject column {subject!r} not found in the data (columns: "
+                             f"{', '.join(map(str, data.columns))}); name it with subject=, or pass "
+                             "cluster=None to skip the robust variance (each row is then its own subject)")
+        data = data.assign(**{subject: np.arange(len(data))})
+    cp = as_counting_process(data, subject=subject, cluster=None if by_subject else cluster)
+    frame = cp.to_frame()
+    if (frame["event"] > 1).any():
+        tied = int((frame["event"] - 1).clip(lower=0).sum())
+        warnings.warn(
+            f"{tied} onset(s) fall at the same instant as another onset of the same subject; the Cox "
+            "model counts one event there (R's coxph drops such zero-length rows), while mcf counts both",
+            UserWarning, stacklevel=3)
+        frame["event"] = frame["event"].clip(upper=1)
+    return frame, (None if cluster is None else "subject" if by_subject else cluster)
+
+
+def cox(data, covariates, *, strata=None, subject="subject", cluster="subject", ties="efron", frailty=None,
         weights=None, confidence_level=0.95) -> CoxResult:
     """Cox proportional hazards model for (start, stop] counting-process data.
 
@@ -48,10 +78,12 @@ def cox(data, covariates, *, strata=None, cluster="subject", ties="efron", frail
 
     Parameters
     ----------
-    data : DataFrame or EpisodeLog
-        Counting-process rows with columns ``start, stop, event`` (+ ``subject``
-        and the covariates). An EpisodeLog is converted with
-        ``sa.to_counting_process``.
+    data : CountingProcess, DataFrame or EpisodeLog
+        A :class:`~spasm_analysis.CountingProcess`, counting-process rows with
+        columns ``start, stop, event``, the subject column and the
+        covariates (validated by ``CountingProcess.from_frame``: zero-length
+        rows dropped with a warning, near-tied times merged as R's timefix),
+        or an EpisodeLog, converted with ``sa.to_counting_process``.
     covariates : str or list of str
         Covariate columns, or the right-hand side of a formula such as
         ``"treat + age + hos_cat + treat:age"`` (formulaic syntax: ``a:b``
@@ -64,9 +96,13 @@ def cox(data, covariates, *, strata=None, cluster="subject", ties="efron", frail
         coefficients and a warning while the rest are estimated, as in R.
     strata : str or list of str, optional
         Columns defining strata with separate baseline hazards.
+    subject : str, default "subject"
+        Column saying whose episodes a row holds (episode numbers, gap time
+        and the WLW layout are per subject).
     cluster : str or None, default "subject"
-        Column identifying independent units for the robust variance; None
-        turns the robust variance off.
+        Column identifying independent units for the robust variance (the
+        subject, or e.g. a family holding several subjects); None turns the
+        robust variance off. The robust variance needs at least two clusters.
     ties : {"efron", "breslow"}
     frailty : {None, "gamma"}
         ``"gamma"``: a shared gamma frailty per cluster; members of a cluster may
@@ -102,7 +138,8 @@ def cox(data, covariates, *, strata=None, cluster="subject", ties="efron", frail
     >>> round(float(fit.params["treated"]), 3)
     -1.63
     """
-    return _fit(as_counting_frame(data), covariates, strata=strata, cluster=cluster, ties=ties,
+    frame, cluster = _engine_frame(data, subject, cluster)
+    return _fit(frame, covariates, strata=strata, cluster=cluster, ties=ties,
                 frailty=frailty, weights=weights, confidence_level=confidence_level, model="Cox")
 
 
@@ -110,13 +147,17 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
          model) -> CoxResult:
     check_option("ties", ties, TIES)
     check_option("frailty", frailty, (None, "gamma"))
-    if not (isinstance(confidence_level, (int, float)) and 0 < confidence_level < 1):
-        raise ValueError(f"confidence_level must be between 0 and 1, got {confidence_level!r}")
+    check_confidence_level(confidence_level)
     group = cluster if frailty is None else (cluster or "subject")
     mf = model_frame(frame, covariates, allow_empty=frailty is not None)
     if mf.kept is not None and weights is not None and not isinstance(weights, str):
         weights = np.asarray(weights)[mf.kept]
     design = make_design(mf.frame, mf.columns, strata=strata, cluster=group, weights=weights)
+    if design.cluster is not None and design.n_clusters < 2:
+        raise ValueError(
+            f"the data has a single cluster ({group} = {design.cluster_labels[0]!r}): a robust variance "
+            f"{'or a frailty ' if frailty else ''}needs at least two independent clusters; pass "
+            "cluster=None for the model-based variance only")
     rs = build_risk_sets(design.start, design.stop, design.event, design.stratum,
                          design.weights, ties=ties)
     start = evaluate(rs, design.X, design.weights, np.zeros(design.n_rows),
@@ -149,7 +190,7 @@ def _fixed_effects(design, rs) -> Estimates:
                      offset=offset)
 
 
-def andersen_gill(data, covariates, *, cluster="subject", ties="efron", strata=None,
+def andersen_gill(data, covariates, *, subject="subject", cluster="subject", ties="efron", strata=None,
                   frailty=None, weights=None, confidence_level=0.95) -> CoxResult:
     """Andersen-Gill model: one common baseline rate for all episodes.
 
@@ -169,20 +210,24 @@ def andersen_gill(data, covariates, *, cluster="subject", ties="efron", strata=N
     >>> sa.andersen_gill(rows, ["x"]).n_events
     4
     """
-    return _fit(as_counting_frame(data), covariates, strata=strata, cluster=cluster, ties=ties,
+    frame, cluster = _engine_frame(data, subject, cluster)
+    return _fit(frame, covariates, strata=strata, cluster=cluster, ties=ties,
                 frailty=frailty, weights=weights, confidence_level=confidence_level,
                 model="Andersen-Gill")
 
 
-def pwp(data, covariates, *, scale="total", episode="episode", cluster="subject", ties="efron",
+def pwp(data, covariates, *, scale="total", episode="episode", subject="subject", cluster="subject", ties="efron",
         weights=None, confidence_level=0.95) -> CoxResult:
     """Prentice-Williams-Peterson conditional model: strata = episode number.
 
     The k-th episode's risk set holds only subjects who have had k-1 episodes.
     ``scale="total"`` keeps time since the start of follow-up; ``scale="gap"``
     measures time since the start of the episode's risk period (the
-    subject's first start in that stratum). When the frame has no
-    ``episode`` column it is computed as 1 + the subject's earlier events.
+    subject's first start in that stratum). Episodes are numbered per
+    ``subject`` by :class:`~spasm_analysis.CountingProcess` (1 + the subject's
+    earlier onsets) unless the data has an ``episode`` column; ``cluster``
+    (e.g. a family) only groups subjects for the robust variance, as R's
+    ``coxph(Surv(...) ~ x + strata(enum), cluster = family)``.
 
     References
     ----------
@@ -199,23 +244,22 @@ def pwp(data, covariates, *, scale="total", episode="episode", cluster="subject"
     ('episode',)
     """
     check_option("scale", scale, ("total", "gap"))
-    frame = as_counting_frame(data)
-    subject = cluster or "subject"
+    frame, cluster = _engine_frame(data, subject, cluster)
     if episode not in frame.columns:
-        frame = frame.assign(**{episode: episode_numbers(frame, subject=subject)})
+        raise ValueError(f"episode column {episode!r} not found; columns: {', '.join(map(str, frame.columns))}")
     if scale == "gap":
-        frame = to_gap_time(frame, episode=episode, subject=subject)
+        frame = to_gap_time(frame, episode=episode, subject="subject")
     return _fit(frame, covariates, strata=episode, cluster=cluster, ties=ties, frailty=None,
                 weights=weights, confidence_level=confidence_level,
                 model=f"PWP {scale} time")
 
 
-def wlw(data, covariates, *, max_episodes=None, cluster="subject", ties="efron", weights=None,
+def wlw(data, covariates, *, max_episodes=None, subject="subject", cluster="subject", ties="efron", weights=None,
         confidence_level=0.95) -> CoxResult:
     """Wei-Lin-Weissfeld marginal model for the first K episodes.
 
     Builds the marginal layout (every subject at risk for each of episodes
-    1..K from entry until its k-th event or end of follow-up; see
+    1..K from entry until its k-th event or end of follow-up, per ``subject``; see
     :func:`~spasm_analysis.coxph.layouts.to_marginal_layout`) and fits a Cox
     model stratified by episode with a common coefficient and the
     cluster-robust variance.
@@ -236,8 +280,7 @@ def wlw(data, covariates, *, max_episodes=None, cluster="subject", ties="efron",
     >>> layout_rows
     8
     """
-    frame = as_counting_frame(data)
-    subject = cluster or "subject"
+    frame, cluster = _engine_frame(data, subject, cluster)
     carry = formula_variables(covariates, frame)
     missing = [c for c in carry if c not in frame.columns]
     if missing:
@@ -247,6 +290,8 @@ def wlw(data, covariates, *, max_episodes=None, cluster="subject", ties="efron",
         carry.append(weights)
     elif weights is not None:
         raise ValueError("wlw takes weights as a column name (the layout copies rows)")
-    layout = to_marginal_layout(frame, carry, max_episodes=max_episodes, subject=subject)
+    if cluster not in (None, "subject") and cluster not in carry:
+        carry.append(cluster)
+    layout = to_marginal_layout(frame, carry, max_episodes=max_episodes, subject="subject")
     return _fit(layout, covariates, strata="episode", cluster=cluster, ties=ties, frailty=None,
                 weights=weights, confidence_level=confidence_level, model="WLW")

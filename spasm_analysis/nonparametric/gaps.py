@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spasm_analysis.nonparametric.options import check_level
-from spasm_analysis.nonparametric.risk_set import split_by_group
+from spasm_analysis.options import check_confidence_level
+from spasm_analysis.counting import as_counting_process, to_counting_process
+from spasm_analysis.counting_process import CountingProcess
+from spasm_analysis.log import EpisodeLog
 
 __all__ = ["EpisodeDurations", "GapTimesResult", "episode_durations", "gap_times"]
 
@@ -71,24 +73,18 @@ class GapTimesResult:
         return f"<div>{head}{summary}</div>"
 
 
-def _gap_table(frame: pd.DataFrame) -> pd.DataFrame:
-    rows = split_by_group(frame, None)[None]
-    if "episode" in frame.columns:
-        order = frame.sort_values(["subject", "start"], kind="stable")["episode"].to_numpy(dtype=int)
-    else:
-        # 1 + onsets on the subject's earlier rows: the onset this row is at risk of
-        earlier = pd.Series(rows.event).groupby(rows.subject).cumsum().to_numpy() - rows.event
-        order = earlier + 1
-    keys = pd.DataFrame({"subject": rows.subject, "episode": order})
+def _gap_table(cp: CountingProcess) -> pd.DataFrame:
+    """One row per (subject, episode order): days at risk and whether an onset ended them."""
+    keys = pd.DataFrame({"subject": cp.subject_code, "episode": cp.episode,
+                         "gap_days": cp.stop - cp.start, "onset": cp.event})
     per_gap = (
-        keys.assign(gap_days=rows.stop - rows.start, onset=rows.event)
-        .groupby(["subject", "episode"], sort=True)
+        keys.groupby(["subject", "episode"], sort=True)
         .agg(gap_days=("gap_days", "sum"), onset=("onset", "max"))
         .reset_index()
     )
     return pd.DataFrame(
         {
-            "subject": rows.labels[per_gap["subject"].to_numpy()],
+            "subject": cp.subjects[per_gap["subject"].to_numpy()],
             "episode": per_gap["episode"].to_numpy(),
             "gap_days": per_gap["gap_days"].to_numpy(dtype=float),
             "censored": per_gap["onset"].to_numpy() == 0,
@@ -110,11 +106,12 @@ def gap_times(
 
     Parameters
     ----------
-    data : EpisodeLog or DataFrame
+    data : CountingProcess, EpisodeLog or DataFrame
         An ``EpisodeLog`` (converted with ``to_counting_process`` using
-        ``risk_free_days`` and ``assume_duration_days``), or a counting-process
-        frame ``subject, start, stop, event`` (``episode`` is used when
-        present, otherwise derived from the onsets on earlier rows).
+        ``risk_free_days`` and ``assume_duration_days``), a
+        :class:`~spasm_analysis.CountingProcess`, or a counting-process frame
+        ``subject, start, stop, event`` (``episode`` is used when present,
+        otherwise numbered by :class:`~spasm_analysis.CountingProcess`).
     risk_free_days, assume_duration_days
         Passed to ``to_counting_process`` for an ``EpisodeLog``; a frame has
         already been built with them, so they must be left at their defaults.
@@ -152,20 +149,18 @@ def gap_times(
     from lifelines import KaplanMeierFitter
     from lifelines.utils import median_survival_times
 
-    level = check_level(confidence_level)
+    level = check_confidence_level(confidence_level)
     if max_order is not None and (int(max_order) != max_order or max_order < 1):
         raise ValueError(f"max_order must be a positive whole number or None, got {max_order!r}")
-    if isinstance(data, pd.DataFrame):
-        if risk_free_days != 0 or assume_duration_days is not None:
-            raise ValueError(
-                "risk_free_days and assume_duration_days apply when converting an EpisodeLog; "
-                "this counting-process frame was already built, so leave them at their defaults"
-            )
-        frame = data
-    else:
-        from spasm_analysis.counting import to_counting_process
-
-        frame = to_counting_process(data, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
+    if isinstance(data, EpisodeLog):
+        data = to_counting_process(data, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
+    elif risk_free_days != 0 or assume_duration_days is not None:
+        raise ValueError(
+            "risk_free_days and assume_duration_days apply when converting an EpisodeLog; "
+            "counting-process rows were already built, so leave them at their defaults"
+        )
+    frame = as_counting_process(data)
+    frame.require_one_row_at_a_time("gap times")
     table = _gap_table(frame)
 
     order_key = table["episode"].astype(object)

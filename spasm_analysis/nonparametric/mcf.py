@@ -17,7 +17,7 @@ from scipy import stats
 
 from spasm_analysis.nonparametric.mcf_core import (count_pass, event_times, lawless_nadeau,
                                                    locate_rows, mcf_increments, variance_pass)
-from spasm_analysis.nonparametric.options import check_choice, check_level
+from spasm_analysis.options import check_confidence_level, check_option
 from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group
 
 __all__ = ["MCFResult", "mcf"]
@@ -127,7 +127,7 @@ class MCFResult:
             ``follow_up_end``.
         """
         allowed = ("mcf", "std_error", "ci_lower", "ci_upper")
-        check_choice("column", column, allowed)
+        check_option("column", column, allowed)
         rows = self._group_rows(group)
         times = rows["time"].to_numpy()
         values = np.concatenate([[0.0], rows[column].to_numpy()])
@@ -208,10 +208,11 @@ def mcf(data, *, by=None, variance="lawless-nadeau", confidence_level=0.95, ci_t
 
     Parameters
     ----------
-    data : DataFrame or EpisodeLog
-        Counting-process rows ``subject, start, stop, event`` (one subject's
-        intervals must not overlap), or an ``EpisodeLog``, converted with
-        ``to_counting_process`` and its defaults.
+    data : CountingProcess, DataFrame or EpisodeLog
+        A :class:`~spasm_analysis.CountingProcess`, a DataFrame of rows
+        ``subject, start, stop, event`` (one subject's intervals must not
+        overlap), or an ``EpisodeLog``, converted with ``to_counting_process``
+        and its defaults.
     by : str, optional
         Column with the group of each subject (constant within subject).
     variance : {"lawless-nadeau", "poisson"}
@@ -242,11 +243,12 @@ def mcf(data, *, by=None, variance="lawless-nadeau", confidence_level=0.95, ci_t
     above, with no small-sample factor; without ``id`` survfit reports the
     Poisson-type (Aalen) standard error instead, which is ``variance =
     "poisson"`` here.  The table lists event times only; survfit also lists
-    censoring times, where the estimate does not change.  Times are compared
-    exactly; survfit by default (``timefix = TRUE``) merges times closer than
-    about 1e-8 relative, which only matters for continuous times with such
-    near-ties (``timefix = FALSE`` gives identical results).  Verified to 1e-8
-    relative on ``bladder2`` and on ``rhDNase`` with a 6-day risk-free window
+    censoring times, where the estimate does not change.  Near-tied times are
+    merged as survfit's default ``timefix = TRUE`` does, and zero-length rows
+    are handled, by :class:`~spasm_analysis.CountingProcess`: two onsets of one
+    subject at the same instant count dN = 2 (as ``reda::mcf`` does), other
+    zero-length rows are dropped with a warning.  Verified to 1e-8 relative on
+    ``bladder2``, ``bladder1`` and on ``rhDNase`` with a 6-day risk-free window
     (tests/reference/make_mcf_reference.R).
 
     The log CI is undefined where mu = 0; that happens only before the first
@@ -273,9 +275,9 @@ def mcf(data, *, by=None, variance="lawless-nadeau", confidence_level=0.95, ci_t
     >>> res.evaluate(20.0)
     0.5
     """
-    check_choice("variance", variance, VARIANCES)
-    check_choice("ci_transform", ci_transform, CI_TRANSFORMS)
-    level = check_level(confidence_level)
+    check_option("variance", variance, VARIANCES)
+    check_option("ci_transform", ci_transform, CI_TRANSFORMS)
+    level = check_confidence_level(confidence_level)
     groups = split_by_group(data, by)
     parts = []
     for group, rows in groups.items():

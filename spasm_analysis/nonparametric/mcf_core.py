@@ -16,11 +16,11 @@ arrays, the split a partitioned (Dask) computation uses per partition:
 The variance ``V(t) = sum_i S_i(t)^2`` with
 ``S_i(t) = sum_{t_j <= t} Y_i(t_j)/Y_j (dN_i(t_j) - dN_j/Y_j)`` is never formed
 subject by time: from t_{k-1} to t_k every subject at risk gets the common
-increment ``-b_k`` (``b_k = dN_k/Y_k^2``) and a subject with an onset also
-gets ``1/Y_k``, so
+increment ``-b_k`` (``b_k = dN_k/Y_k^2``) and a subject with m onsets at
+t_k (m = 2 for two onsets at one instant) also gets ``m/Y_k``, so
 
     V_k - V_{k-1} = -2 b_k R_k + Y_k b_k^2
-                    + sum_{onsets at t_k} (2 S_i(t_{k-1}) / Y_k + 1/Y_k^2 - 2 b_k / Y_k),
+                    + sum_{onsets at t_k} (2 m S_i(t_{k-1}) / Y_k + m^2/Y_k^2 - 2 m b_k / Y_k),
 
 with ``R_k`` the sum of ``S_i(t_{k-1})`` over the subjects at risk at t_k.
 For a row of subject i at risk at t_k, ``S_i(t_{k-1}) = c_r - CB(t_{k-1})``
@@ -63,7 +63,7 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
 
 def event_times(stop: np.ndarray, event: np.ndarray) -> np.ndarray:
     """The distinct event times, ascending."""
-    return _distinct_sorted(stop[event == 1]).astype(float)
+    return _distinct_sorted(stop[event > 0]).astype(float)
 
 
 def locate_rows(times: np.ndarray, start: np.ndarray, stop: np.ndarray):
@@ -88,7 +88,7 @@ def _count_pass(lo, hi, event, n_bins):
         net[lo[i]] += 1.0
         net[hi[i]] -= 1.0
         if event[i] != 0:
-            events[hi[i] - 1] += 1.0
+            events[hi[i] - 1] += event[i]
     return net, events
 
 
@@ -108,7 +108,7 @@ def _variance_pass(subject, lo, hi, event, y, b, cum_b):
     n_bins = len(y)
     net_c = np.zeros(n_bins + 1)
     onset_terms = np.zeros(n_bins)
-    onsets = 0.0  # the subject's onset terms 1/Y on earlier rows
+    onsets = 0.0  # the subject's onset terms m/Y on earlier rows
     b_terms = 0.0  # the subject's b terms on earlier rows
     for i in range(len(lo)):
         if i == 0 or subject[i] != subject[i - 1]:
@@ -120,9 +120,10 @@ def _variance_pass(subject, lo, hi, event, y, b, cum_b):
         b_terms += cum_b[hi[i]] - cum_b[lo[i]]
         if event[i] != 0:
             k = hi[i] - 1
+            m = float(event[i])  # the subject's onsets at t_k
             s_before = c - cum_b[k]
-            onset_terms[k] += 2.0 * s_before / y[k] + 1.0 / y[k] ** 2 - 2.0 * b[k] / y[k]
-            onsets += 1.0 / y[k]
+            onset_terms[k] += 2.0 * m * s_before / y[k] + m * m / y[k] ** 2 - 2.0 * m * b[k] / y[k]
+            onsets += m / y[k]
     return net_c, onset_terms
 
 

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 from scipy import stats
 
-from spasm_analysis.nonparametric.options import check_choice
+from spasm_analysis.options import check_option
 from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group
 from spasm_analysis.results import TestResult, format_p_value
 
@@ -41,8 +41,8 @@ def _robust_variance(rows: CountingRows, grid, at_risk, d_mu, weight) -> float:
     contribution = -(cum[after_stop] - cum[rows.locate(grid, "start", side="right")])
     # an onset's stop is on the full grid; it counts only if it stayed on the common grid
     index = np.maximum(after_stop - 1, 0)
-    on_grid = (rows.event == 1) & (grid[index] == rows.stop)
-    contribution[on_grid] += per_time[index[on_grid]]
+    on_grid = (rows.event > 0) & (grid[index] == rows.stop)
+    contribution[on_grid] += rows.event[on_grid] * per_time[index[on_grid]]
     per_subject = np.bincount(rows.subject, weights=contribution, minlength=rows.n_subjects)
     return float(np.sum(per_subject**2))
 
@@ -110,8 +110,8 @@ def mcf_test(data, *, by, weights="constant", variance="robust") -> TestResult:
     >>> round(result.statistic, 4), result.df
     (1.0, 1)
     """
-    check_choice("weights", weights, WEIGHTS)
-    check_choice("variance", variance, TEST_VARIANCES)
+    check_option("weights", weights, WEIGHTS)
+    check_option("variance", variance, TEST_VARIANCES)
     if by is None:
         raise ValueError("by is required: the column that splits subjects into two groups")
     groups = split_by_group(data, by)
@@ -122,7 +122,8 @@ def mcf_test(data, *, by, weights="constant", variance="robust") -> TestResult:
         )
     (name_1, rows_1), (name_2, rows_2) = groups.items()
 
-    event_times = [rows.stop[rows.event == 1] for rows in (rows_1, rows_2)]
+    # a row with two onsets at one instant (dN = 2) lists its stop twice
+    event_times = [np.repeat(rows.stop, rows.event) for rows in (rows_1, rows_2)]
     ends = [_follow_up_ends(rows) for rows in (rows_1, rows_2)]
     grid = np.unique(np.concatenate(event_times + ends))
     # every event time is on the full grid, so searchsorted finds it exactly
