@@ -56,8 +56,9 @@ print("truth:", {k: cohort_truth.hazard_ratios[k] for k in ("arm", "on_physiothe
 # the treated group, so the comparison no longer measures what happens during a course:
 
 # %%
-ever = cp.groupby("subject")["on_physiotherapy"].transform("max").rename("ever_treated")
-naive = sa.andersen_gill(cp.assign(ever_treated=ever), ["arm", "ever_treated"])
+rows = cp.to_frame()  # the CountingProcess as a DataFrame, to derive a column
+ever = rows.groupby("subject")["on_physiotherapy"].transform("max").rename("ever_treated")
+naive = sa.andersen_gill(rows.assign(ever_treated=ever), ["arm", "ever_treated"])
 print(f"time-varying: {ag.hazard_ratios['on_physiotherapy']:.2f}   "
       f"'ever treated': {naive.hazard_ratios['ever_treated']:.2f}   truth: 0.6")
 
