@@ -43,6 +43,8 @@ from .personal import (  # noqa: E402
     RiskWindowResult,
     risk_windows,
     rolling_rates,
+    treatment_effect,
+    TreatmentEffectResult,
     seasonality,
     yearly_rates,
 )

@@ -15,6 +15,7 @@ from .red_flags import WHEN_TO_GET_CARE, red_flags
 from .rate_ratio import RateRatioResult, rate_ratio
 from .rates import RateTable, rolling_rates, seasonality, yearly_rates
 from .risk_windows import RiskWindowResult, risk_windows
+from .treatment_effect import TreatmentEffectResult, treatment_effect
 from .trend import CrowAMSAAResult, crow_amsaa, laplace_test, lewis_robinson_test, mil_hdbk_test
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "seasonality",
     "RateTable",
     "risk_windows",
+    "treatment_effect",
+    "TreatmentEffectResult",
     "RiskWindowResult",
     "before_after",
     "change_points",

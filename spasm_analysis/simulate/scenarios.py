@@ -100,6 +100,42 @@ class ScenarioDays:
     start: pd.Timestamp
     truth: dict[str, Any] = field(default_factory=dict)
 
+    def at_risk(self, placement: str = "as recorded") -> dict[str, np.ndarray]:
+        """At-risk intervals ``(lo, hi]`` (``event``: an onset at ``hi``), onsets and episode ends, in days.
+
+        The same intervals as :func:`~spasm_analysis.to_counting_process` of
+        :meth:`to_log` (episode days are not at risk), without building the log.
+        ``placement``: ``"as recorded"`` (every onset on its true day),
+        or where onsets known only to the month/year go in their period:
+        ``"earliest"``, ``"midpoint"`` or ``"latest"`` (as
+        :func:`spasm_analysis.personal.placement.place_onsets` does for a log).
+        """
+        onset = self.onset_day.astype(float)
+        end = self.end_day.astype(float)
+        if placement != "as recorded":
+            if placement not in ("earliest", "midpoint", "latest"):
+                raise ValueError(f"placement must be one of 'as recorded', 'earliest', 'midpoint', 'latest', got {placement!r}")
+            stored, _ = _stored_onsets(self.start, self.onset_day, self.end_day, self.precision.copy())
+            first = ((stored - self.start) / pd.Timedelta(days=1)).to_numpy(float)
+            periods = {"month": "M", "year": "Y"}
+            after = np.array([((pd.Timestamp(t).to_period(periods[p]) + 1).start_time - self.start) / pd.Timedelta(days=1)
+                              if p in periods else f for t, p, f in zip(stored, self.precision, first)])
+            moving = after > first
+            placed = {"earliest": first, "latest": after - 1.0, "midpoint": (first + after) / 2}[placement]
+            length = end - onset
+            onset = np.where(moving, placed, onset)
+            order = np.argsort(onset, kind="stable")
+            onset, length, moving = onset[order], length[order], moving[order]
+            for k in range(1, len(onset)):  # a placed episode that would overlap its neighbour goes just past it
+                if moving[k] and onset[k] <= onset[k - 1] + length[k - 1]:
+                    onset[k] = onset[k - 1] + length[k - 1] + 1.0
+            end = onset + length
+        lo = np.r_[0.0, end]
+        hi = np.r_[onset, float(self.n_days)]
+        keep = hi > lo
+        event = np.r_[np.ones(len(onset), dtype=bool), False]
+        return {"lo": lo[keep], "hi": hi[keep], "event": event[keep], "onset_day": onset, "episode_end_day": end}
+
     def to_log(self, *, subject: str = "me", modality: str = "physiotherapy") -> EpisodeLog:
         """The history as an :class:`~spasm_analysis.log.EpisodeLog`.
 

@@ -1,0 +1,216 @@
+"""Does "did it help?" hold up?  Type I error, coverage and power on simulated logs.
+
+    PYTHONPATH=. python benchmarks/bench_personal_validity.py            # 1,000 logs per scenario x effect
+    PYTHONPATH=. python benchmarks/bench_personal_validity.py --quick    # 30 logs, to check it runs
+    PYTHONPATH=. python benchmarks/bench_personal_validity.py --n-logs 300 --workers 2
+
+For every scenario of :mod:`spasm_analysis.simulate.scenarios` (treatment
+started 1-10 days after onsets in the bad stretch, and so on) and every true
+effect (none; 50% and 70% fewer onsets 4-14 days after each session; twice
+as many), it draws seeded logs and runs ``sa.treatment_effect`` on each
+(through its day-number engine, the same code the public function calls),
+with the true window (4, 14) and with the default window (the course plus 14
+days).  Onsets known only to the month or year are placed at the start,
+middle and end of their period, as the public function does.
+
+It reports, per scenario x effect: the share of logs with a verdict ("fewer"
+or "more episodes") when there is no effect (type I error; target <= 6% at
+nominal 5%), the share of intervals covering the true rate ratio (target
+93-97%), and the share finding the true direction (power; target >= 60% for a
+70% reduction with about 50 onsets in the treated years).  The OLD building
+blocks -- ``rate_ratio(carryover_days=14)`` against all other time and
+``risk_windows`` without calendar adjustment -- are run on the first logs of
+the same draws (they are slower; ``--n-old``) with their previous behaviour,
+to show what the report used to say.  When ``benchmarks/validity_trend.py``
+exists, its change-point and forecast calibration rows are added.
+
+The benchmark is not a test: tests/test_treatment_effect.py runs a small
+fixed-seed version with loose bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import spasm_analysis as sa  # noqa: E402
+from bench_common import write_section  # noqa: E402
+from spasm_analysis.personal.treatment_effect import estimate_from_days  # noqa: E402
+from spasm_analysis.simulate.scenarios import EFFECTS, SCENARIOS, scenario_days  # noqa: E402
+
+TRUE_WINDOW = (4, 14)
+PLACEMENTS = ("earliest", "midpoint", "latest")
+#: The previous defaults of the building blocks (what the report used to show).
+OLD_RATE_RATIO = {"imprecise_onsets": "exclude"}
+OLD_RISK_WINDOWS = {"imprecise_onsets": "exclude"}
+
+
+def evaluate(history, window, **options) -> dict:
+    """treatment_effect on one simulated history (placements for remembered onsets, as the public function)."""
+    imprecise = (history.precision != "day").any()
+    runs = PLACEMENTS if imprecise else ("as recorded",)
+    fits = []
+    for how in runs:
+        days = history.at_risk(how)
+        s = history.session_day.astype(float)
+        fits.append(estimate_from_days(**days, session_start=s, session_end=s, origin=history.start,
+                                       end_day=float(history.n_days), window=window, every_state=False, **options))
+    main = fits[len(fits) // 2]
+    verdicts = {f["verdict"] for f in fits}
+    return {"rate_ratio": main["rate_ratio"], "ci_lower": main["ci_lower"], "ci_upper": main["ci_upper"],
+            "p_value": main["p_value"], "verdict": main["verdict"] if len(verdicts) == 1 else "can't tell"}
+
+
+def old_methods(history) -> dict:
+    """What the previous defaults said: rate_ratio(carryover_days=14) and risk_windows' (3, 14] window."""
+    log = history.to_log()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rr = sa.rate_ratio(log, exposed="physiotherapy", carryover_days=14, **OLD_RATE_RATIO)
+        rw = sa.risk_windows(log, exposed="physiotherapy", **OLD_RISK_WINDOWS)
+    row = rw.table.set_index("window").loc["(3, 14]"]
+    return {"old_rr_p": rr.p_value, "old_rr": rr.rate_ratio, "old_rw_p": row["p_value"], "old_rw": row["relative_incidence"]}
+
+
+def run_cell(task) -> list[dict]:
+    scenario, effect, seeds, n_old = task
+    rows = []
+    for k, seed in enumerate(seeds):
+        h = scenario_days(scenario, effect=effect, seed=int(seed), window=TRUE_WINDOW)
+        row = {"scenario": scenario, "effect": effect, "seed": int(seed), "truth": EFFECTS[effect],
+               "treated_onsets": h.truth["onsets_in_treated_years"]}
+        row.update(evaluate(h, TRUE_WINDOW))
+        default = evaluate(h, None)
+        row.update({"default_verdict": default["verdict"], "default_rr": default["rate_ratio"]})
+        if k < n_old and effect in ("none", "70% fewer"):
+            row.update(old_methods(h))
+        rows.append(row)
+    return rows
+
+
+def summarise(raw: pd.DataFrame) -> pd.DataFrame:
+    out = []
+    for (scenario, effect), g in raw.groupby(["scenario", "effect"], sort=False):
+        truth = EFFECTS[effect]
+        claimed = g["verdict"] != "can't tell"
+        right = {"none": None, "harm": "more episodes"}.get(effect, "fewer episodes")
+        row = {
+            "scenario": scenario, "effect": effect, "logs": len(g),
+            "median_onsets_treated_years": float(g["treated_onsets"].median()),
+            "median_rate_ratio": float(g["rate_ratio"].median()),
+            "coverage": float(((g["ci_lower"] <= truth) & (truth <= g["ci_upper"])).mean()),
+        }
+        if right is None:
+            row["type_I_error"] = float(claimed.mean())
+            row["type_I_default_window"] = float((g["default_verdict"] != "can't tell").mean())
+            row["power"] = np.nan
+        else:
+            row["type_I_error"] = row["type_I_default_window"] = np.nan
+            row["power"] = float((g["verdict"] == right).mean())
+        old = g.dropna(subset=["old_rr_p"]) if "old_rr_p" in g else g.iloc[:0]
+        row["old_logs"] = len(old)
+        if len(old):
+            if right is None:
+                row["old_rate_ratio_positive"] = float((old["old_rr_p"] < 0.05).mean())
+                row["old_risk_windows_positive"] = float((old["old_rw_p"] < 0.05).mean())
+            else:
+                row["old_rate_ratio_positive"] = float(((old["old_rr_p"] < 0.05) & (old["old_rr"] < 1)).mean())
+                row["old_risk_windows_positive"] = float(((old["old_rw_p"] < 0.05) & (old["old_rw"] < 1)).mean())
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return "" if np.isnan(v) else f"{v:.3g}"
+    return str(v)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    head = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns) + "\n"
+    return head + "\n".join("| " + " | ".join(_fmt(v) for v in row) + " |" for row in table.itertuples(index=False))
+
+
+def targets(table: pd.DataFrame) -> list[str]:
+    none = table[table["effect"] == "none"]
+    worst = none.loc[none["type_I_error"].idxmax()]
+    cov = table["coverage"]
+    step70 = table[(table["scenario"] == "step") & (table["effect"] == "70% fewer")]["power"].iloc[0]
+    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    return [
+        f"- type I error (window 4-14 days), worst scenario {worst['scenario']}: {worst['type_I_error']:.1%} "
+        f"(target <= 6%): {met(worst['type_I_error'] <= 0.06)}; all scenarios: "
+        + ", ".join(f"{r.scenario} {r.type_I_error:.1%}" for r in none.itertuples()),
+        f"- coverage of the true rate ratio: {cov.min():.1%} to {cov.max():.1%} (target 93-97%): "
+        f"{met(cov.min() >= 0.93 and cov.max() <= 0.97)}",
+        f"- power, 70% fewer 4-14 days after sessions, step scenario (median "
+        f"{table[(table['scenario'] == 'step') & (table['effect'] == '70% fewer')]['median_onsets_treated_years'].iloc[0]:.0f} "
+        f"onsets in the treated years): {step70:.1%} (target >= 60%): {met(step70 >= 0.6)}",
+    ]
+
+
+def trend_section(n_logs: int) -> str:
+    """Change-point false detection and forecast calibration from benchmarks/validity_trend.py, when present."""
+    try:
+        import validity_trend
+    except ImportError:
+        return ""
+    return validity_trend.markdown(validity_trend.run(n_logs), n_logs)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="30 logs per cell, 10 with the old methods")
+    parser.add_argument("--n-logs", type=int, default=1000)
+    parser.add_argument("--n-old", type=int, default=200, help="logs per cell also run through the old rate_ratio / risk_windows")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--no-write", action="store_true", help="print only, do not update RESULTS.md")
+    args = parser.parse_args(argv)
+    n_logs, n_old = (30, 10) if args.quick else (args.n_logs, min(args.n_old, args.n_logs))
+    chunk = 10 if args.quick else 50
+    tasks = [(sc, ef, np.arange(i, min(i + chunk, n_logs)) + 1_000_000 * k, max(0, n_old - i))
+             for k, (sc, ef) in enumerate((s, e) for s in SCENARIOS for e in EFFECTS) for i in range(0, n_logs, chunk)]
+    t0 = time.time()
+    rows = []
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        for part in pool.map(run_cell, tasks):
+            rows.extend(part)
+    elapsed = time.time() - t0
+    raw = pd.DataFrame(rows)
+    table = summarise(raw)
+    lines = targets(table)
+    text = (
+        "## Did it help? validity on simulated logs (benchmarks/bench_personal_validity.py)\n\n"
+        f"Run {pd.Timestamp.now('UTC'):%Y-%m-%d %H:%M} UTC, {n_logs} seeded logs per scenario x effect "
+        f"({len(raw)} logs, {elapsed / 60:.1f} min on {args.workers} worker(s)). Scenarios and effects: "
+        "`spasm_analysis.simulate.scenarios` (10 years; courses of six twice-weekly sessions started 1-10 days after onsets "
+        "in the second half; the effect acts 4-14 days after each session). `sa.treatment_effect` with window (4, 14) "
+        "and default options (yearly periods, season, 30-day pre-exposure stratum, first 45 days after an episode apart, profile-likelihood 95% interval); "
+        "`type_I_default_window`: the default window (course plus 14 days). A verdict (\"fewer\"/\"more episodes\") "
+        "when there is no effect counts as a false positive; power is the share giving the true direction. "
+        f"`old_*`: the previous `rate_ratio(carryover_days=14)` (all other time as comparison) and `risk_windows` "
+        f"(3, 14] window without calendar adjustment, p < 0.05 (in the true direction for an effect), on the first "
+        f"{n_old} logs of each cell.\n\n"
+        + markdown(table) + "\n\n" + "\n".join(lines) + "\n"
+    )
+    extra = trend_section(n_logs)
+    if extra:
+        text += "\n" + extra + "\n"
+    print(text)
+    if not args.no_write:
+        write_section("bench_personal_validity", text)
+
+
+if __name__ == "__main__":
+    main()
