@@ -58,7 +58,7 @@ def _counting():
     frame = _data("test1b").rename(columns={"status": "event"})
     with warnings.catch_warnings():  # the row with a missing x is dropped, as R does
         warnings.simplefilter("ignore", UserWarning)
-        return sa.cox(frame, ["x"], cluster="id")
+        return sa.cox(frame, ["x"], subject="id", cluster="id")
 
 
 def _bladder_episode2(gap):
@@ -139,7 +139,11 @@ def test_fit_matches_r(fits, case):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_residuals_match_r(fits, case):
     fit = fits[case]
-    _close(fit.residuals("martingale"), _expected(case, "martingale"), f"{case} martingale")
+    expected = _expected(case, "martingale")
+    if case == "counting":  # R keeps the data's row order; the fit orders rows by subject, time
+        rows = _data("test1b").dropna(subset=["x"])
+        expected = expected[np.lexsort((rows["start"], rows["id"]))]
+    _close(fit.residuals("martingale")["martingale"], expected, f"{case} martingale")
     schoenfeld = fit.residuals("schoenfeld").drop(columns=["time", "stratum"], errors="ignore")
     _close(schoenfeld.to_numpy().ravel(order="F"), _expected(case, "schoenfeld"),
            f"{case} schoenfeld")

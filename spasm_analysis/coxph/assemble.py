@@ -38,6 +38,7 @@ class FitState:
     terms: dict                  # term label -> coefficient names (all, aliased included)
     frailty: bool
     coding: object = None        # the ModelFrame, to code new rows as the data were
+    rows: pd.DataFrame | None = None  # subject, start, stop of the rows fitted, in fit order
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def _full_matrix(matrix, kept, all_names):
 
 def assemble_result(design: CoxDesign, rs: RiskSets, est: Estimates, *, all_names, terms,
                     model: str, ties: str, confidence_level: float, notes=(),
-                    coding=None) -> CoxResult:
+                    coding=None, rows=None) -> CoxResult:
     """The CoxResult of a fit on ``design`` (estimable columns) reported over ``all_names``."""
     kept = list(design.covariates)
     p = len(kept)
@@ -121,7 +122,7 @@ def assemble_result(design: CoxDesign, rs: RiskSets, est: Estimates, *, all_name
 
     state = FitState(design=design, risk_sets=rs, evaluation=est.evaluation, offset=est.offset,
                      naive_variance=est.variance, robust_variance=robust, terms=dict(terms),
-                     frailty=frailty, coding=coding)
+                     frailty=frailty, coding=coding, rows=rows)
     return CoxResult(
         params=_full(est.beta, kept, all_names, "coef"),
         std_errors=_full(np.sqrt(np.diag(est.variance)), kept, all_names, "se"),

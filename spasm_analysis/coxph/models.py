@@ -170,7 +170,9 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
         est = _fixed_effects(design, rs)
     return assemble_result(design, rs, est, all_names=mf.columns, terms=mf.terms, model=model,
                            ties=ties, confidence_level=confidence_level, notes=mf.notes,
-                           coding=replace(mf, frame=None))
+                           coding=replace(mf, frame=None),
+                           rows=mf.frame[[c for c in ("subject", "start", "stop")
+                                          if c in mf.frame.columns]].reset_index(drop=True))
 
 
 def _fixed_effects(design, rs) -> Estimates:

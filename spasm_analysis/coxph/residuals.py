@@ -1,7 +1,8 @@
 """Residuals of a Cox fit, as R's ``residuals.coxph``.
 
 - martingale: per row, ``event - exp(eta) * (hazard over the row's (start, stop])``,
-  with the Efron correction for the row's own tied event (R's default type);
+  with the Efron correction for the row's own tied event (R's default type); returned
+  with the row's ``subject, start, stop`` since the fit orders rows by subject and time;
 - score: the row's score residual ``int (x - xbar(t)) dM(t)`` (unweighted, as R),
   summed within cluster;
 - dfbeta: score residuals times the model-based variance and the case
@@ -60,7 +61,10 @@ def cox_residuals(state, kind: str, names) -> pd.DataFrame | pd.Series:
     rs, design, ev = state.risk_sets, state.design, state.evaluation
     if kind == "martingale":
         haz, _ = interval_compensators(rs, ev)
-        return pd.Series(design.event - ev.risk * haz, name="martingale")
+        values = design.event - ev.risk * haz
+        if state.rows is None:
+            return pd.DataFrame({"martingale": values})
+        return state.rows.assign(martingale=values)
     if kind == "schoenfeld":
         resid, _, times = schoenfeld_residuals(state)
         frame = pd.DataFrame(resid, columns=names)

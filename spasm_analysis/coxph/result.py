@@ -118,7 +118,9 @@ class CoxResult:
     def residuals(self, kind: str = "martingale"):
         """Residuals of the fit, as R's ``residuals.coxph(fit, type, collapse = cluster)``.
 
-        ``kind``: "martingale" (a Series, one value per row used), "score" and
+        ``kind``: "martingale" (a DataFrame, one row per (start, stop] row fitted,
+        in subject and time order, with its ``subject, start, stop`` and
+        ``martingale``), "score" and
         "dfbeta" (a DataFrame summed within cluster, clusters in sorted order,
         one column per estimated coefficient; per row without a cluster),
         "schoenfeld" (a DataFrame with one row per event in (stratum, time)
@@ -133,7 +135,7 @@ class CoxResult:
         ...     "start": [0, 5, 0, 0, 3, 0, 0, 0], "stop": [5, 9, 7, 3, 8, 6, 4, 9],
         ...     "event": [1, 0, 1, 1, 1, 0, 1, 0], "treated": [1, 1, 0, 0, 0, 1, 0, 1]})
         >>> fit = sa.cox(rows, ["treated"])
-        >>> round(float(fit.residuals("martingale").sum()), 10)
+        >>> round(float(fit.residuals("martingale")["martingale"].sum()), 10)
         0.0
         >>> fit.residuals("dfbeta").shape
         (6, 1)
