@@ -1,0 +1,141 @@
+"""Checks, small global summaries and the subject shuffle for Dask DataFrames.
+
+Everything here returns either a Dask collection or a small in-memory value
+(distinct event times, strata, totals); rows are never collected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spasm_analysis.coxph.engine import TIME_TOLERANCE
+from spasm_analysis.schema import LogValidationError, ProblemList
+
+__all__ = ["require_columns", "validated", "tree_sum", "by_subject", "event_time_grid",
+           "snap_to", "compute"]
+
+_LISTED = 5
+
+
+def compute(*collections):
+    """``dask.compute`` on whatever scheduler is active (a distributed Client if one exists)."""
+    import dask
+
+    return dask.compute(*collections)
+
+
+def require_columns(ddf, columns, where: str = "counting-process data") -> None:
+    """Raise a LogValidationError naming the columns a Dask frame lacks."""
+    missing = [c for c in columns if c is not None and c not in ddf.columns]
+    if missing:
+        problems = ProblemList()
+        problems.add(where, None, missing[0], None,
+                     f"column(s) {', '.join(map(repr, missing))} not found; columns present: "
+                     f"{', '.join(map(str, ddf.columns))}")
+        problems.raise_if_any(where)
+
+
+def _partition_problems(part: pd.DataFrame, numeric) -> pd.DataFrame:
+    """Problems of one partition as rows (row label, column, value, message), at most a few."""
+    found = []
+    for column in numeric:
+        values = pd.to_numeric(part[column], errors="coerce").to_numpy(dtype=float)
+        for i in np.flatnonzero(~np.isfinite(values))[:_LISTED]:
+            found.append((str(part.index[i]), column, repr(part[column].iloc[i]),
+                          f"{column} is missing, not a number or infinite"))
+    if "event" in part.columns:
+        event = pd.to_numeric(part["event"], errors="coerce").to_numpy(dtype=float)
+        for i in np.flatnonzero(~np.isin(event, (0.0, 1.0)))[:_LISTED]:
+            found.append((str(part.index[i]), "event", repr(part["event"].iloc[i]),
+                          "event must be 0 or 1"))
+    if "start" in part.columns and "stop" in part.columns:
+        start = pd.to_numeric(part["start"], errors="coerce").to_numpy(dtype=float)
+        stop = pd.to_numeric(part["stop"], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            for i in np.flatnonzero(start > stop)[:_LISTED]:
+                found.append((str(part.index[i]), "stop", repr(stop[i]),
+                              f"the interval (start, stop] = ({start[i]:g}, {stop[i]:g}] ends "
+                              "before it starts"))
+    return pd.DataFrame(found, columns=["row", "column", "value", "problem"])
+
+
+def validated(ddf, numeric, where: str = "counting-process data") -> None:
+    """Check every partition (finite numbers, 0/1 events, start <= stop); raise listing problems.
+
+    One pass over the data; only the problems (a few per partition) come back.
+    """
+    import dask.dataframe as dd
+
+    meta = pd.DataFrame({c: pd.Series(dtype=object) for c in ("row", "column", "value", "problem")})
+    found = ddf.map_partitions(_partition_problems, list(numeric), meta=meta)
+    (problems_frame,) = compute(found)
+    if len(problems_frame):
+        problems = ProblemList()
+        for row in problems_frame.head(20).itertuples(index=False):
+            problems.add(where, row.row, row.column, row.value, row.problem)
+        problems.raise_if_any(where)
+    del dd
+
+
+def tree_sum(items, combine):
+    """Pairwise reduction of a list of Dask delayed values (depth log2 of the count)."""
+    import dask
+
+    combine = dask.delayed(combine, pure=True)
+    items = list(items)
+    while len(items) > 1:
+        paired = [combine(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
+        if len(items) % 2:
+            paired.append(items[-1])
+        items = paired
+    return items[0]
+
+
+def by_subject(ddf, subject: str):
+    """A frame whose partitions each hold all rows of their subjects, in (subject, start) order.
+
+    A frame indexed by the subject with known divisions is only sorted within
+    partitions; otherwise it is shuffled by the subject column once.
+    """
+    if ddf.index.name == subject and ddf.known_divisions:
+        ddf = ddf.reset_index()
+    elif subject in ddf.columns:
+        ddf = ddf.shuffle(on=subject)
+    else:
+        raise LogValidationError([], f"subject column {subject!r} not found")
+    return ddf.map_partitions(
+        lambda part: part.sort_values([subject, "start", "stop"], kind="stable"), meta=ddf._meta)
+
+
+def event_time_grid(times: np.ndarray) -> np.ndarray:
+    """Sorted distinct event times with R's ``aeqSurv`` near-tie merging among them.
+
+    The partitioned path merges near-ties among the event times only (the
+    driver never sees all row times). Where a row starts or stops relative to
+    the event times is all that any estimate depends on, so this differs from
+    merging over all times only when three or more times form a chain of
+    near-ties, which real data do not have.
+    """
+    values = np.unique(times[np.isfinite(times)])
+    if len(values) < 2:
+        return values
+    gaps = np.diff(values)
+    scale = np.mean(np.abs(values))
+    tied = (gaps <= TIME_TOLERANCE) | (gaps / scale <= TIME_TOLERANCE) if scale else gaps <= TIME_TOLERANCE
+    return values[np.r_[True, ~tied]]
+
+
+def snap_to(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` with those within R's time tolerance of a grid time replaced by it."""
+    if len(grid) == 0:
+        return values
+    scale = np.mean(np.abs(grid)) or 1.0
+    pos = np.clip(np.searchsorted(grid, values), 1, len(grid) - 1) if len(grid) > 1 else np.zeros(len(values), int)
+    out = values.copy()
+    for candidate in (pos - 1, pos) if len(grid) > 1 else (pos,):
+        near = grid[candidate]
+        gap = np.abs(values - near)
+        close = (gap <= TIME_TOLERANCE) | (gap / scale <= TIME_TOLERANCE)
+        out = np.where(close, near, out)
+    return out
