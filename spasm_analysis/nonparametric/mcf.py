@@ -19,6 +19,7 @@ from spasm_analysis.nonparametric.mcf_core import (count_pass, event_times, lawl
                                                    locate_rows, mcf_increments, variance_pass)
 from spasm_analysis.options import check_confidence_level, check_option
 from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group
+from spasm_analysis.partitioned import is_dask_frame
 
 __all__ = ["MCFResult", "mcf"]
 
@@ -278,10 +279,17 @@ def mcf(data, *, by=None, variance="lawless-nadeau", confidence_level=0.95, ci_t
     check_option("variance", variance, VARIANCES)
     check_option("ci_transform", ci_transform, CI_TRANSFORMS)
     level = check_confidence_level(confidence_level)
-    groups = split_by_group(data, by)
+    if is_dask_frame(data):
+        from spasm_analysis.partitioned.mcf import partitioned_mcf_tables
+
+        tables, n_subjects, follow_up_end = partitioned_mcf_tables(data, by=by, variance=variance)
+    else:
+        groups = split_by_group(data, by)
+        tables = {g: _group_table(rows, variance) for g, rows in groups.items()}
+        n_subjects = {g: rows.n_subjects for g, rows in groups.items()}
+        follow_up_end = {g: float(rows.stop.max()) for g, rows in groups.items()}
     parts = []
-    for group, rows in groups.items():
-        part = _group_table(rows, variance)
+    for group, part in tables.items():
         if by is not None:
             part.insert(0, "group", group)
         parts.append(part)
@@ -297,8 +305,8 @@ def mcf(data, *, by=None, variance="lawless-nadeau", confidence_level=0.95, ci_t
         confidence_level=level,
         ci_transform=ci_transform,
         by=by,
-        groups=tuple(groups),
-        n_subjects={g: rows.n_subjects for g, rows in groups.items()},
-        follow_up_end={g: float(rows.stop.max()) for g, rows in groups.items()},
+        groups=tuple(tables),
+        n_subjects=n_subjects,
+        follow_up_end=follow_up_end,
         notes=tuple(notes),
     )

@@ -13,6 +13,7 @@ from scipy import stats
 
 from spasm_analysis.options import check_option
 from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group
+from spasm_analysis.partitioned import is_dask_frame
 from spasm_analysis.results import TestResult, format_p_value
 
 __all__ = ["mcf_test"]
@@ -114,27 +115,36 @@ def mcf_test(data, *, by, weights="constant", variance="robust") -> TestResult:
     check_option("variance", variance, TEST_VARIANCES)
     if by is None:
         raise ValueError("by is required: the column that splits subjects into two groups")
-    groups = split_by_group(data, by)
-    if len(groups) != 2:
-        raise ValueError(
-            f"mcf_test compares exactly two groups; column {by!r} has {len(groups)}: "
-            f"{', '.join(map(repr, groups))}"
-        )
-    (name_1, rows_1), (name_2, rows_2) = groups.items()
+    if is_dask_frame(data):
+        from spasm_analysis.partitioned.mcf import partitioned_mcf_test_parts
 
-    # a row with two onsets at one instant (dN = 2) lists its stop twice
-    event_times = [np.repeat(rows.stop, rows.event) for rows in (rows_1, rows_2)]
-    ends = [_follow_up_ends(rows) for rows in (rows_1, rows_2)]
-    grid = np.unique(np.concatenate(event_times + ends))
-    # every event time is on the full grid, so searchsorted finds it exactly
-    n_events = [np.bincount(np.searchsorted(grid, t), minlength=len(grid)) for t in event_times]
-    y_1 = rows_1.at_risk(grid).astype(float)
-    y_2 = rows_2.at_risk(grid).astype(float)
+        names, grid, n_events, at_risk, robust = partitioned_mcf_test_parts(data, by=by)
+    else:
+        groups = split_by_group(data, by)
+        names = list(groups)
+        # a row with two onsets at one instant (dN = 2) lists its stop twice
+        times = {g: np.repeat(rows.stop, rows.event) for g, rows in groups.items()}
+        ends = [_follow_up_ends(rows) for rows in groups.values()]
+        grid = np.unique(np.concatenate(list(times.values()) + ends))
+        # every event time is on the full grid, so searchsorted finds it exactly
+        n_events = {g: np.bincount(np.searchsorted(grid, t), minlength=len(grid))
+                    for g, t in times.items()}
+        at_risk = {g: rows.at_risk(grid).astype(float) for g, rows in groups.items()}
+
+        def robust(kept_grid, per_group, weight):
+            return sum(_robust_variance(groups[g], kept_grid, *per_group[g], weight) for g in names)
+    if len(names) != 2:
+        raise ValueError(
+            f"mcf_test compares exactly two groups; column {by!r} has {len(names)}: "
+            f"{', '.join(map(repr, names))}"
+        )
+    name_1, name_2 = names
+    y_1, y_2 = at_risk[name_1], at_risk[name_2]
     keep = (y_1 > 0) & (y_2 > 0)
     if not keep.any():
         raise ValueError(f"the two groups of {by!r} are never at risk at the same time; nothing to compare")
     grid, y_1, y_2 = grid[keep], y_1[keep], y_2[keep]
-    d_mu = [n_events[0][keep] / y_1, n_events[1][keep] / y_2]
+    d_mu = [n_events[name_1][keep] / y_1, n_events[name_2][keep] / y_2]
     tau = grid[-1]
 
     weight = y_1 * y_2 / (y_1 + y_2)
@@ -142,9 +152,7 @@ def mcf_test(data, *, by, weights="constant", variance="robust") -> TestResult:
         weight = weight * (tau - grid) / tau
     statistic = float(np.sum(weight * (d_mu[0] - d_mu[1])))
     if variance == "robust":
-        var = _robust_variance(rows_1, grid, y_1, d_mu[0], weight) + _robust_variance(
-            rows_2, grid, y_2, d_mu[1], weight
-        )
+        var = robust(grid, {name_1: (y_1, d_mu[0]), name_2: (y_2, d_mu[1])}, weight)
     else:
         var = float(np.sum(weight**2 * (d_mu[0] / y_1 + d_mu[1] / y_2)))
 

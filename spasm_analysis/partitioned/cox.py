@@ -33,8 +33,7 @@ from spasm_analysis.coxph.binned import BinSums, cluster_sums, reduce_sums, row_
 from spasm_analysis.coxph.design import TIES
 from spasm_analysis.coxph.engine import maximise_partial_likelihood
 from spasm_analysis.coxph.result import CoxResult
-from spasm_analysis.coxph.design import check_option
-from spasm_analysis.nonparametric.options import check_level as check_confidence_level
+from spasm_analysis.options import check_confidence_level, check_option
 
 from .frames import compute, event_time_grid, require_columns, snap_to, tree_sum, validated
 

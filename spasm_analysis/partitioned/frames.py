@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spasm_analysis.coxph.engine import TIME_TOLERANCE
+from spasm_analysis.counting_process import TIME_TOLERANCE
 from spasm_analysis.schema import LogValidationError, ProblemList
 
 __all__ = ["require_columns", "validated", "tree_sum", "by_subject", "event_time_grid",

@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spasm_analysis.nonparametric import mcf as mcf_module
-from spasm_analysis.nonparametric import mcf_test as test_module
+from spasm_analysis.nonparametric.mcf_test import _follow_up_ends, _robust_variance
 from spasm_analysis.nonparametric.mcf_core import (count_pass, lawless_nadeau, locate_rows,
                                                    mcf_increments, variance_pass)
 
@@ -99,7 +98,7 @@ def _grid_pieces(part, grid):
     for g, rows in part.groups.items():
         rows = snapped(rows, grid)
         events = np.repeat(rows.stop, rows.event)
-        ends = test_module._follow_up_ends(rows)
+        ends = _follow_up_ends(rows)
         out[g] = (events, np.unique(ends))
     return out
 
@@ -118,7 +117,7 @@ def _robust(part, grid, test_grid, per_group, weight):
     out = {}
     for g, rows in part.groups.items():
         y, d_mu = per_group[g]
-        out[g] = (np.array([test_module._robust_variance(snapped(rows, grid), test_grid, y, d_mu,
+        out[g] = (np.array([_robust_variance(snapped(rows, grid), test_grid, y, d_mu,
                                                          weight)]),)
     return out
 
@@ -152,5 +151,3 @@ def partitioned_mcf_test_parts(ddf, *, by, subject: str = "subject"):
 
     return labels, full_grid, n_events, at_risk, robust
 
-
-del mcf_module
