@@ -19,6 +19,7 @@ from spasm_analysis.options import check_confidence_level
 from spasm_analysis.counting import as_counting_process, to_counting_process
 from spasm_analysis.counting_process import CountingProcess
 from spasm_analysis.log import EpisodeLog
+from spasm_analysis.partitioned import is_dask_frame
 
 __all__ = ["EpisodeDurations", "GapTimesResult", "episode_durations", "gap_times"]
 
@@ -146,9 +147,6 @@ def gap_times(
     1       a        2      28.0      True
     2       b        1      30.0     False
     """
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
-
     level = check_confidence_level(confidence_level)
     if max_order is not None and (int(max_order) != max_order or max_order < 1):
         raise ValueError(f"max_order must be a positive whole number or None, got {max_order!r}")
@@ -159,18 +157,44 @@ def gap_times(
             "risk_free_days and assume_duration_days apply when converting an EpisodeLog; "
             "counting-process rows were already built, so leave them at their defaults"
         )
-    frame = as_counting_process(data)
-    frame.require_one_row_at_a_time("gap times")
-    table = _gap_table(frame)
+    if is_dask_frame(data):
+        from spasm_analysis.partitioned.gaps import partitioned_gap_tables
 
-    order_key = table["episode"].astype(object)
+        table, counts = partitioned_gap_tables(data)
+    else:
+        frame = as_counting_process(data)
+        frame.require_one_row_at_a_time("gap times")
+        table = _gap_table(frame)
+        counts = table.assign(count=1)
+    km, summary = _km_by_order(counts, level, max_order)
+    return GapTimesResult(
+        table=table,
+        km=km,
+        summary=summary,
+        confidence_level=level,
+        max_order=None if max_order is None else int(max_order),
+    )
+
+
+def _km_by_order(gaps: pd.DataFrame, level: float, max_order) -> tuple[dict, pd.DataFrame]:
+    """Kaplan-Meier fit and median per episode order from gaps with a ``count`` column.
+
+    ``count`` is how many gaps share the row's (episode, gap_days, censored),
+    passed to lifelines as frequency weights: the estimates and Greenwood
+    intervals are those of the gaps listed one by one.
+    """
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    order_key = gaps["episode"].astype(object)
     if max_order is not None:
-        order_key = order_key.where(table["episode"] < max_order, f"{int(max_order)}+")
+        order_key = order_key.where(gaps["episode"] < max_order, f"{int(max_order)}+")
     km, summary = {}, []
     for order in pd.unique(order_key.sort_values(key=lambda s: s.map(_order_rank))):
-        part = table[order_key == order]
+        part = gaps[order_key == order]
         fitter = KaplanMeierFitter(alpha=1.0 - level)
-        fitter.fit(part["gap_days"], event_observed=~part["censored"], label=f"episode {order}")
+        fitter.fit(part["gap_days"], event_observed=~part["censored"], weights=part["count"],
+                   label=f"episode {order}")
         km[order] = fitter
         median = float(fitter.median_survival_time_)
         reached = bool(np.isfinite(median))
@@ -179,21 +203,15 @@ def gap_times(
         summary.append(
             {
                 "episode": order,
-                "n_gaps": len(part),
-                "n_onsets": int((~part["censored"]).sum()),
+                "n_gaps": int(part["count"].sum()),
+                "n_onsets": int(part["count"][~part["censored"]].sum()),
                 "median_days": median if reached else np.nan,
                 "median_ci_lower": lower,
                 "median_ci_upper": upper,
                 "median_reached": reached,
             }
         )
-    return GapTimesResult(
-        table=table,
-        km=km,
-        summary=pd.DataFrame(summary),
-        confidence_level=level,
-        max_order=None if max_order is None else int(max_order),
-    )
+    return km, pd.DataFrame(summary)
 
 
 def _order_rank(order) -> float:
