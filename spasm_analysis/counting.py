@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .counting_process import CountingProcess
+from .partitioned import is_dask_frame
 from .grouping import DAY_NS, as_ns, first_in_group, grouped_cummax, grouped_keys, subject_codes, window_of
 from .log import EpisodeLog
 from .options import check_option
@@ -42,6 +43,8 @@ def to_counting_process(
     carryover_days: float = 0,
     assume_duration_days: float | None = None,
     count_index_episode: bool = False,
+    follow_up=None,
+    covariates=None,
 ) -> CountingProcess:
     """Turn an episode log into (start, stop] intervals at risk.
 
@@ -80,10 +83,29 @@ def to_counting_process(
         zero), ``index_episodes`` and ``not_counted`` (records of episodes that
         began while not at risk, with the reason).
 
+    follow_up, covariates : DataFrame or dask DataFrame, optional
+        Only when ``log`` is a ``dask.dataframe.DataFrame`` of episodes (rows
+        of one subject may sit in different partitions): the follow-up windows
+        and baseline covariates of the same subjects. The tables are shuffled
+        by subject once and each partition is converted as in memory; the
+        result is then a Dask DataFrame with the columns of
+        ``CountingProcess.to_frame()``, whose partitions each hold all rows of
+        their subjects (``pip install "spasm_analysis[dask]"``).
+
     Examples
     --------
     >>> cp = sa.to_counting_process(log, risk_free_days=2)  # doctest: +SKIP
     """
+    if is_dask_frame(log):
+        from spasm_analysis.partitioned.counting import partitioned_counting_process
+
+        return partitioned_counting_process(
+            log, follow_up=follow_up, covariates=covariates, time_scale=time_scale,
+            risk_free_days=risk_free_days, treatments=treatments, carryover_days=carryover_days,
+            assume_duration_days=assume_duration_days, count_index_episode=count_index_episode)
+    if follow_up is not None or covariates is not None:
+        raise ValueError("follow_up= and covariates= are for a log held in Dask DataFrames; an "
+                         "EpisodeLog already holds its follow-up and covariates")
     if not isinstance(log, EpisodeLog):
         raise TypeError(f"to_counting_process needs an EpisodeLog, not {type(log).__name__}")
     check_option("time_scale", time_scale, TIME_SCALES)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from spasm_analysis.counting import as_counting_process
 from spasm_analysis.options import check_confidence_level, check_option
+from spasm_analysis.partitioned import is_dask_frame
 
 from .assemble import Estimates, assemble_result, drop_aliased
 from .design import TIES, make_design
@@ -34,6 +35,13 @@ from .result import CoxResult
 from .robust import robust_score_test, robust_variance
 
 __all__ = ["cox", "andersen_gill", "pwp", "wlw"]
+
+
+def _dask(data, covariates, **options) -> CoxResult:
+    """The same fit on a Dask DataFrame (see :mod:`spasm_analysis.partitioned.models`)."""
+    from spasm_analysis.partitioned.models import dask_cox
+
+    return dask_cox(data, covariates, **options)
 
 def _engine_frame(data, subject: str, cluster):
     """The rows handed to the engine, from the one validated CountingProcess.
@@ -138,6 +146,9 @@ def cox(data, covariates, *, strata=None, subject="subject", cluster="subject", 
     >>> round(float(fit.params["treated"]), 3)
     -1.63
     """
+    if is_dask_frame(data):
+        return _dask(data, covariates, model="cox", strata=strata, subject=subject, cluster=cluster,
+                     ties=ties, frailty=frailty, weights=weights, confidence_level=confidence_level)
     frame, cluster = _engine_frame(data, subject, cluster)
     return _fit(frame, covariates, strata=strata, cluster=cluster, ties=ties,
                 frailty=frailty, weights=weights, confidence_level=confidence_level, model="Cox")
@@ -212,6 +223,10 @@ def andersen_gill(data, covariates, *, subject="subject", cluster="subject", tie
     >>> sa.andersen_gill(rows, ["x"]).n_events
     4
     """
+    if is_dask_frame(data):
+        return _dask(data, covariates, model="andersen_gill", strata=strata, subject=subject,
+                     cluster=cluster, ties=ties, frailty=frailty, weights=weights,
+                     confidence_level=confidence_level)
     frame, cluster = _engine_frame(data, subject, cluster)
     return _fit(frame, covariates, strata=strata, cluster=cluster, ties=ties,
                 frailty=frailty, weights=weights, confidence_level=confidence_level,
@@ -245,6 +260,10 @@ def pwp(data, covariates, *, scale="total", episode="episode", subject="subject"
     >>> sa.pwp(rows, ["x"], scale="gap").strata
     ('episode',)
     """
+    check_option("scale", scale, ("total", "gap"))
+    if is_dask_frame(data):
+        return _dask(data, covariates, model="pwp", scale=scale, episode=episode, subject=subject,
+                     cluster=cluster, ties=ties, weights=weights, confidence_level=confidence_level)
     check_option("scale", scale, ("total", "gap"))
     frame, cluster = _engine_frame(data, subject, cluster)
     if episode not in frame.columns:
@@ -282,6 +301,9 @@ def wlw(data, covariates, *, max_episodes=None, subject="subject", cluster="subj
     >>> layout_rows
     8
     """
+    if is_dask_frame(data):
+        return _dask(data, covariates, model="wlw", max_episodes=max_episodes, subject=subject,
+                     cluster=cluster, ties=ties, weights=weights, confidence_level=confidence_level)
     frame, cluster = _engine_frame(data, subject, cluster)
     carry = formula_variables(covariates, frame)
     missing = [c for c in carry if c not in frame.columns]
