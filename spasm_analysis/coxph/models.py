@@ -52,7 +52,8 @@ def _engine_frame(data, subject: str, cluster):
     """
     by_subject = cluster is None or cluster in ("subject", subject)
     if isinstance(data, pd.DataFrame) and subject not in data.columns:
-        if cluster is not None:
+        # with clusters of another column (a litter, a family) each row can be its own subject
+        if cluster is not None and by_subject:
             raise ValueError(f"subject column {subject!r} not found in the data (columns: "
                              f"{', '.join(map(str, data.columns))}); name it with subject=, or pass "
                              "cluster=None to skip the robust variance (each row is then its own subject)")
