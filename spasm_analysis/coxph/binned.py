@@ -330,38 +330,44 @@ def _cumulate(values):
     return out
 
 
-@numba.njit(cache=True, nogil=True)
-def _cluster_pass(row_lo, row_hi, row_group, XT, weights, risk, cluster, n_clusters, cum,
-                  own, mean_term, frailty):
-    p, n = XT.shape
-    resid = np.zeros((n_clusters, p))
-    expected = np.zeros(n_clusters)
-    squared = np.zeros(n_clusters)
-    haz_x = np.empty(p)
-    for i in range(n):
-        lo = row_lo[i]
-        hi = row_hi[i]
-        g = row_group[i]
-        haz = cum[hi, 0] - cum[lo, 0]
-        for k in range(p):
-            haz_x[k] = cum[hi, 1 + k] - cum[lo, 1 + k]
-        sq = cum[hi, 1 + p] - cum[lo, 1 + p]
-        if g >= 0:
-            haz -= own[g, 0]
-            for k in range(p):
-                haz_x[k] -= own[g, 1 + k]
-            sq -= own[g, 1 + p]
-        rw = weights[i] * risk[i]
-        c = cluster[i]
-        for k in range(p):
-            value = -rw * (XT[k, i] * haz - haz_x[k])
-            if g >= 0 and not frailty:
-                value += weights[i] * (XT[k, i] - mean_term[g, k])
-            resid[c, k] += value
-        if frailty:
-            expected[c] += rw * haz
-            squared[c] += rw * rw * sq
-    return resid, expected, squared
+def _cluster_pass_source(p: int, frailty: bool) -> str:
+    """Source of the per-cluster pass for p covariates (every per-row value a named scalar).
+
+    ``cum`` holds cumulative sums over groups of (hazard, xhazard_1..p, squares)
+    and ``own`` the per-group tied-event corrections of the same columns.
+    """
+    lines = [
+        "def cluster_pass(row_lo, row_hi, row_group, XT, weights, risk, cluster, n_clusters,",
+        "                 cum, own, mean_term):",
+        "    n = XT.shape[1]",
+        f"    resid = np.zeros((n_clusters, {p}))",
+        "    expected = np.zeros(n_clusters)",
+        "    squared = np.zeros(n_clusters)",
+        "    for i in range(n):",
+        "        lo = row_lo[i]",
+        "        hi = row_hi[i]",
+        "        g = row_group[i]",
+        "        haz = cum[hi, 0] - cum[lo, 0]",
+        *(f"        hx{k} = cum[hi, {1 + k}] - cum[lo, {1 + k}]" for k in range(p)),
+        *([f"        sq = cum[hi, {1 + p}] - cum[lo, {1 + p}]"] if frailty else []),
+        "        if g >= 0:",
+        "            haz -= own[g, 0]",
+        *(f"            hx{k} -= own[g, {1 + k}]" for k in range(p)),
+        *([f"            sq -= own[g, {1 + p}]"] if frailty else []),
+        "        w = weights[i]",
+        "        rw = w * risk[i]",
+        "        c = cluster[i]",
+        *(f"        x{k} = XT[{k}, i]" for k in range(p)),
+        *(f"        resid[c, {k}] -= rw * (x{k} * haz - hx{k})" for k in range(p)),
+    ]
+    if frailty:
+        lines += ["        expected[c] += rw * haz", "        squared[c] += rw * rw * sq"]
+    else:
+        lines += ["        if g >= 0:",
+                  *(f"            resid[c, {k}] += w * (x{k} - mean_term[g, {k}])"
+                    for k in range(p))]
+    lines.append("    return resid, expected, squared")
+    return "\n".join(lines) + "\n"
 
 
 def cluster_sums(rows, XT, weights, risk, terms: GroupTerms, cluster, n_clusters: int, *,
@@ -383,10 +389,11 @@ def cluster_sums(rows, XT, weights, risk, terms: GroupTerms, cluster, n_clusters
     XT, weights, risk, _ = _as_rows(XT, weights, risk, np.zeros(0))
     per_group = np.column_stack([terms.hazard, terms.xhazard, terms.squares])
     own = np.column_stack([terms.own_hazard, terms.own_xhazard, terms.own_squares])
-    resid, expected, squared = _cluster_pass(
+    kernel = compiled_function(_cluster_pass_source(XT.shape[0], bool(frailty)), "cluster_pass")
+    resid, expected, squared = kernel(
         rows.row_lo, rows.row_hi, rows.row_group, XT, weights, risk,
         np.ascontiguousarray(cluster, dtype=np.int64), int(n_clusters), _cumulate(per_group),
-        own, terms.mean_term, bool(frailty))
+        own, np.ascontiguousarray(terms.mean_term))
     if frailty:
         return -resid, expected, squared
     return resid

@@ -212,12 +212,14 @@ def _centred(X, w, stratum, n_strata) -> tuple[np.ndarray, np.ndarray]:
     every stratum becomes a zero column, which :func:`aliased_columns` then
     finds (R gives it an NA coefficient).
     """
+    if n_strata == 1:  # one weighted mean per column; broadcasting keeps X's layout
+        means = (w @ X / w.sum())[None, :]
+        return X - means[0], means
     totals = np.bincount(stratum, weights=w, minlength=n_strata)
     means = np.column_stack([np.bincount(stratum, weights=w * X[:, k], minlength=n_strata)
                              for k in range(X.shape[1])]
                             + [np.empty((n_strata, 0))]) / totals[:, None]
-    # broadcasting keeps X's layout; a gather per row is only needed with strata
-    return X - (means[0] if n_strata == 1 else means[stratum]), means
+    return X - means[stratum], means
 
 
 #: R's ``coxph.control(toler.chol)``: a pivot below this fraction of the largest

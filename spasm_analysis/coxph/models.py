@@ -174,12 +174,13 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
                          design.weights, ties=ties)
     start = evaluate(rs, design.X, design.weights, np.zeros(design.n_rows),
                      np.zeros(len(mf.columns)))
+    dropped = []
     if mf.columns:
-        design, _ = drop_aliased(design, start.information)
+        design, dropped = drop_aliased(design, start.information)
     if frailty == "gamma":
         est = fit_gamma_frailty(design, rs)
     else:
-        est = _fixed_effects(design, rs)
+        est = _fixed_effects(design, rs, None if dropped else start)
     return assemble_result(design, rs, est, all_names=mf.columns, terms=mf.terms, model=model,
                            ties=ties, confidence_level=confidence_level, notes=mf.notes,
                            coding=replace(mf, frame=None),
@@ -187,11 +188,14 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
                                           if c in mf.frame.columns]].reset_index(drop=True))
 
 
-def _fixed_effects(design, rs) -> Estimates:
-    """Newton-Raphson fit, with the robust variance and score test when there are clusters."""
+def _fixed_effects(design, rs, start=None) -> Estimates:
+    """Newton-Raphson fit, with the robust variance and score test when there are clusters.
+
+    ``start`` is the evaluation at beta = 0 on the same columns, when already computed.
+    """
     X, w = design.X, design.weights
     offset = np.zeros(design.n_rows)
-    fit = newton_raphson(rs, X, w, offset, names=list(design.covariates))
+    fit = newton_raphson(rs, X, w, offset, names=list(design.covariates), start=start)
     robust_var = rscore = None
     if design.cluster is not None:
         robust_var = robust_variance(rs, X, w, fit.final, fit.variance, design.cluster,
