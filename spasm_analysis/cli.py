@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from . import __version__
+from .reading import add_reading_options, reading_options
 from .schema import LogValidationError
 
 __all__ = ["Command", "COMMANDS", "register", "main", "load_log"]
@@ -56,28 +57,29 @@ def register(command: Command) -> Command:
     return command
 
 
-def load_log(path: str, *, err: TextIO):
-    """Read a log with :func:`sa.read_log`, printing its warnings as notes on ``err``."""
-    from .io import read_log
+def load_log(path: str, *, err: TextIO, **reading):
+    """Read any source with :func:`~spasm_analysis.reading.read_source`, printing its warnings as notes on ``err``."""
+    from .reading import read_source
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        log = read_log(path)
+        log = read_source(path, **reading)
     for warning in caught:
         print(f"note: {warning.message}", file=err)
     return log
 
 
 def _configure_summary(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="a folder of table files (episodes.csv, follow_up.csv, ...) or one episode file")
+    parser.add_argument("path", help="a folder of table files (episodes.csv, follow_up.csv, ...), one episode or calendar file, or an app export")
     parser.add_argument("--since", metavar="DATE", help="describe only what was logged from this date on (e.g. 2015-01-01)")
-    parser.add_argument("--until", metavar="DATE", help="describe only what was logged before this date")
+    parser.add_argument("--until", metavar="DATE", help="describe only what was logged before this date (a calendar's repeating events are expanded up to it)")
+    add_reading_options(parser)
 
 
 def _run_summary(args: argparse.Namespace, out: TextIO) -> int:
     from .summary import summarize_log
 
-    log = load_log(args.path, err=sys.stderr)
+    log = load_log(args.path, err=sys.stderr, **reading_options(args))
     if args.since or args.until:
         log = log.between(args.since, args.until)
     print(f"Episode log: {args.path}", file=out)

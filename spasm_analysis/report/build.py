@@ -12,23 +12,16 @@ from .progress import Progress
 __all__ = ["build_report", "write_report", "load_for_report"]
 
 
-def load_for_report(path, *, symptom=None, progress=None):
-    """Read ``path`` as a tracking-app export when it is one, otherwise with :func:`read_log`."""
-    import spasm_analysis as sa
+def load_for_report(path, *, progress=None, **reading):
+    """Read ``path`` with :func:`~spasm_analysis.reading.read_source` (``reading``: its choices, e.g. ``symptom``)."""
+    from ..reading import read_source
 
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
     progress = progress or Progress(enabled=False)
     with progress.step(f"reading {path.name}"):
-        if path.is_file():
-            try:
-                app = sa.detect_app(path)
-            except (ValueError, OSError):
-                app = None
-            if app is not None:
-                return sa.read_app_export(path, app=app, symptom=symptom)
-        return sa.read_log(path)
+        return read_source(path, **reading)
 
 
 def build_report(log, *, cohort=None, by=None, title=None, source=None, carryover_days=None, progress=None) -> str:
@@ -97,8 +90,11 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
     return document(title, lines, sections, footer)
 
 
-def write_report(source, output, *, cohort=None, by=None, title=None, symptom=None, pdf=False, progress=None) -> Path:
+def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False, progress=None, **reading) -> Path:
     """Read ``source`` (a folder, a file or an app export), build the report and write it to ``output``.
+
+    ``reading`` holds the choices of :func:`~spasm_analysis.reading.read_source`
+    (``app``, ``symptom``, ``dayfirst``, ``until``, ``match``, ``encoding``, ...).
 
     Returns the path written.  With ``pdf=True`` a PDF is printed next to it
     by headless Chromium when available (no new Python dependency).
@@ -106,7 +102,7 @@ def write_report(source, output, *, cohort=None, by=None, title=None, symptom=No
     progress = progress or Progress()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        log = load_for_report(source, symptom=symptom, progress=progress)
+        log = load_for_report(source, progress=progress, **reading)
     page = build_report(log, cohort=cohort, by=by, title=title, source=Path(source).name, progress=progress)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)

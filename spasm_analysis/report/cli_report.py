@@ -6,6 +6,7 @@ import argparse
 from typing import TextIO
 
 from spasm_analysis.cli import Command, register
+from spasm_analysis.reading import add_reading_options, reading_options
 
 __all__ = ["REPORT_COMMAND"]
 
@@ -16,15 +17,15 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cohort", action="store_true", help="cohort report (MCF, Cox models) even for one subject's file")
     parser.add_argument("--by", metavar="COL", help="covariate whose groups the cohort MCF and pseudo-score test compare")
     parser.add_argument("--title", help="title shown at the top of the report")
-    parser.add_argument("--symptom", help="for an app export: the symptom that defines an episode")
     parser.add_argument("--pdf", action="store_true", help="also print a PDF next to the HTML (needs Chromium)")
+    add_reading_options(parser)
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     from .build import write_report
 
     path = write_report(args.path, args.output, cohort=True if args.cohort else None, by=args.by,
-                        title=args.title, symptom=args.symptom, pdf=args.pdf)
+                        title=args.title, pdf=args.pdf, **reading_options(args))
     print(f"Report written to {path.resolve()}", file=out)
     if args.pdf:
         print(f"PDF written to {path.with_suffix('.pdf').resolve()}", file=out)

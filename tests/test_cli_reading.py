@@ -1,0 +1,63 @@
+"""``summary`` and ``report`` read every source read_log and read_app_export read, with the choices their errors ask for."""
+
+from pathlib import Path
+
+import pytest
+
+from spasm_analysis import cli
+
+APPS = Path(__file__).parent / "fixtures" / "apps"
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_summary_reads_app_exports(capsys):
+    # A Daylio export used to give one "a date needs a year" error per row.
+    code, out, err = run(capsys, "summary", str(APPS / "daylio.csv"), "--symptom", "back spasm")
+    assert code == 0, err
+    assert "detected app Daylio" in err
+    code, out, err = run(capsys, "summary", str(APPS / "daylio_polish.csv"), "--app", "daylio", "--symptom", "skurcz pleców")
+    assert code == 0, err
+    assert "detected app" not in err
+    code, out, err = run(capsys, "summary", str(APPS / "bearable.csv"))
+    assert code == 2 and "Pass symptom=" in err and "Traceback" not in err
+
+
+def test_summary_reads_calendars_with_match_and_until(capsys, tmp_path):
+    path = tmp_path / "cal.ics"
+    path.write_text("\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0",
+        "BEGIN:VEVENT", "UID:1", "SUMMARY:Back spasm", "DTSTART;VALUE=DATE:20200105", "DTEND;VALUE=DATE:20200107", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:2", "SUMMARY:Yoga", "DTSTART;VALUE=DATE:20200101", "RRULE:FREQ=WEEKLY", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:3", "SUMMARY:Back spasm", "DTSTART;VALUE=DATE:20200301", "END:VEVENT",
+        "END:VCALENDAR", ""]))
+    code, out, err = run(capsys, "summary", str(path))
+    assert code == 2 and "repeats forever" in err and "until=" in err
+    code, out, err = run(capsys, "summary", str(path), "--match", "spasm")
+    assert code == 0, err
+    assert "Episode log" in out
+    code, out, err = run(capsys, "summary", str(path), "--until", "2020-03-31")
+    assert code == 0, err
+
+
+def test_table_options_reach_the_reader(capsys, tmp_path):
+    path = tmp_path / "episodes.csv"
+    path.write_bytes("onset;end;notes\n05/10/2015;07/10/2015;bücken\n13/11/2015;14/11/2015;\n".encode("cp1252"))
+    code, out, err = run(capsys, "summary", str(path), "--separator", ";", "--encoding", "cp1252", "--dayfirst")
+    assert code == 0, err
+    assert "2015" in out
+    code, out, err = run(capsys, "summary", str(path), "--separator", ";", "--encoding", "cp1252", "--symptom", "x")
+    assert code == 2
+    assert "--symptom cannot be used here" in err and "read as a table" in err
+
+
+def test_report_takes_the_same_choices(capsys, tmp_path):
+    output = tmp_path / "r.html"
+    code, out, err = run(capsys, "report", str(APPS / "daylio_polish.csv"), "-o", str(output),
+                         "--app", "daylio", "--language", "pl", "--symptom", "skurcz pleców")
+    assert code == 0, err
+    assert output.exists() and "2017" in output.read_text(encoding="utf-8")
