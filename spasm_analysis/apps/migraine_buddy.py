@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..io.dates import decide_date_order
 from ..io.durations import parse_duration
 from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
@@ -71,30 +72,18 @@ class TriggersOnEpisodeDaysOnlyWarning(UserWarning):
 
 
 def _infer_dayfirst(started: list[tuple[int, str]], dayfirst: bool | None, source: str) -> bool:
-    """Day-first or month-first from the slashed dates, or the caller's choice."""
-    first_big = next(((line, text) for line, text in started if (m := _SLASHED.match(text)) and int(m["a"]) > 12), None)
-    second_big = next(((line, text) for line, text in started if (m := _SLASHED.match(text)) and int(m["b"]) > 12), None)
-    if dayfirst is not None:
-        return bool(dayfirst)
-    if first_big and second_big:
-        raise ValueError(
-            f"{source}: 'Started' mixes date orders (line {first_big[0]} {first_big[1]!r} is day-first, "
-            f"line {second_big[0]} {second_big[1]!r} is month-first); fix the file or pass dayfirst="
-        )
-    if first_big or second_big:
-        line, text = first_big or second_big
-        order = "day-first (dd/mm/yy)" if first_big else "month-first (mm/dd/yy)"
+    """Day-first or month-first from the slashed dates (one rule for every reader), or the caller's choice."""
+    try:
+        order, reason = decide_date_order(started, dayfirst, short_years=True, row_word="line")
+    except ValueError as error:
+        raise ValueError(f"{source}: 'Started' {error}") from None
+    if reason is not None:
         from . import DateOrderInferredWarning
 
-        warnings.warn(f"{source}: read 'Started' dates as {order}, because line {line} has {text!r}; pass dayfirst= to override",
+        said = reason.replace("read ", "read 'Started' dates as ", 1)
+        warnings.warn(f"{source}: {said}; pass dayfirst= to override",
                       DateOrderInferredWarning, stacklevel=4)
-        return bool(first_big)
-    if any(_SLASHED.match(text) for _, text in started):
-        raise ValueError(
-            f"{source}: the 'Started' dates are ambiguous: every one reads as day/month and as month/day "
-            "(no field exceeds 12). Pass dayfirst=True for dd/mm/yy or dayfirst=False for mm/dd/yy."
-        )
-    return False
+    return bool(order)
 
 
 def _started(record: Record, dayfirst: bool, problems: SourceProblems):

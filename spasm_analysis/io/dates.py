@@ -374,7 +374,7 @@ def _stamp(year: int, month: int, day: int) -> pd.Timestamp:
     return to_wall_clock(stamp)
 
 
-def decide_date_order(texts, dayfirst: bool | None = None) -> tuple[bool | None, str | None]:
+def decide_date_order(texts, dayfirst: bool | None = None, *, short_years: bool = False, row_word: str = "row") -> tuple[bool | None, str | None]:
     """Decide day-first or month-first once for a whole column of written dates.
 
     Parameters
@@ -383,6 +383,11 @@ def decide_date_order(texts, dayfirst: bool | None = None) -> tuple[bool | None,
         The column's cells with the row each comes from.
     dayfirst : bool or None
         The caller's choice; ``None`` decides from the data.
+    short_years : bool
+        Also use dates with a two-digit year as evidence (app exports that
+        always write ``03/15/24``); by default only four-digit years count.
+    row_word : str
+        How rows are named in messages ("row", "line").
 
     Returns
     -------
@@ -400,14 +405,14 @@ def decide_date_order(texts, dayfirst: bool | None = None) -> tuple[bool | None,
     Examples
     --------
     >>> decide_date_order([(2, "02/03/2015"), (3, "13/03/2015")])
-    (True, "read day first (dd/mm/yyyy), because row 3 has '13/03/2015'")
+    (True, "read day-first (dd/mm/yyyy), because row 3 has '13/03/2015'")
     """
     first_big, second_big, dotted, ambiguous = [], [], [], []
     for row, value in texts:
         if not isinstance(value, str):
             continue
         match = _NUMERIC.match(_normalise_text(value))
-        if match is None or len(match["year"]) != 4:
+        if match is None or (len(match["year"]) != 4 and not (short_years and len(match["year"]) == 2)):
             continue
         if match["sep"] == ".":
             dotted.append((row, value))
@@ -419,30 +424,31 @@ def decide_date_order(texts, dayfirst: bool | None = None) -> tuple[bool | None,
         {True: first_big, False: second_big, None: ambiguous}[order].append((row, value))
     if dayfirst is not None:
         return bool(dayfirst), None
+    year = "yy" if short_years else "yyyy"
     day_evidence = first_big + dotted
     if day_evidence and second_big:
         raise ValueError(
             "mixes day-first and month-first dates: "
-            f"{_rows(day_evidence)} put the day first, {_rows(second_big)} the month first; "
+            f"{_rows(day_evidence, row_word)} put the day first, {_rows(second_big, row_word)} the month first; "
             "correct the rows that are wrong"
         )
     if day_evidence:
         row, value = day_evidence[0]
-        return True, f"read day first (dd/mm/yyyy), because row {row} has {value!r}"
+        return True, f"read day-first (dd/mm/{year}), because {row_word} {row} has {value!r}"
     if second_big:
         row, value = second_big[0]
-        return False, f"read month first (mm/dd/yyyy), because row {row} has {value!r}"
+        return False, f"read month-first (mm/dd/{year}), because {row_word} {row} has {value!r}"
     if ambiguous:
         raise ValueError(
-            f"every numeric date reads both as day/month and as month/day ({_rows(ambiguous)}); "
-            "say which order the column uses (dayfirst=True for 13/03/2015, dayfirst=False for 03/13/2015), "
-            "or write the dates as 2015-03-02"
+            f"the dates are ambiguous: every numeric date reads both as day/month and as month/day "
+            f"({_rows(ambiguous, row_word)}); say which order the column uses (dayfirst=True for 13/03/2015, "
+            "dayfirst=False for 03/13/2015), or write the dates as 2015-03-02"
         )
     return None, None
 
 
-def _rows(found: list, limit: int = 5) -> str:
-    shown = ", ".join(f"row {row} {value!r}" for row, value in found[:limit])
+def _rows(found: list, row_word: str = "row", limit: int = 5) -> str:
+    shown = ", ".join(f"{row_word} {row} {value!r}" for row, value in found[:limit])
     return shown + (f" and {len(found) - limit} more" if len(found) > limit else "")
 
 
