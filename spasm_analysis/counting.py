@@ -117,7 +117,7 @@ def to_counting_process(
 
     episodes = log.episodes
     follow_up = log.follow_up
-    blocked_until = _blocked_until(episodes, risk_free_days, assume_duration_days)
+    blocked_until = _blocked_until(episodes, risk_free_days, assume_duration_days, log.row_labels("episodes"))
     subjects = np.asarray(log.subjects, dtype=object)
     segments, index_eps, not_counted = _at_risk_segments(episodes, blocked_until, follow_up, subjects, count_index_episode)
     origin_ns = segments.pop("origin")
@@ -191,7 +191,7 @@ def _built_with(cp: CountingProcess) -> dict:
                 index_episodes=cp.index_episodes, not_counted=cp.not_counted)
 
 
-def _blocked_until(episodes: pd.DataFrame, risk_free_days: float, assume_duration_days: float | None) -> pd.Series:
+def _blocked_until(episodes: pd.DataFrame, risk_free_days: float, assume_duration_days: float | None, rows=None) -> pd.Series:
     """The instant each episode's subject is at risk again: end plus the risk-free window."""
     end = episodes["end"]
     if "ongoing" in episodes.columns:
@@ -204,10 +204,12 @@ def _blocked_until(episodes: pd.DataFrame, risk_free_days: float, assume_duratio
             problems = ProblemList()
             for label in episodes.index[unknown]:
                 problems.add(
-                    "episodes", label, "end", None,
-                    f"end unknown for the episode of subject {episodes.at[label, 'subject']!r} starting "
-                    f"{episodes.at[label, 'onset']:%Y-%m-%d}; pass assume_duration_days=, or give its end "
-                    "(for an episode still going on, an end at or after the follow-up end)",
+                    "episodes", rows[label] if rows is not None else label, "end", None,
+                    f"the episode of subject {episodes.at[label, 'subject']!r} that began "
+                    f"{episodes.at[label, 'onset']:%Y-%m-%d} has no recorded end, so the days it kept the person "
+                    "out of risk are not known; give its end or its length ('3 days', 'a few days'), write "
+                    "'still going' if it had not ended, or choose one length for every unknown end "
+                    "(assume_duration_days=)",
                 )
             raise LogValidationError(problems, "to_counting_process")
         end = end.where(~unknown, episodes["onset"] + pd.to_timedelta(assume_duration_days, unit="D"))

@@ -85,7 +85,7 @@ class EpisodeLog:
     2
     """
 
-    __slots__ = ("_tables", "_actions")
+    __slots__ = ("_tables", "_actions", "_rows")
 
     def __init__(
         self,
@@ -118,7 +118,8 @@ class EpisodeLog:
                 message = (
                     "No follow_up given: each subject is assumed observed from their first to their last "
                     f"record ({len(tables['follow_up'])} subject(s)). A gap in logging would then be read as an "
-                    "episode-free stretch; pass follow_up= to say when logging really happened."
+                    "episode-free stretch; to say when you were really keeping the log, add a follow_up table "
+                    "(start and end of each stretch of logging; follow_up= in Python)."
                 )
                 warnings.warn(message, FollowUpInferredWarning, stacklevel=2)
                 actions.append(message)
@@ -129,9 +130,14 @@ class EpisodeLog:
         if merges:
             warnings.warn("; ".join(merges) + " (see EpisodeLog.actions)", LogChangedWarning, stacklevel=2)
 
+        rows = {}
         for name, keys in _SORT_KEYS.items():
-            tables[name] = sort_by_subject(tables[name], keys).reset_index(drop=True)
+            ordered = sort_by_subject(tables[name], keys)
+            # The tables are numbered 0..n-1; the row each came from (its file line) is kept apart.
+            rows[name] = pd.Index(ordered.index, dtype=object)
+            tables[name] = ordered.reset_index(drop=True)
         object.__setattr__(self, "_tables", tables)
+        object.__setattr__(self, "_rows", rows)
         object.__setattr__(self, "_actions", tuple(actions))
 
     def __setattr__(self, name, value):
@@ -191,13 +197,35 @@ class EpisodeLog:
         """Treatment modalities present in the log, sorted."""
         return tuple(sorted(self._tables["treatments"]["modality"].dropna().unique()))
 
+    def row_labels(self, table: str = "episodes") -> pd.Index:
+        """Where each row of a table came from, aligned with its rows.
+
+        The line of the CSV file (header = line 1), the sheet row, the 1-based
+        JSON record, or the DataFrame's own index: the row every message names.
+
+        Examples
+        --------
+        >>> import pandas as pd, spasm_analysis as sa
+        >>> log = sa.EpisodeLog(pd.DataFrame({"onset": ["2020-03-01", "2020-01-05"]}, index=[7, 3]),
+        ...                     follow_up=pd.DataFrame({"start": ["2020-01-01"], "end": ["2020-12-31"]}))
+        >>> list(log.row_labels())
+        [3, 7]
+        """
+        if table not in self._rows:
+            raise ValueError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
+        return self._rows[table].copy()
+
+    def label_rows(self, frame: pd.DataFrame, table: str = "episodes") -> pd.DataFrame:
+        """``frame`` (rows taken from ``log.<table>``, by position) indexed by the rows they came from."""
+        return frame.set_axis(self._rows[table][np.asarray(frame.index, dtype=int)])
+
     # ------------------------------------------------------------- derivation
     def replace(self, **tables) -> "EpisodeLog":
         """A new log with some tables replaced (validated again).
 
         Options ``merge_overlaps`` and ``merge_within_days`` may be passed too.
         """
-        current = {name: self._tables[name] for name in TABLES}
+        current = {name: self.label_rows(self._tables[name], name) for name in TABLES}
         unknown = set(tables) - set(TABLES) - {"merge_overlaps", "merge_within_days"}
         if unknown:
             raise TypeError(f"unknown table(s) {sorted(unknown)}; tables are {', '.join(TABLES)}")
@@ -213,7 +241,7 @@ class EpisodeLog:
         missing = wanted - set(self.subjects)
         if missing:
             raise KeyError(f"subject(s) not in the log: {sorted(missing)}")
-        picked = {name: frame[frame["subject"].isin(wanted)] for name, frame in self._tables.items()}
+        picked = {name: self.label_rows(frame[frame["subject"].isin(wanted)], name) for name, frame in self._tables.items()}
         return EpisodeLog(picked.pop("episodes"), **picked)
 
     def between(self, start=None, end=None) -> "EpisodeLog":
@@ -270,7 +298,9 @@ class EpisodeLog:
         if "ongoing" in ep.columns:
             # Still-going episodes are measured again against the clipped follow-up.
             ep = ep.assign(end_earliest=ep["end_earliest"].where(~(ep["ongoing"] & ep["end"].isna()), pd.NaT))
-        return EpisodeLog(ep, follow_up=fu, treatments=tr, exposures=ex, covariates=covariates)
+        labelled = {name: self.label_rows(frame, name) for name, frame in
+                    (("episodes", ep), ("follow_up", fu), ("treatments", tr), ("exposures", ex), ("covariates", covariates))}
+        return EpisodeLog(labelled.pop("episodes"), **labelled)
 
     # -------------------------------------------------------------------- I/O
     def to_folder(self, path, *, format: str = "csv") -> Path:

@@ -205,3 +205,26 @@ def test_clinician_pdf_is_one_page(tmp_path, paper, width):
     assert len(re.findall(rb"/Type\s*/Page\b", data)) == 1
     box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)", data)
     assert round(float(box.group(1))) == width
+
+
+def test_forecast_from_a_log_ending_in_an_episode_with_inferred_follow_up():
+    onsets = ["2019-01-10", "2019-04-02", "2019-07-20", "2019-11-05", "2020-02-14", "2020-06-01"]
+    lasted = ["3 days", "4 days", "2 days", "5 days", "3 days", "still going"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        log = sa.EpisodeLog(sa.read_episodes(pd.DataFrame({"Started": onsets, "Lasted": lasted})))
+        result = sa.forecast_next_episode(log, n_bootstrap=0)
+    assert result.days_since_end == 0.0
+    assert "the forecast starts from its end" in str(result.notes)
+    assert ((result.table["probability"] > 0) & (result.table["probability"] < 1)).all()
+
+
+def test_messages_after_loading_name_the_file_line(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("Started,Lasted\n2015-03-02,3 days\n2015-05-01,?\n")
+    log = sa.read_log(path)
+    assert list(log.row_labels()) == [2, 3]
+    with pytest.raises(sa.LogValidationError, match=r"row 3, column 'end': .* has no recorded end") as excinfo:
+        sa.to_counting_process(log)
+    assert "write 'still going' if it had not ended" in str(excinfo.value)
+    assert list(log.between("2015-04-01", None).row_labels()) == [3]

@@ -423,7 +423,9 @@ def _days_since_end(line, who, days_since_end) -> tuple[float, str]:
         return float(days_since_end), ""
     last = line.at_risk[line.at_risk["subject"] == who].iloc[-1]
     if last["event"] == 1:
-        raise ValueError(f"subject {who!r}'s follow-up ends during an episode; pass days_since_end=")
+        # The log ends during (or at the end of) an episode: count from when it is over.
+        return 0.0, ("The log ends while an episode is still going (or just as it ended), so the forecast starts "
+                     "from its end: each probability is for a new episode within that many days after it is over.")
     since = float(last["stop"] - last["start"])
     return since, f"Conditioning on {since:.0f} days since the last episode ended (at the end of follow-up)."
 

@@ -96,7 +96,7 @@ def timeline(
         from ..schema import LogValidationError
 
         try:
-            log = log.replace(episodes=resolved.episodes)
+            log = log.replace(episodes=log.label_rows(resolved.episodes))
         except LogValidationError as error:
             other = "exclude" if imprecise_onsets == "midpoint" else "midpoint"
             raise ValueError(
