@@ -197,10 +197,13 @@ def test_clinician_html_is_self_contained_and_escaped(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("chromium-browser") is None, reason="Chromium not installed")
-@pytest.mark.parametrize("paper, width", [("A4", 595), ("Letter", 612)])
-def test_clinician_pdf_is_one_page(tmp_path, paper, width):
+@pytest.mark.parametrize("source, paper, width", [
+    (ACCOUNT, "A4", 595), (ACCOUNT, "Letter", 612),
+    ("data/sample/personal", "A4", 595), ("data/sample/personal", "Letter", 612),  # ten years, many flags and treatments
+])
+def test_clinician_pdf_is_one_page(tmp_path, source, paper, width):
     path = tmp_path / "summary.pdf"
-    assert main(["clinician", ACCOUNT, "-o", str(path), "--paper", paper]) == 0
+    assert main(["clinician", source, "-o", str(path), "--paper", paper]) == 0
     data = path.read_bytes()
     assert len(re.findall(rb"/Type\s*/Page\b", data)) == 1
     box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)", data)
@@ -228,3 +231,18 @@ def test_messages_after_loading_name_the_file_line(tmp_path):
         sa.to_counting_process(log)
     assert "write 'still going' if it had not ended" in str(excinfo.value)
     assert list(log.between("2015-04-01", None).row_labels()) == [3]
+
+
+def test_a_missing_exposures_table_is_explained():
+    with pytest.raises(ValueError, match="no exposures table, so 'cold pool' cannot be studied as a trigger"):
+        sa.case_crossover(_ongoing_log(), exposure="cold pool")
+
+
+def test_report_shows_red_flags_first_notes_and_kept_columns(tmp_path):
+    from spasm_analysis.report import write_report
+
+    page = write_report(ACCOUNT, tmp_path / "report.html").read_text()
+    assert page.index("Red flags and when to get care") < page.index("Episodes per year")
+    assert "still going on 2015-06-19, 9 days after it began" in page
+    assert "Your notes" in page and "worst one so far" in page
+    assert "Kept from your files but not analysed: Helped (treatments)" in page

@@ -123,7 +123,13 @@ def _exposure_days(log, exposure: str) -> tuple[pd.DataFrame, tuple[pd.Timestamp
                 "on episode days. Comparing exposure before onsets with other days needs a record of the exposure "
                 "(or of its absence) on ordinary days too; add those to the exposures table."
             )
-        raise ValueError(f"exposure {exposure!r} is not in the exposures table; exposures present: {', '.join(known) or 'none'}")
+        if not known:
+            raise ValueError(
+                f"this log has no exposures table, so {exposure!r} cannot be studied as a trigger: that needs a record "
+                "of when you were exposed (e.g. a file with a date and an exposure per row, such as 'cold pool' or "
+                "'long sitting'), kept on days with and without an episode"
+            )
+        raise ValueError(f"exposure {exposure!r} is not in the exposures table; exposures present: {', '.join(known)}")
     rows = ex[ex["exposure"] == exposure].copy()
     # Days outside the span the exposure was logged over are unknown, not unexposed.
     span = (rows["time"].min().normalize(), rows["time"].max().normalize())

@@ -72,6 +72,7 @@ class ClinicianSummary:
     recent_episodes: pd.DataFrame | None = None
     per_month: pd.DataFrame | None = None
     treatments: pd.DataFrame | None = None
+    lengths: str = ""
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -98,6 +99,8 @@ class ClinicianSummary:
             for row in self.recent_episodes.itertuples(index=False):
                 extra = "; ".join(str(v) for v in (row.Trigger, row.Notes) if isinstance(v, str) and v)
                 lines.append(f"  {row.Began}  {row.Length}" + (f"  ({extra})" if extra else ""))
+        if self.lengths:
+            lines.append(self.lengths)
         if self.treatments is not None and len(self.treatments):
             lines.append("Treatments and medications tried:")
             for row in self.treatments.itertuples(index=False):
@@ -255,7 +258,7 @@ def clinician_summary(
         f"({last12['episodes_per_month']:.2f} per month) against {base['episodes_per_month']:.2f} per month in the baseline; "
         "these are counts from the record, to support a conversation, not a clinical assessment."
     )
-    from .clinician_tables import per_month_counts, recent_episode_table, treatment_table
+    from .clinician_tables import length_sentence, per_month_counts, recent_episode_table, treatment_table
     from .red_flags import red_flags
 
     flagged = red_flags(one, as_of=as_of, min_days=long_episode_days)
@@ -265,6 +268,7 @@ def clinician_summary(
         interpretation=interpretation, notes=" ".join(n for n in notes if n),
         red_flags=flagged, recent_episodes=recent_episode_table(one.episodes, as_of),
         per_month=per_month_counts(one, as_of), treatments=treatment_table(one.treatments),
+        lengths=length_sentence(one.episodes, long_episode_days),
     )
 
 

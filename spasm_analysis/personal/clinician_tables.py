@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["recent_episode_table", "per_month_counts", "treatment_table", "HELPED_HEADERS"]
+__all__ = ["recent_episode_table", "per_month_counts", "treatment_table", "length_sentence", "HELPED_HEADERS"]
 
 _DAY = pd.Timedelta(days=1)
 #: Treatment columns read as "what the person noted helped" (case-insensitive).
@@ -52,7 +52,8 @@ def recent_episode_table(episodes: pd.DataFrame, as_of, n: int = 8) -> pd.DataFr
 
 def per_month_counts(log, as_of, months: int = 12) -> pd.DataFrame:
     """Episodes per calendar month over the last ``months`` months to ``as_of``, with days logged."""
-    end = pd.Timestamp(as_of).to_period("M")
+    # as_of is the instant follow-up ends: its month is the one holding the last logged moment.
+    end = (pd.Timestamp(as_of) - pd.Timedelta(1)).to_period("M")
     periods = pd.period_range(end - (months - 1), end, freq="M")
     ep, fu = log.episodes, log.follow_up
     counts = ep["onset"].dt.to_period("M").value_counts()
@@ -83,3 +84,14 @@ def treatment_table(treatments: pd.DataFrame) -> pd.DataFrame:
             "Helped": "; ".join(dict.fromkeys(said)) or "",
         })
     return pd.DataFrame(rows).sort_values("Last", ascending=False).reset_index(drop=True)
+
+
+def length_sentence(episodes: pd.DataFrame, long_days: float = 7.0) -> str:
+    """How long episodes lasted, in one sentence (recorded lengths; still-going ones said apart)."""
+    known = ((episodes["end"] - episodes["onset"]) / _DAY).dropna()
+    still = int((episodes["ongoing"] & episodes["end"].isna()).sum()) if "ongoing" in episodes else 0
+    if not len(known):
+        return "No episode has a recorded length." if not still else f"{still} episode(s) still going; no other recorded lengths."
+    text = (f"Lengths: median {known.median():g} days, range {known.min():g}-{known.max():g} days "
+            f"({len(known)} episodes with a recorded length; {int((known > long_days).sum())} over {long_days:g} days)")
+    return text + (f"; {still} still going at the end of the log." if still else ".")

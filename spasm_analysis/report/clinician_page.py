@@ -34,11 +34,16 @@ th { background: #f1f4f7; } .months td, .months th { text-align: center; }
 """
 
 
+def _short(value, width: int = 90) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _table(frame: pd.DataFrame, cls: str = "") -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
     for values in frame.itertuples(index=False):
-        cells = "".join(f"<td>{'' if (v is None or (isinstance(v, float) and pd.isna(v))) else html.escape(str(v if not isinstance(v, float) else f'{v:g}'))}</td>" for v in values)
+        cells = "".join(f"<td>{'' if (v is None or (isinstance(v, float) and pd.isna(v))) else html.escape(_short(v if not isinstance(v, float) else f'{v:g}'))}</td>" for v in values)
         rows.append(f"<tr>{cells}</tr>")
     return f'<table class="{cls}"><tr>{head}</tr>{"".join(rows)}</table>'
 
@@ -66,27 +71,39 @@ def clinician_html(summary, *, paper: str = "A4", title: str = "Back-spasm log: 
     flags = summary.red_flags if summary.red_flags is not None else pd.DataFrame()
     parts.append("<h2>Red flags</h2>")
     if len(flags):
-        parts += [f'<p class="flag">{html.escape(reason)}</p>' for reason in flags["reason"]]
+        # The last year in full; earlier ones in one line, so the page stays one page.
+        recent = flags["ongoing"] | (flags["onset"] >= summary.as_of - pd.DateOffset(years=1))
+        shown = flags[recent] if recent.any() else flags.tail(3)
+        parts += [f'<p class="flag">{html.escape(reason)}</p>' for reason in shown["reason"]]
+        earlier = flags.drop(shown.index)
+        if len(earlier):
+            years = f"{earlier['onset'].min():%Y}" + (f"-{earlier['onset'].max():%Y}" if earlier["onset"].min().year != earlier["onset"].max().year else "")
+            parts.append(f'<p class="flag">Earlier: {len(earlier)} more episode(s) lasted more than a week ({years}).</p>')
     else:
         parts.append("<p>No episode in the log lasted more than a week.</p>")
     items = "".join(f"<li>{html.escape(line)}</li>" for line in WHEN_TO_GET_CARE)
     parts.append(f'<div class="care"><strong>{html.escape(CARE_HEADING)}</strong><ul>{items}</ul></div>')
     if summary.recent_episodes is not None and len(summary.recent_episodes):
-        parts += ["<h2>Recent episodes</h2>", _table(summary.recent_episodes.dropna(axis=1, how="all"))]
+        parts += ["<h2>Recent episodes</h2>", _table(summary.recent_episodes.head(6).dropna(axis=1, how="all"))]
     if summary.per_month is not None and len(summary.per_month):
         months = summary.per_month.set_index("Month").T.reset_index().rename(columns={"index": ""})
         parts += ["<h2>Episodes per month (last 12 months)</h2>", _table(months, "months")]
     window = summary.table.rename(columns={
         "period": "Period", "episodes": "Episodes", "episodes_per_month": "Per month",
         "episode_days_per_month": "Days in an episode per month", "pct_change_episodes": "Change vs baseline (%)",
-    })[["Period", "Episodes", "Per month", "Days in an episode per month", "Change vs baseline (%)"]].round(2)
+    })[["Period", "Episodes", "Per month", "Days in an episode per month", "Change vs baseline (%)"]].round(
+        {"Per month": 2, "Days in an episode per month": 1, "Change vs baseline (%)": 0})
     parts += ["<h2>Frequency and lengths</h2>", _table(window),
               f"<p>Longest stretch without an episode: {summary.longest_free_days:.0f} days "
               f"({summary.longest_free_start:%Y-%m-%d} to {summary.longest_free_end:%Y-%m-%d}"
               f"{', still going' if summary.longest_free_open else ''}).</p>"]
+    if summary.lengths:
+        parts.append(f"<p>{html.escape(summary.lengths)}</p>")
     parts += [f"<p>{html.escape(flag)}</p>" for flag in summary.flags if "longer than" not in flag]
     if summary.treatments is not None and len(summary.treatments):
-        parts += ["<h2>Treatments and medications tried</h2>", _table(summary.treatments.head(10))]
+        tried = summary.treatments
+        more = f'<p class="muted">And {len(tried) - 7} more, tried earlier.</p>' if len(tried) > 7 else ""
+        parts += ["<h2>Treatments and medications tried (most recent first)</h2>", _table(tried.head(7)), more]
     parts.append(f'<p class="muted">{html.escape(summary.interpretation)}</p>')
     style = _CSS % {"paper": paper}
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'

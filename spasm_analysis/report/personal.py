@@ -265,7 +265,9 @@ def _triggers(log, opts):
     if not names:
         raise SectionUnavailable(
             "No exposures (possible triggers such as a cold pool, a class or long sitting) are recorded in this "
-            "log. A trigger can only be studied when it is also recorded on days without an episode.")
+            "log: there is no exposures table. A trigger can only be studied when it is also recorded on days "
+            "without an episode; add a file exposures.csv with a date and an exposure per row (e.g. "
+            "2015-03-01, cold pool) to the log's folder.")
     rows, body = [], ""
     for name in names:
         try:
