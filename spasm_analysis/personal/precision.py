@@ -37,6 +37,7 @@ import pandas as pd
 
 __all__ = [
     "IMPRECISE_CHOICES",
+    "ANALYSIS_CHOICES",
     "PLACEMENTS",
     "ImpreciseOnsets",
     "onset_interval",
@@ -45,8 +46,10 @@ __all__ = [
     "imprecise_onset_sensitivity",
 ]
 
+#: The two handlings every analysis reports side by side.
+IMPRECISE_CHOICES = ("midpoint", "exclude")
 #: Allowed values of every ``imprecise_onsets=`` option in :mod:`spasm_analysis.personal`.
-IMPRECISE_CHOICES = ("midpoint", "exclude", "earliest", "latest", "random")
+ANALYSIS_CHOICES = ("midpoint", "exclude", "earliest", "latest")
 #: The placements :func:`place_onsets` accepts (every choice but "exclude").
 PLACEMENTS = ("midpoint", "earliest", "latest", "random")
 _DAY = pd.Timedelta(days=1)
@@ -61,7 +64,7 @@ class ImpreciseOnsets:
     episodes : DataFrame
         The log's episodes with imprecise onsets placed or removed.
     how : str
-        One of :data:`IMPRECISE_CHOICES`.
+        One of :data:`ANALYSIS_CHOICES` or "random".
     n_month, n_year : int
         How many imprecise onsets span at most about a month / more than that.
     note : str
@@ -77,9 +80,9 @@ class ImpreciseOnsets:
 
 def check_choice(how: str) -> str:
     """Validate an ``imprecise_onsets`` option, listing the allowed values."""
-    if how not in IMPRECISE_CHOICES:
+    if how not in ANALYSIS_CHOICES:
         raise ValueError(
-            f"imprecise_onsets={how!r} is not supported; choose one of {', '.join(map(repr, IMPRECISE_CHOICES))}"
+            f"imprecise_onsets={how!r} is not supported; choose one of {', '.join(map(repr, ANALYSIS_CHOICES))}"
         )
     return how
 
@@ -185,7 +188,8 @@ def resolve_imprecise_onsets(episodes: pd.DataFrame, *, how: str = "midpoint", s
         Canonical episodes.  Without ``onset_latest`` or ``onset_precision``
         every onset is taken as day-precise.
     how : {"midpoint", "exclude", "earliest", "latest", "random"}
-        See the module docstring.
+        See the module docstring (analyses take all but "random", which
+        needs ``seed`` to be reproducible).
     seed : int, optional
         For ``"random"``.
 
@@ -202,7 +206,8 @@ def resolve_imprecise_onsets(episodes: pd.DataFrame, *, how: str = "midpoint", s
     >>> str(resolve_imprecise_onsets(ep).episodes.onset.iloc[0])
     '2013-10-16 12:00:00'
     """
-    check_choice(how)
+    if how != "random":
+        check_choice(how)
     out = episodes.copy()
     earliest, latest = onset_interval(out)
     imprecise = latest > earliest
@@ -239,7 +244,7 @@ def imprecise_onset_sensitivity(
         ``imprecise_onsets`` keyword (e.g. ``sa.laplace_test``, ``sa.rate_ratio``).
     log : EpisodeLog
     choices : tuple of str
-        The placements to run (see :data:`IMPRECISE_CHOICES`).
+        The placements to run (any of :data:`ANALYSIS_CHOICES`).
     fields : tuple of str, optional
         Result attributes to tabulate; by default the numeric fields the result
         has among ``statistic, p_value, rate_ratio, odds_ratio, level_change,
