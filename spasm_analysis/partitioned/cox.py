@@ -35,7 +35,8 @@ from spasm_analysis.coxph.engine import maximise_partial_likelihood
 from spasm_analysis.coxph.result import CoxResult
 from spasm_analysis.options import check_confidence_level, check_option
 
-from .frames import compute, event_time_grid, require_columns, snap_to, tree_sum, validated
+from .frames import (compute, event_time_grid, partitions_disjoint, require_columns, snap_to,
+                     tree_sum, validated)
 
 __all__ = ["fit_cox", "parse_covariates"]
 
@@ -235,33 +236,33 @@ def _robust_pieces(chunks, beta, keep, ev, clusters_whole: bool):
     outer = frame.map_partitions(lambda f: pd.Series([_outer_sum(f)]), meta=(None, object))
     sums = frame.drop(columns="cluster").sum()
     count = frame.shape[0]
-    outer_list, total, n = compute(outer, sums, count)
+    outer_list, total, n = compute(outer, sums, count, label="robust variance")
     RtR = np.sum(list(outer_list), axis=0) if len(outer_list) else np.zeros((p, p))
     return np.asarray(RtR, dtype=float).reshape(p, p), total.to_numpy(float), int(n)
 
 
-def _clusters_whole(ddf, cluster) -> bool:
-    """Whether every cluster's rows sit in one partition (partition ranges that do not overlap)."""
-    ranges = ddf[cluster].map_partitions(
-        lambda s: pd.DataFrame({"lo": [s.min()], "hi": [s.max()], "n": [len(s)]}),
-        meta=pd.DataFrame({"lo": ddf[cluster]._meta, "hi": ddf[cluster]._meta,
-                           "n": pd.Series(dtype=int)}))
-    (r,) = compute(ranges)
-    r = r[r["n"] > 0]
+def _fits_in_memory(n_bytes: int) -> bool:
+    """Whether ``n_bytes`` take under a third of the distributed workers' (or this machine's) memory."""
     try:
-        r = r.sort_values("lo")
-        return bool(np.all(r["lo"].to_numpy()[1:] > r["hi"].to_numpy()[:-1]))
-    except TypeError:
-        return False
+        from distributed import get_client
+
+        workers = get_client().scheduler_info()["workers"].values()
+        available = sum(w.get("memory_limit") or 0 for w in workers)
+    except (ImportError, ValueError):
+        import psutil
+
+        available = psutil.virtual_memory().available
+    return n_bytes < available / 3
 
 
 def fit_cox(ddf, covariates, *, strata=None, cluster="subject", ties="efron", weights=None,
-            confidence_level=0.95, model="Cox", persist=True) -> CoxResult:
+            confidence_level=0.95, model="Cox", persist=None) -> CoxResult:
     """Cox model on (start, stop] rows held in a Dask DataFrame; the numbers of :func:`sa.cox`.
 
     ``persist=True`` keeps the located rows in the workers' memory between
-    Newton steps (Dask spills them to disk past its memory limits);
-    ``persist=False`` reads the data again at every step.
+    Newton steps; ``persist=False`` reads the data again at every step (out
+    of core); ``None`` persists when the rows take under a third of the
+    workers' memory.
     The fitted result holds no rows: residuals, predictions and diagnostics
     that need them raise a ValueError saying so.
     """
@@ -276,7 +277,7 @@ def fit_cox(ddf, covariates, *, strata=None, cluster="subject", ties="efron", we
     numeric = ["start", "stop", "event", *used] + ([weights] if weights else [])
     validated(ddf, numeric)
     zero = ddf["start"] == ddf["stop"]
-    (n_zero,) = compute(zero.sum())
+    (n_zero,) = compute(zero.sum(), label="zero-length rows")
     if n_zero:
         warnings.warn(f"{int(n_zero)} row(s) with start == stop were dropped: they hold no time at "
                       "risk (R's Surv() makes them NA and the fit leaves them out)",
@@ -288,7 +289,7 @@ def fit_cox(ddf, covariates, *, strata=None, cluster="subject", ties="efron", we
 
     labels = None
     if strata:
-        (distinct,) = compute(ddf[strata].drop_duplicates())
+        (distinct,) = compute(ddf[strata].drop_duplicates(), label="strata")
         distinct = distinct.sort_values(strata).reset_index(drop=True)
         labels = (pd.MultiIndex.from_frame(distinct) if len(strata) > 1
                   else pd.Index(distinct[strata[0]]))
@@ -296,7 +297,8 @@ def fit_cox(ddf, covariates, *, strata=None, cluster="subject", ties="efron", we
     parts = ddf.to_delayed()
     summaries = [dask.delayed(_summaries, pure=True)(p, products, strata, labels, weights, n_strata)
                  for p in parts]
-    (events, totals, xsum, n_rows, n_events), = compute(tree_sum(summaries, _add_summaries))
+    (events, totals, xsum, n_rows, n_events), = compute(tree_sum(summaries, _add_summaries),
+                                                          label="event times and means")
     if n_events == 0:
         raise ValueError("the data has no events (event == 1); a Cox model needs events")
     if n_events < len(names):
@@ -305,18 +307,20 @@ def fit_cox(ddf, covariates, *, strata=None, cluster="subject", ties="efron", we
     index, grid = _group_index(events, n_strata, ties == "efron")
     chunks = [dask.delayed(_prepare, pure=True)(p, index, grid, products, strata, labels, weights,
                                                  means, cluster) for p in parts]
+    if persist is None:
+        persist = _fits_in_memory(int(n_rows) * (8 * (len(names) + 7)))
     if persist:
         chunks = list(dask.persist(*chunks))
 
     def evaluate_at(beta, keep):
         sums = [dask.delayed(_chunk_sums, pure=True)(c, beta, keep) for c in chunks]
-        (total,) = compute(tree_sum(sums, _combine))
+        (total,) = compute(tree_sum(sums, _combine), label="Newton step")
         red = reduce_sums(index, total)
         return PartitionedEvaluation(beta=np.array(beta, dtype=float), loglik=red.loglik,
                                      score=red.score, information=red.information,
                                      terms=red.terms, shift=total.shift)
 
-    whole = _clusters_whole(ddf, cluster) if cluster else True
+    whole = partitions_disjoint(ddf, cluster) if cluster else True
     design = PartitionedDesign(covariates=tuple(names), n_rows=int(n_rows),
                                n_events=int(n_events), n_clusters=0,
                                strata_names=tuple(strata))

@@ -18,11 +18,40 @@ __all__ = ["require_columns", "validated", "tree_sum", "by_subject", "event_time
 _LISTED = 5
 
 
-def compute(*collections):
+#: (label, seconds) of each pass while :func:`recording_passes` is active
+_PASSES: list | None = None
+
+
+class recording_passes:
+    """Context manager recording the wall time of every pass over the data (for benchmarks).
+
+    >>> with recording_passes() as passes:  # doctest: +SKIP
+    ...     sa.andersen_gill(ddf, ["arm"])
+    >>> passes  # doctest: +SKIP
+    [('check', 1.2), ('summaries', 0.9), ...]
+    """
+
+    def __enter__(self) -> list:
+        global _PASSES
+        _PASSES = []
+        return _PASSES
+
+    def __exit__(self, *exc) -> None:
+        global _PASSES
+        _PASSES = None
+
+
+def compute(*collections, label: str = "pass"):
     """``dask.compute`` on whatever scheduler is active (a distributed Client if one exists)."""
+    import time
+
     import dask
 
-    return dask.compute(*collections)
+    start = time.perf_counter()
+    out = dask.compute(*collections)
+    if _PASSES is not None:
+        _PASSES.append((label, time.perf_counter() - start))
+    return out
 
 
 def require_columns(ddf, columns, where: str = "counting-process data") -> None:
@@ -69,7 +98,7 @@ def validated(ddf, numeric, where: str = "counting-process data") -> None:
 
     meta = pd.DataFrame({c: pd.Series(dtype=object) for c in ("row", "column", "value", "problem")})
     found = ddf.map_partitions(_partition_problems, list(numeric), meta=meta)
-    (problems_frame,) = compute(found)
+    (problems_frame,) = compute(found, label="check")
     if len(problems_frame):
         problems = ProblemList()
         for row in problems_frame.head(20).itertuples(index=False):
@@ -92,18 +121,38 @@ def tree_sum(items, combine):
     return items[0]
 
 
+def partitions_disjoint(ddf, column: str) -> bool:
+    """Whether no value of ``column`` occurs in two partitions (their value ranges do not overlap).
+
+    One pass over that column only: files written in blocks of subjects (as
+    exports and most generators write them) pass, shuffled rows do not.
+    """
+    meta = pd.DataFrame({"lo": ddf[column]._meta, "hi": ddf[column]._meta,
+                         "n": pd.Series(dtype="int64")})
+    ranges = ddf[column].map_partitions(
+        lambda s: pd.DataFrame({"lo": [s.min()], "hi": [s.max()], "n": [len(s)]}), meta=meta)
+    (r,) = compute(ranges, label="subject ranges")
+    r = r[r["n"] > 0]
+    try:
+        r = r.sort_values("lo")
+        return bool(np.all(r["lo"].to_numpy()[1:] > r["hi"].to_numpy()[:-1]))
+    except TypeError:  # labels of mixed types cannot be ordered
+        return False
+
+
 def by_subject(ddf, subject: str):
     """A frame whose partitions each hold all rows of their subjects, in (subject, start) order.
 
-    A frame indexed by the subject with known divisions is only sorted within
+    A frame indexed by the subject with known divisions, or whose partitions
+    already hold disjoint ranges of subjects, is only sorted within
     partitions; otherwise it is shuffled by the subject column once.
     """
     if ddf.index.name == subject and ddf.known_divisions:
         ddf = ddf.reset_index()
-    elif subject in ddf.columns:
-        ddf = ddf.shuffle(on=subject)
-    else:
+    elif subject not in ddf.columns:
         raise LogValidationError([], f"subject column {subject!r} not found")
+    elif not partitions_disjoint(ddf, subject):
+        ddf = ddf.shuffle(on=subject)
     return ddf.map_partitions(
         lambda part: part.sort_values([subject, "start", "stop"], kind="stable"), meta=ddf._meta)
 

@@ -42,6 +42,6 @@ def partitioned_gap_tables(ddf, *, subject: str = "subject"):
                          "gap_days": pd.Series(dtype=float), "censored": pd.Series(dtype=bool)})
     gaps = shuffled.map_partitions(_gaps, subject, meta=meta)
     counts = gaps.groupby(_KEYS).size().rename("count")
-    (counted,) = compute(counts)
+    (counted,) = compute(counts, label="gap counts")
     counted = counted.reset_index().sort_values(_KEYS, kind="stable").reset_index(drop=True)
     return gaps, counted

@@ -70,7 +70,7 @@ def partitioned_mcf_tables(ddf, *, by, variance: str, subject: str = "subject"):
     parts = subject_partitions(ddf, subject=subject, by=by, analysis="the MCF")
     grids, grid = group_grids(parts)
     counted = [dask.delayed(_counts, pure=True)(p, grids, grid) for p in parts]
-    (totals,) = compute(tree_sum(counted, _add_counts))
+    (totals,) = compute(tree_sum(counted, _add_counts), label="MCF counts")
     increments, tables, n_subjects, last_stop = {}, {}, {}, {}
     for g in grids:
         net, events, n, stop_max = totals[g]
@@ -83,7 +83,7 @@ def partitioned_mcf_tables(ddf, *, by, variance: str, subject: str = "subject"):
         variances = {g: np.cumsum(dn / y**2) for g, (y, dn) in increments.items()}
     else:
         passes = [dask.delayed(_variances, pure=True)(p, grids, grid, increments) for p in parts]
-        (sums,) = compute(tree_sum(passes, _add))
+        (sums,) = compute(tree_sum(passes, _add), label="Lawless-Nadeau pass")
         variances = {g: lawless_nadeau(*increments[g], *sums[g]) for g in grids}
     out = {}
     for g, (y, dn, mu) in tables.items():
@@ -133,20 +133,20 @@ def partitioned_mcf_test_parts(ddf, *, by, subject: str = "subject"):
     parts = subject_partitions(ddf, subject=subject, by=by, analysis="the MCF test")
     _, grid = group_grids(parts)
     pieces = [dask.delayed(_grid_pieces, pure=True)(p, grid) for p in parts]
-    (merged,) = compute(tree_sum(pieces, _merge_pieces))
+    (merged,) = compute(tree_sum(pieces, _merge_pieces), label="test grid")
     labels = sorted(merged, key=lambda v: (str(type(v)), v))
     full_grid = np.unique(np.concatenate([np.concatenate(merged[g]) for g in labels]
                                          + [np.zeros(0)]))
     n_events = {g: np.bincount(np.searchsorted(full_grid, merged[g][0]), minlength=len(full_grid))
                 for g in labels}
     risk = [dask.delayed(_at_risk, pure=True)(p, grid, full_grid) for p in parts]
-    (at_risk,) = compute(tree_sum(risk, _add))
+    (at_risk,) = compute(tree_sum(risk, _add), label="at risk on the grid")
     at_risk = {g: at_risk[g][0] for g in labels}
 
     def robust(test_grid, per_group, weight):
         runs = [dask.delayed(_robust, pure=True)(p, grid, test_grid, per_group, weight)
                 for p in parts]
-        (total,) = compute(tree_sum(runs, _add))
+        (total,) = compute(tree_sum(runs, _add), label="robust variance")
         return float(sum(total[g][0][0] for g in total))
 
     return labels, full_grid, n_events, at_risk, robust

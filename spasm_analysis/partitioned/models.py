@@ -46,7 +46,7 @@ def _episode_rows(ddf, subject: str):
 def _events_per_subject_max(rows, subject: str) -> int:
     per_part = rows.map_partitions(lambda p: p.groupby(subject)["event"].sum().max() if len(p) else 0,
                                    meta=(None, "int64"))
-    (values,) = compute(per_part)
+    (values,) = compute(per_part, label="episodes per subject")
     return int(max(list(values) + [0]))
 
 

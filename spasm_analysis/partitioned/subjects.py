@@ -57,7 +57,7 @@ def subject_partitions(ddf, *, subject: str = "subject", by=None, analysis: str 
     if persist:
         parts = list(dask.persist(*parts))
     counts = [dask.delayed(lambda s: (s.n_zero_length_dropped, s.n_tied_onsets))(p) for p in parts]
-    (totals,) = compute(counts)
+    (totals,) = compute(counts, label="by subject")
     dropped = sum(t[0] for t in totals)
     if dropped:
         warnings.warn(f"{dropped} row(s) with start == stop were dropped: they hold no time at risk "
@@ -74,7 +74,7 @@ def group_grids(parts) -> tuple[dict, np.ndarray]:
     """Per group the sorted distinct event times (near-ties merged globally), and all of them."""
     import dask
 
-    (per_part,) = compute([dask.delayed(_event_times)(p) for p in parts])
+    (per_part,) = compute([dask.delayed(_event_times)(p) for p in parts], label="event times")
     labels = sorted({g for d in per_part for g in d}, key=_sort_key)
     everything = np.concatenate([t for d in per_part for t in d.values()] + [np.zeros(0)])
     grid = event_time_grid(everything)
