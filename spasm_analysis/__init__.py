@@ -64,6 +64,7 @@ from .io import (  # noqa: E402
 
 # issue 4: Cox models for recurrent events
 from .coxph import CoxResult, andersen_gill, cox, pwp, wlw  # noqa: E402
+from .rate_models import RateRegressionResult, rate_regression  # noqa: E402
 
 # issue 7: import from tracking apps
 from .apps import AppDetectedWarning, detect_app, read_app_export  # noqa: E402
