@@ -31,6 +31,22 @@
 #
 # This notebook walks through each app with the small example exports shipped with the tests.
 # Nothing here is medical advice: the numbers describe your records, with their uncertainty.
+#
+# ## Getting your data out of the app
+#
+# | app | where the export is | which file to give |
+# |---|---|---|
+# | Daylio | More → Export → CSV | the `.csv` |
+# | Bearable | Settings → Export data → CSV | `Bearable App - Data Export. Generated DD-MM-YYYY.csv` |
+# | Migraine Buddy | the app's data export (CSV) on its reports/export screen | the `.csv`, preamble and all |
+# | Flaredown | flaredown.com → Settings → "Download my data" (sent by email) | the emailed `.csv` |
+# | Apple Health | Health → your picture → Export All Health Data | `export.zip`, or the unzipped `apple_health_export` folder |
+# | Google Calendar | Settings → Import & export → Export | the calendar's `.ics` from the zip |
+# | Outlook / Apple Calendar | File → Save Calendar / File → Export | the `.ics` |
+#
+# Menu names move between app versions; look for the data export, not a PDF report. The README's
+# section of the same name has the notes per app; the command line takes the same choices
+# (`spasm-analysis summary export.zip --symptom LowerBackPain`).
 
 # %%
 import warnings
@@ -94,11 +110,26 @@ bearable.exposures.pivot(index="time", columns="exposure", values="value")
 sa.read_app_export(FIXTURES / "bearable.csv", app="bearable", symptom="back", min_severity=5).episodes[["onset", "end", "severity"]]
 
 # %% [markdown]
+# A 2021-style export also has **Meds/Supplements** rows (treatments; several names separated by
+# `|`), **Sleep** rows (hours, from `7:30` or from `Asleep 23:30 - 07:00`) and **Food Diary** rows
+# (`Meals: Coffee | Toast`). Sleep becomes the exposure `sleep hours`, each food a 0/1 exposure.
+# Treatment names go through the modality vocabulary; a name it does not know is listed in a warning
+# (pass `vocabulary=` to `sa.read_treatments`, or edit `sa.modality_vocabulary()`).
+
+# %%
+bearable_2021 = sa.read_app_export(FIXTURES / "bearable_2021.csv", app="bearable", symptom="Back (lower) pain")
+bearable_2021.treatments[["start", "name", "dose", "modality"]]
+
+# %%
+bearable_2021.exposures.pivot(index="time", columns="exposure", values="value")
+
+# %% [markdown]
 # ## Daylio
 #
 # Daylio has moods and activities, no symptom scale. Name the activity that marks your symptom;
 # every other activity becomes a 0/1 exposure on each logged day. Both the current export and the
-# older 7-column one are read.
+# older 7-column one are read; the older one writes dates in the phone's language ("7 września"),
+# read with the month names of Daylio's languages (Babel's CLDR data).
 
 # %%
 daylio = sa.read_app_export(FIXTURES / "daylio.csv", app="daylio", symptom="back spasm")
@@ -110,6 +141,10 @@ daylio.exposures.pivot(index="time", columns="exposure", values="value")
 # %%
 sa.read_app_export(FIXTURES / "daylio_old.csv", app="daylio", symptom="back spasm").follow_up
 
+# %%
+polish = sa.read_app_export(FIXTURES / "daylio_polish.csv", app="daylio", symptom="skurcz pleców")
+polish.episodes[["onset", "end"]]
+
 # %% [markdown]
 # ## Migraine Buddy
 #
@@ -117,6 +152,9 @@ sa.read_app_export(FIXTURES / "daylio_old.csv", app="daylio", symptom="back spas
 # your phone's locale; the importer infers day-first or month-first when a date gives it away and
 # says so, otherwise it asks for `dayfirst=`. The app does not record attack-free days, so the
 # follow-up is the first to the last record unless you pass `follow_up=(start, end)`.
+# Helpful, somewhat helpful, unhelpful and unsure medication, and the same ratings of non-drug
+# relief methods (ice, dark room), become one-day treatments with the rating in `notes`. A long
+# preamble of health events before the attacks is skipped.
 
 # %%
 migraine = sa.read_app_export(FIXTURES / "migraine_buddy.csv", app="migraine_buddy", follow_up=("2024-03-01", "2024-04-30"))
@@ -128,9 +166,12 @@ migraine.treatments[["start", "modality", "name", "notes"]]
 # %% [markdown]
 # ## Flaredown
 #
-# A person's own Flaredown export is wide (one column per condition, symptom and treatment).
-# The research dump is long and holds many people: it becomes a cohort with covariates
-# `age`, `sex` and `country`.
+# A person's own Flaredown export is wide: one column per condition, symptom and treatment, then
+# `Tags` and `Foods` (separated by `; `, so "Coffee, brewed from grounds" stays one food) and six
+# weather columns, which only mark the day as logged. Treatment cells hold a dose ("10 mg"),
+# `Taken` or `Not Taken`. The research dump is long and holds many people: it becomes a cohort with
+# covariates `age`, `sex` and `country` (age 0, which the dump writes when no age was given, is read
+# as unknown, with a note).
 
 # %%
 flaredown = sa.read_app_export(FIXTURES / "flaredown_wide.csv", app="flaredown", symptom="Back spasm")
@@ -161,6 +202,41 @@ health.episodes[["onset", "end", "severity"]]
 
 # %%
 health.follow_up
+
+# %% [markdown]
+# The XML inside the zip may have a localized name (`Exportieren.xml` on a German phone), and the
+# unzipped `apple_health_export` folder is read too. iOS 16 wrote a broken header (DTD) that other
+# tools refuse; only the records are needed, so it is skipped.
+
+# %%
+unzipped = folder / "unzipped" / "apple_health_export"
+unzipped.mkdir(parents=True)
+(unzipped / "Exportieren.xml").write_bytes((FIXTURES / "apple_health_export.xml").read_bytes())
+sa.read_app_export(folder / "unzipped", symptom="LowerBackPain").n_episodes
+
+# %% [markdown]
+# ## Calendars
+#
+# A calendar entry per flare-up or appointment is read with `sa.read_ics` (or `sa.read_log` on the
+# `.ics` file). Repeating events are expanded by icalendar and recurring-ical-events: every repeat
+# rule (Outlook's "every weekday", monthly on the 15th), exceptions (EXDATE, also in UTC for an
+# event written in a time zone) and moved occurrences. `match=` keeps the events whose title or
+# category contains a word; only those are expanded, so a rule in an unrelated event cannot stop the
+# calendar being read.
+
+# %%
+calendar_text = "\r\n".join([
+    "BEGIN:VCALENDAR", "VERSION:2.0",
+    "BEGIN:VEVENT", "UID:pt", "SUMMARY:Physio", "DTSTART;TZID=Europe/Berlin:20240108T090000",
+    "DURATION:PT45M", "RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;COUNT=6", "EXDATE:20240110T080000Z", "END:VEVENT",
+    "BEGIN:VEVENT", "UID:s1", "SUMMARY:Back spasm", "DTSTART;VALUE=DATE:20240112", "DTEND;VALUE=DATE:20240115", "END:VEVENT",
+    "END:VCALENDAR", ""])
+calendar_file = folder / "calendar.ics"
+calendar_file.write_text(calendar_text)
+sa.read_ics(calendar_file, kind="treatments", match="physio")[["start", "end", "name", "modality"]]
+
+# %%
+sa.read_ics(calendar_file, match="spasm")[["onset", "end"]]
 
 # %% [markdown]
 # ## Errors name the line and the field
