@@ -102,6 +102,9 @@ def test_cohort_report_sections_and_numbers(cohort_page):
     ag = sa.andersen_gill(cp, ["age", "sex", "arm", "on_physiotherapy"])
     assert f"{ag.hazard_ratios['arm']:.4g}" in models
     assert "Andersen-Gill" in models and "PWP, total time" in models
+    zph = ag.test_proportional_hazards()
+    assert "stay the same over follow-up" in models and f"{zph.loc['GLOBAL', 'chisq']:.4g}" in models
+    assert f"Concordance {ag.concordance:.3f}" in models
 
 
 def _tiny_log(note="fine", exposures=None):

@@ -148,9 +148,23 @@ def _models(log, opts, by):
                      f"robust Wald test {format_p_value(result.wald_test.p_value)}.", cls="small")
     body += figure(sa.plot_forest({"Andersen-Gill": ag, "PWP": pwp}),
                    f"Hazard ratios with {ag.confidence_level:.0%} robust confidence intervals; log scale.")
+    body += _model_checks(ag)
     for line in notes:
         body += para(line, cls="small")
     return body
+
+
+def _model_checks(ag):
+    """Is the Andersen-Gill model adequate? Proportional hazards (R's cox.zph) and concordance."""
+    zph = ag.test_proportional_hazards().reset_index()
+    zph["p_value"] = zph["p_value"].map(format_p_value)
+    return ("<h3>Does each effect stay the same over follow-up?</h3>" + para(
+        "Score test of proportional hazards (Grambsch-Therneau, as R's cox.zph): a small p-value says "
+        "the hazard ratio of that term changes over follow-up, so one number describes it poorly; a "
+        "large one means no change was detected, not that there is none.")
+        + table(zph, digits=4)
+        + para(f"Concordance {ag.concordance:.3f}: the share of comparable pairs in which the person "
+               "with the episode had the higher predicted rate (0.5 is chance).", cls="small"))
 
 
 def _gaps(log, opts, by):
