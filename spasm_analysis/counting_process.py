@@ -49,7 +49,10 @@ def merge_near_ties(start: np.ndarray, stop: np.ndarray, tolerance: float = TIME
     Returns the new start and stop arrays and how many distinct values were
     merged into a smaller neighbour (0: the inputs are returned unchanged).
     """
-    values = np.unique(np.concatenate([start, stop]))
+    both = np.concatenate([start, stop])
+    if _whole_numbers_far_apart(both, tolerance):
+        return start, stop, 0
+    values = np.unique(both)
     values = values[np.isfinite(values)]
     if len(values) < 2:
         return start, stop, 0
@@ -62,6 +65,36 @@ def merge_near_ties(start: np.ndarray, stop: np.ndarray, tolerance: float = TIME
     return snap(start), snap(stop), int(tied.sum())
 
 
+def _whole_numbers_far_apart(values: np.ndarray, tolerance: float) -> bool:
+    """Whether ``values`` are whole numbers that no tolerance merges (day-scale times).
+
+    Distinct whole numbers are at least 1 apart, which exceeds both the
+    absolute tolerance and the relative one while their magnitude stays below
+    ``0.5 / tolerance``; checking this costs two passes instead of a sort.
+    """
+    if len(values) == 0 or tolerance >= 1:
+        return False
+    finite = np.isfinite(values)
+    if not finite.all():
+        return False
+    return (float(np.abs(values).max()) * tolerance < 0.5
+            and np.array_equal(np.floor(values), values))
+
+
+def _in_order(keys) -> bool:
+    """Whether rows are already sorted by ``keys`` (most significant first), in O(n)."""
+    if len(keys[0]) < 2:
+        return True
+    undecided = np.ones(len(keys[0]) - 1, dtype=bool)
+    for key in keys:
+        key = np.asarray(key)
+        later, earlier = key[1:], key[:-1]
+        if np.any(undecided & (later < earlier)):
+            return False
+        undecided &= later == earlier
+    return True
+
+
 def _sorted_codes(labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of subject labels in sorted label order (text order if types are mixed)."""
     try:
@@ -71,7 +104,9 @@ def _sorted_codes(labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(np.asarray([str(u) for u in uniques]), kind="stable")
         codes = np.argsort(order)[codes]
         uniques = np.asarray(uniques, dtype=object)[order]
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+        return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    # numeric labels keep their dtype: later lookups (missing values, codes) stay vectorised
+    return codes.astype(np.int64), np.asarray(uniques)
 
 
 def _rows(labels) -> str:
@@ -243,7 +278,12 @@ class CountingProcess:
             order = np.argsort(code, kind="stable")
         else:
             given = frame["episode"].to_numpy() if "episode" in frame.columns else np.zeros(len(frame))
-            order = np.lexsort((stop, start, given, code))
+            # frames usually arrive sorted already: an O(n) check saves a sort of all rows
+            order = (None if _in_order((code, given, start, stop))
+                     else np.lexsort((stop, start, given, code)))
+        if order is None:  # copies all the same, so the rows never share memory with the frame
+            order = slice(None)
+            start, stop = start.copy(), stop.copy()
         code, start, stop, event = code[order], start[order], stop[order], event[order].astype(np.int64)
         labels = index[order]
         episode = frame["episode"].to_numpy()[order].astype(np.int64) if "episode" in frame.columns else None
