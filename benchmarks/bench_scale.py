@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import tempfile
 import threading
@@ -160,9 +161,11 @@ def main(argv=None) -> None:
             folder = args.data / f"rows_{int(size)}"
             if not (folder / "_DONE").exists():
                 info = write_cohort(folder, int(size))
-                (folder / "_DONE").write_text(str(info))
-                notes.append(f"{info['rows'] / 1e6:.1f}M rows ({info['subjects']:,} subjects, "
-                             f"{info['files']} files) written in {info['seconds']:.0f} s")
+                (folder / "_DONE").write_text(repr(info))
+            info = ast.literal_eval((folder / "_DONE").read_text())
+            notes.append(f"{info['rows'] / 1e6:.1f}M rows ({info['subjects']:,} subjects, "
+                         f"{info['files']} Parquet files) written by scale_cohort.py in "
+                         f"{info['seconds']:.0f} s")
             n_rows = sum(pd.read_parquet(f, columns=["event"]).shape[0]
                          for f in sorted(folder.glob("*.parquet")))
             runs = dask_runs(folder, client)
