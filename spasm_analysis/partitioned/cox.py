@@ -35,8 +35,8 @@ from spasm_analysis.coxph.engine import maximise_partial_likelihood
 from spasm_analysis.coxph.result import CoxResult
 from spasm_analysis.options import check_confidence_level, check_option
 
-from .frames import (compute, event_time_grid, partitions_disjoint, require_columns, snap_to,
-                     tree_sum, validated)
+from .frames import (compute, event_time_grid, fits_in_memory, partitions_disjoint,
+                     require_columns, snap_to, tree_sum, validated)
 
 __all__ = ["fit_cox", "parse_covariates"]
 
@@ -241,20 +241,6 @@ def _robust_pieces(chunks, beta, keep, ev, clusters_whole: bool):
     return np.asarray(RtR, dtype=float).reshape(p, p), total.to_numpy(float), int(n)
 
 
-def _fits_in_memory(n_bytes: int) -> bool:
-    """Whether ``n_bytes`` take under a third of the distributed workers' (or this machine's) memory."""
-    try:
-        from distributed import get_client
-
-        workers = get_client().scheduler_info()["workers"].values()
-        available = sum(w.get("memory_limit") or 0 for w in workers)
-    except (ImportError, ValueError):
-        import psutil
-
-        available = psutil.virtual_memory().available
-    return n_bytes < available / 3
-
-
 def fit_cox(ddf, covariates, *, strata=None, cluster="subject", ties="efron", weights=None,
             confidence_level=0.95, model="Cox", persist=None) -> CoxResult:
     """Cox model on (start, stop] rows held in a Dask DataFrame; the numbers of :func:`sa.cox`.
@@ -308,7 +294,7 @@ def fit_cox(ddf, covariates, *, strata=None, cluster="subject", ties="efron", we
     chunks = [dask.delayed(_prepare, pure=True)(p, index, grid, products, strata, labels, weights,
                                                  means, cluster) for p in parts]
     if persist is None:
-        persist = _fits_in_memory(int(n_rows) * (8 * (len(names) + 7)))
+        persist = fits_in_memory(int(n_rows) * (8 * (len(names) + 7)))
     if persist:
         chunks = list(dask.persist(*chunks))
 

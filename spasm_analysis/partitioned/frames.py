@@ -12,7 +12,7 @@ import pandas as pd
 from spasm_analysis.counting_process import TIME_TOLERANCE
 from spasm_analysis.schema import LogValidationError, ProblemList
 
-__all__ = ["require_columns", "validated", "tree_sum", "by_subject", "event_time_grid",
+__all__ = ["fits_in_memory", "require_columns", "validated", "tree_sum", "by_subject", "event_time_grid",
            "snap_to", "compute"]
 
 _LISTED = 5
@@ -188,3 +188,17 @@ def snap_to(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
         close = (gap <= TIME_TOLERANCE) | (gap / scale <= TIME_TOLERANCE)
         out = np.where(close, near, out)
     return out
+
+
+def fits_in_memory(n_bytes: int) -> bool:
+    """Whether ``n_bytes`` take under a third of the distributed workers' (or this machine's) memory."""
+    try:
+        from distributed import get_client
+
+        workers = get_client().scheduler_info()["workers"].values()
+        available = sum(w.get("memory_limit") or 0 for w in workers)
+    except (ImportError, ValueError):
+        import psutil
+
+        available = psutil.virtual_memory().available
+    return n_bytes < available / 3

@@ -19,7 +19,7 @@ import pandas as pd
 from spasm_analysis.counting_process import CountingProcess
 from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group
 
-from .frames import by_subject, compute, event_time_grid, require_columns, snap_to
+from .frames import by_subject, compute, event_time_grid, fits_in_memory, require_columns, snap_to
 
 __all__ = ["SubjectPartition", "subject_partitions", "group_grids", "snapped"]
 
@@ -45,8 +45,13 @@ def _build(part: pd.DataFrame, subject: str, by, analysis: str) -> SubjectPartit
 
 
 def subject_partitions(ddf, *, subject: str = "subject", by=None, analysis: str = "the MCF",
-                       persist: bool = True) -> list:
-    """Delayed :class:`SubjectPartition` objects, one per partition after the subject shuffle."""
+                       persist: bool | None = None) -> list:
+    """Delayed :class:`SubjectPartition` objects, one per partition after the subject shuffle.
+
+    ``persist=None`` keeps them in the workers' memory when they take under a
+    third of it (each pass over them then skips reading and validating the
+    data again); otherwise every pass rebuilds them from the source.
+    """
     import dask
 
     require_columns(ddf, [subject, "start", "stop", "event", by])
@@ -54,6 +59,9 @@ def subject_partitions(ddf, *, subject: str = "subject", by=None, analysis: str 
     shuffled = by_subject(ddf[columns], subject)
     parts = [dask.delayed(_build, pure=True)(p, subject, by, analysis)
              for p in shuffled.to_delayed()]
+    if persist is None:
+        (n_rows,) = compute(ddf.shape[0], label="rows")
+        persist = fits_in_memory(int(n_rows) * 48)
     if persist:
         parts = list(dask.persist(*parts))
     counts = [dask.delayed(lambda s: (s.n_zero_length_dropped, s.n_tied_onsets))(p) for p in parts]
