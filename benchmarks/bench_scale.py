@@ -193,14 +193,16 @@ def main(argv=None) -> None:
     for note in notes:
         print("-", note)
     if not args.quick:
-        write_section("bench_scale", "\n".join([
-            "## Beyond one machine: the Dask path (bench_scale.py)",
+        label = " and ".join(f"{size / 1e6:g}M" for size in sizes)
+        write_section(f"bench_scale_{'_'.join(f'{size:g}' for size in sizes)}", "\n".join([
+            f"## Beyond one machine: the Dask path, {label} rows (bench_scale.py)",
             "",
             f"LocalCluster of this 2-core machine: 2 worker processes x 1 thread, memory limit "
             f"{args.memory_limit} each; day-scale cohorts written by `scale_cohort.py`, read with "
             "`dd.read_parquet`. Peak memory: the largest worker's resident set (Dask), or the "
             "process's (pandas). Targets: 10M rows AG with robust variance under 120 s, 100M rows "
-            "under 20 minutes, no worker above 4 GB.",
+            "under 20 minutes, no worker above 4 GB. Load average when the run started: "
+            f"{os.getloadavg()[0]:.1f} on 2 cores (other jobs share the machine when above 2).",
             "",
             text,
             "",

@@ -261,10 +261,9 @@ def fit_cox(ddf, covariates, *, strata=None, cluster="subject", ties="efron", we
     used = sorted({c for cols in products.values() for c in cols})
     require_columns(ddf, ["start", "stop", "event", *used, *strata, cluster, weights])
     numeric = ["start", "stop", "event", *used] + ([weights] if weights else [])
-    validated(ddf, numeric)
-    zero = ddf["start"] == ddf["stop"]
-    (n_zero,) = compute(zero.sum(), label="zero-length rows")
+    n_zero = validated(ddf, numeric)
     if n_zero:
+        zero = ddf["start"] == ddf["stop"]
         warnings.warn(f"{int(n_zero)} row(s) with start == stop were dropped: they hold no time at "
                       "risk (R's Surv() makes them NA and the fit leaves them out)",
                       UserWarning, stacklevel=3)

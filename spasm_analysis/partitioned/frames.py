@@ -89,22 +89,22 @@ def _partition_problems(part: pd.DataFrame, numeric) -> pd.DataFrame:
     return pd.DataFrame(found, columns=["row", "column", "value", "problem"])
 
 
-def validated(ddf, numeric, where: str = "counting-process data") -> None:
+def validated(ddf, numeric, where: str = "counting-process data") -> int:
     """Check every partition (finite numbers, 0/1 events, start <= stop); raise listing problems.
 
-    One pass over the data; only the problems (a few per partition) come back.
+    One pass over the data; only the problems (a few per partition) and the
+    number of zero-length rows (start == stop) come back. Returns that number.
     """
-    import dask.dataframe as dd
-
     meta = pd.DataFrame({c: pd.Series(dtype=object) for c in ("row", "column", "value", "problem")})
     found = ddf.map_partitions(_partition_problems, list(numeric), meta=meta)
-    (problems_frame,) = compute(found, label="check")
+    zero = (ddf["start"] == ddf["stop"]).sum() if "start" in ddf.columns else 0
+    problems_frame, n_zero = compute(found, zero, label="check")
     if len(problems_frame):
         problems = ProblemList()
         for row in problems_frame.head(20).itertuples(index=False):
             problems.add(where, row.row, row.column, row.value, row.problem)
         problems.raise_if_any(where)
-    del dd
+    return int(n_zero)
 
 
 def tree_sum(items, combine):
