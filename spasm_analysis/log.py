@@ -20,7 +20,7 @@ import pandas as pd
 from .merging import merge_episodes
 from .schema import DEFAULT_SUBJECT, TABLES, ProblemList
 from .grouping import as_ns, sort_by_subject, subject_codes, window_of
-from .validation import _missing, _subject_text, clean_text, prepare_table
+from .validation import is_missing, subject_text, clean_text, prepare_table
 
 __all__ = ["EpisodeLog", "FollowUpInferredWarning", "LogChangedWarning"]
 
@@ -41,7 +41,7 @@ def _subjects_in(frames) -> set[str]:
     for frame in frames:
         if isinstance(frame, pd.DataFrame) and "subject" in frame.columns:
             distinct = pd.Series(pd.unique(frame["subject"]), dtype=object)
-            found.update(clean_text(distinct[~_missing(distinct)], _subject_text))
+            found.update(clean_text(distinct[~is_missing(distinct)], subject_text))
     return found
 
 

@@ -26,7 +26,7 @@ from .schema import (
 __all__ = ["prepare_table", "fill_subject"]
 
 
-def _missing(values: pd.Series) -> pd.Series:
+def is_missing(values: pd.Series) -> pd.Series:
     """True where a cell is empty: NaN/None/NaT or a blank string."""
     if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
         return values.isna()
@@ -60,7 +60,7 @@ def coerce_datetimes(
     values = frame[column]
     earliest, latest, precision = parse_date_column(values, table=table, column=column, problems=problems, with_latest=True)
     if required:
-        for label in values.index[_missing(values)]:
+        for label in values.index[is_missing(values)]:
             problems.add(table, label, column, None, "missing (required)")
     return earliest, latest, precision
 
@@ -78,8 +78,8 @@ def fill_subject(frame: pd.DataFrame, table: str, problems: ProblemList, default
             return pd.Series(DEFAULT_SUBJECT, index=frame.index, dtype=object)
         return pd.Series(default, index=frame.index, dtype=object)
     raw = frame["subject"]
-    empty = _missing(raw)
-    as_text = clean_text(raw, _subject_text)
+    empty = is_missing(raw)
+    as_text = clean_text(raw, subject_text)
     if empty.all():
         return pd.Series(default or DEFAULT_SUBJECT, index=frame.index, dtype=object)
     if empty.any():
@@ -92,9 +92,12 @@ def fill_subject(frame: pd.DataFrame, table: str, problems: ProblemList, default
     return as_text.astype(object)
 
 
-def _subject_text(value: str) -> str:
-    """Subject ids are text; ``7`` and ``7.0`` from a spreadsheet are the same person."""
-    text = value.strip()
+def subject_text(value) -> str:
+    """Subject ids are text; ``7`` and ``7.0`` from a spreadsheet are the same person.
+
+    The one rule for every reader (files and DataFrames); empty cells are found with :func:`is_missing`.
+    """
+    text = str(value).strip()
     if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
         return text[:-2]
     return text
@@ -121,7 +124,7 @@ def _coerce_numeric(table: str, frame: pd.DataFrame, column: str, problems: Prob
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values.astype(float)
     numeric = pd.to_numeric(values, errors="coerce")
-    bad = numeric.isna() & ~_missing(values)
+    bad = numeric.isna() & ~is_missing(values)
     for label in values.index[bad]:
         problems.add(table, label, column, values[label], "not a number")
     return numeric.astype(float)
@@ -156,7 +159,7 @@ def prepare_table(table: str, frame: pd.DataFrame | None, problems: ProblemList,
     for column in TEXT_COLUMNS.get(table, ()):
         if column in out.columns:
             # Empty text is missing text, whether it came as None, "" or NaN.
-            out[column] = out[column].astype(object).where(~_missing(out[column]), np.nan)
+            out[column] = out[column].astype(object).where(~is_missing(out[column]), np.nan)
     if table == "episodes":
         _episode_rules(frame, out, problems, written)
     else:
@@ -194,7 +197,7 @@ def _onset_interval(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemLis
     latest, parsed_precision = written.get("onset", (out["onset"], pd.Series("day", index=out.index)))
     if "onset_precision" in frame.columns:
         given = frame["onset_precision"]
-        precision = clean_text(given.where(~_missing(given), parsed_precision.fillna("day")), lambda text: text.strip().lower())
+        precision = clean_text(given.where(~is_missing(given), parsed_precision.fillna("day")), lambda text: text.strip().lower())
         for label in out.index[~precision.isin(PRECISIONS)]:
             problems.add("episodes", label, "onset_precision", given[label], f"must be one of {', '.join(PRECISIONS)}")
     else:
@@ -282,14 +285,14 @@ def _fill_modality(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList
         modality = frame["modality"].astype(object)
     else:
         modality = pd.Series(np.nan, index=frame.index, dtype=object)
-    empty = _missing(modality)
+    empty = is_missing(modality)
     if empty.any() and "name" in frame.columns:
         from .vocabulary import map_modalities
 
         names = frame.loc[empty, "name"]
-        named = ~_missing(names)
+        named = ~is_missing(names)
         modality[names.index[named]] = map_modalities(names[named], stacklevel=5)
-        empty = _missing(modality)
+        empty = is_missing(modality)
     for label in out.index[empty]:
         problems.add("treatments", label, "modality", None, "missing (give a modality or a name to map)")
     out["modality"] = modality.where(empty, clean_text(modality))
@@ -297,9 +300,9 @@ def _fill_modality(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList
 
 def _exposure_rules(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList) -> None:
     if "exposure" in frame.columns:
-        for label in out.index[_missing(frame["exposure"])]:
+        for label in out.index[is_missing(frame["exposure"])]:
             problems.add("exposures", label, "exposure", None, "missing (required)")
-        out["exposure"] = clean_text(frame["exposure"]).where(~_missing(frame["exposure"]), None)
+        out["exposure"] = clean_text(frame["exposure"]).where(~is_missing(frame["exposure"]), None)
     if "value" in frame.columns:
         out["value"] = _coerce_numeric("exposures", frame, "value", problems)
     else:

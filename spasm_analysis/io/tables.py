@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import DEFAULT_SUBJECT, ProblemList
-from ..validation import prepare_table
+from ..validation import clean_text, is_missing, prepare_table, subject_text
 from ..vocabulary import UnknownModalityWarning, map_modalities
 from .columns import recognise_columns
 from .dates import parse_date_column, period_ends, remembered_count
@@ -89,7 +89,7 @@ class _Reading:
             with_latest=True,
         )
         if required:
-            for label in index[_blank(values)]:
+            for label in index[is_missing(values)]:
                 self.problems.add(self.table, label, self.header(name), None, "missing (required)")
         return earliest, latest, precision
 
@@ -151,7 +151,8 @@ class _Reading:
                 f"subject= names the person of a file without a subject column, but {self.source_name} has one "
                 f"({self.header('subject')!r}); leave subject= out"
             )
-        return self.frame["subject"].map(_subject_text).astype(object)
+        cells = self.frame["subject"]
+        return clean_text(cells, subject_text).where(~is_missing(cells), np.nan).astype(object)
 
     def extras(self, out: pd.DataFrame, skip: tuple[str, ...] = ()) -> None:
         """Columns the reader did not recognise are kept under the header as written."""
@@ -199,22 +200,9 @@ def _context(table: str, source) -> str:
     return f"{table} read from {source}"
 
 
-def _blank(values: pd.Series) -> pd.Series:
-    return values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
-
-
-def _subject_text(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return np.nan
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    return text if text else np.nan
-
-
 def _text(values: pd.Series) -> pd.Series:
     """Text cells stripped; every kind of empty (None, NaN, "") becomes NaN."""
-    blank = _blank(values)
+    blank = is_missing(values)
     return values.map(lambda v: v.strip() if isinstance(v, str) else v).astype(object).where(~blank, np.nan)
 
 
@@ -222,7 +210,7 @@ def _maybe_numeric(values: pd.Series) -> pd.Series:
     """Text columns that hold only numbers become numbers (a CSV stores everything as text)."""
     if values.dtype != object:
         return values
-    filled = values[~_blank(values)]
+    filled = values[~is_missing(values)]
     if filled.empty:
         return values
     numeric = pd.to_numeric(filled, errors="coerce")
@@ -231,7 +219,7 @@ def _maybe_numeric(values: pd.Series) -> pd.Series:
     # Codes such as "007" are labels, not numbers: converting would lose the zeros.
     if filled.map(lambda v: isinstance(v, str) and bool(re.match(r"^\s*[+-]?0\d", v))).any():
         return values
-    return pd.to_numeric(values.where(~_blank(values)), errors="coerce")
+    return pd.to_numeric(values.where(~is_missing(values)), errors="coerce")
 
 
 _SEVERITY = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(?:/\s*10)?\s*$")
@@ -270,9 +258,9 @@ def _severity(reading: _Reading) -> pd.Series:
 def _counts(reading: _Reading, name: str) -> pd.Series:
     """A column of positive whole numbers (how many raw rows an episode merged)."""
     values = reading.frame[name]
-    numbers = pd.to_numeric(values.where(~_blank(values)), errors="coerce")
+    numbers = pd.to_numeric(values.where(~is_missing(values)), errors="coerce")
     good = numbers.notna() & np.isfinite(numbers) & (numbers >= 1) & (numbers == np.floor(numbers))
-    for label in values.index[~good & ~_blank(values)]:
+    for label in values.index[~good & ~is_missing(values)]:
         reading.problems.add(reading.table, label, reading.header(name), values[label], "must be a whole number of at least 1")
     return numbers.where(good, 1).astype(int)
 
@@ -363,7 +351,7 @@ def read_episodes(
             out[name] = ends[name]
         if "onset_precision" in reading.frame.columns:
             written = reading.frame["onset_precision"]
-            precision = written.where(~_blank(written), precision).map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+            precision = written.where(~is_missing(written), precision).map(lambda v: v.strip().lower() if isinstance(v, str) else v)
         out["onset_precision"] = precision
     if "severity" in reading.frame.columns:
         out["severity"] = _severity(reading)
@@ -506,10 +494,10 @@ def read_treatments(
 def _modalities(reading: _Reading, out: pd.DataFrame, vocabulary) -> pd.Series:
     index = reading.frame.index
     modality = _text(reading.frame["modality"]) if "modality" in reading.frame.columns else pd.Series(np.nan, index=index, dtype=object)
-    todo = _blank(modality)
+    todo = is_missing(modality)
     if "name" in out.columns:
         names = out["name"]
-        named = todo & ~_blank(names)
+        named = todo & ~is_missing(names)
         modality[named] = map_modalities(names[named], vocabulary=vocabulary, stacklevel=3)
     if "name" not in out.columns and "modality" not in reading.frame.columns:
         reading.require("name")
@@ -563,7 +551,7 @@ def read_exposures(
     pieces = []
     for column in wide:
         cells = reading.frame[column]
-        filled = ~_blank(cells)
+        filled = ~is_missing(cells)
         piece = out.loc[filled, ["subject", "time"]].copy()
         piece["exposure"] = str(column)
         piece["value"] = _exposure_values(reading, cells[filled], str(column))
