@@ -52,8 +52,8 @@ from spasm_analysis.simulate.scenarios import EFFECTS, SCENARIOS, scenario_days 
 TRUE_WINDOW = (4, 14)
 PLACEMENTS = ("earliest", "midpoint", "latest")
 #: The previous defaults of the building blocks (what the report used to show).
-OLD_RATE_RATIO = {"imprecise_onsets": "exclude"}
-OLD_RISK_WINDOWS = {"imprecise_onsets": "exclude"}
+OLD_RATE_RATIO = {"imprecise_onsets": "exclude", "within": "all"}
+OLD_RISK_WINDOWS = {"imprecise_onsets": "exclude", "calendar": None}
 
 
 def evaluate(history, window, **options) -> dict:

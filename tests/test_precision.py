@@ -47,16 +47,16 @@ def test_sensitivity_runs_both_choices_for_rate_ratio():
     follow_up = pd.DataFrame({"start": [pd.Timestamp("2020-01-01")], "end": [pd.Timestamp("2020-12-31")]})
     treatments = pd.DataFrame({"start": pd.to_datetime(["2020-02-10"]), "end": pd.to_datetime(["2020-03-20"]), "modality": ["massage"]})
     log = sa.EpisodeLog(episodes, follow_up=follow_up, treatments=treatments)
-    table = sa.imprecise_onset_sensitivity(sa.rate_ratio, log, exposed="massage", assume_duration_days=1,
+    table = sa.imprecise_onset_sensitivity(sa.rate_ratio, log, exposed="massage", assume_duration_days=1, within="all",
                                           choices=("midpoint", "exclude", "earliest", "latest"))
     assert list(table["imprecise_onsets"]) == ["midpoint", "exclude", "earliest", "latest"]
     # Midpoint puts the February onset at Feb 15, inside the massage period: 2 exposed onsets.
-    mid = sa.rate_ratio(log, exposed="massage", imprecise_onsets="midpoint", assume_duration_days=1)
-    excl = sa.rate_ratio(log, exposed="massage", imprecise_onsets="exclude", assume_duration_days=1)
+    mid = sa.rate_ratio(log, exposed="massage", imprecise_onsets="midpoint", assume_duration_days=1, within="all")
+    excl = sa.rate_ratio(log, exposed="massage", imprecise_onsets="exclude", assume_duration_days=1, within="all")
     assert (mid.events_exposed, excl.events_exposed) == (2, 1)
     assert table["rate_ratio"].tolist()[:2] == pytest.approx([mid.rate_ratio, excl.rate_ratio])
     # On its first day (Feb 1) the onset is before the massage; on its last (Feb 29) inside it.
-    first = sa.rate_ratio(log, exposed="massage", imprecise_onsets="earliest", assume_duration_days=1)
+    first = sa.rate_ratio(log, exposed="massage", imprecise_onsets="earliest", assume_duration_days=1, within="all")
     assert first.events_exposed == 1 and first.events_unexposed == excl.events_unexposed + 1
     assert table["rate_ratio"].tolist()[2:] == pytest.approx([first.rate_ratio, mid.rate_ratio])
     assert "mid-month" in mid.notes and "left out" in excl.notes

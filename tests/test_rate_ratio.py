@@ -56,7 +56,7 @@ def test_counts_and_time_by_hand():
         {"start": pd.to_datetime(["2020-02-01"]), "end": pd.to_datetime(["2020-03-01"]), "modality": ["massage"]}
     )
     log = _small_log(treatments)
-    r = sa.rate_ratio(log, exposed="massage", carryover_days=10)
+    r = sa.rate_ratio(log, exposed="massage", carryover_days=10, within="all")
     # Exposed (2020-02-01, 2020-03-11]: 39 days minus the episode 02-21..02-23 = 37 days at risk;
     # onsets 02-21 and 03-11 (end of the period, included) are exposed.
     assert r.events_exposed == 2 and r.events_unexposed == 2
@@ -72,7 +72,7 @@ def test_counts_and_time_by_hand():
 def test_explicit_periods_and_zero_events_arm():
     log = _small_log()
     periods = pd.DataFrame({"start": [pd.Timestamp("2020-07-01")], "end": [pd.Timestamp("2020-09-01")]})
-    r = sa.rate_ratio(log, exposed=periods)
+    r = sa.rate_ratio(log, exposed=periods, within="all")
     assert r.events_exposed == 0 and r.rate_ratio == 0
     assert np.isfinite(r.ci_upper) and r.ci_upper > 1
     assert "No onsets occurred" in r.interpretation
@@ -82,7 +82,7 @@ def test_zero_exposed_time_is_a_clear_error():
     log = _small_log()
     outside = pd.DataFrame({"start": [pd.Timestamp("2022-01-01")], "end": [pd.Timestamp("2022-02-01")]})
     with pytest.raises(ValueError, match="no time at risk falls inside"):
-        sa.rate_ratio(log, exposed=outside)
+        sa.rate_ratio(log, exposed=outside, within="all")
 
 
 def test_unknown_modality_lists_known_ones():
@@ -92,18 +92,18 @@ def test_unknown_modality_lists_known_ones():
     )
     log = _small_log(treatments)
     with pytest.raises(ValueError, match="modalities present: chiropractic, massage"):
-        sa.rate_ratio(log, exposed="acupuncture")
+        sa.rate_ratio(log, exposed="acupuncture", within="all")
 
 
 def test_bad_options():
     log = _small_log()
     periods = pd.DataFrame({"start": [pd.Timestamp("2020-07-01")], "end": [pd.Timestamp("2020-09-01")]})
     with pytest.raises(ValueError, match="carryover_days"):
-        sa.rate_ratio(log, exposed=periods, carryover_days=-1)
+        sa.rate_ratio(log, exposed=periods, carryover_days=-1, within="all")
     with pytest.raises(ValueError, match="confidence_level"):
-        sa.rate_ratio(log, exposed=periods, confidence_level=1.5)
+        sa.rate_ratio(log, exposed=periods, confidence_level=1.5, within="all")
     with pytest.raises(ValueError, match="imprecise_onsets"):
-        sa.rate_ratio(log, exposed=periods, imprecise_onsets="drop")
+        sa.rate_ratio(log, exposed=periods, imprecise_onsets="drop", within="all")
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -120,7 +120,7 @@ def test_recovers_simulated_rate_ratio(seed):
          "end": [START + pd.Timedelta(days=e) for _, e in periods], "modality": "massage"}
     )
     log = make_log(onsets, days=days, duration=3, treatments=treatments)
-    r = sa.rate_ratio(log, exposed="massage")
+    r = sa.rate_ratio(log, exposed="massage", within="all")
     assert r.ci_lower < 0.4 < r.ci_upper
     assert abs(np.log(r.rate_ratio / 0.4)) < 0.6
     assert r.ci_upper < 1
@@ -139,10 +139,23 @@ def test_exposed_and_unexposed_partition_time_and_events(periods, carryover):
     })
     cp = sa.to_counting_process(log).to_frame()
     try:
-        r = sa.rate_ratio(log, exposed=table, carryover_days=carryover)
+        r = sa.rate_ratio(log, exposed=table, carryover_days=carryover, within="all")
     except ValueError as error:  # all or none of the at-risk time exposed
         assert "time at risk" in str(error) or "unexposed time" in str(error)
         return
     assert r.time_exposed + r.time_unexposed == pytest.approx((cp["stop"] - cp["start"]).sum())
     assert r.events_exposed + r.events_unexposed == cp["event"].sum()
     assert 0 <= r.ci_lower <= r.ci_upper
+
+
+def test_default_compares_within_the_same_year_and_season():
+    """A course in the bad stretch of a log whose rate stepped up eightfold, with no true effect."""
+    log, truth = sa.simulate_scenario("step", effect="none", seed=3)
+    crude = sa.rate_ratio(log, exposed="physiotherapy", carryover_days=14, within="all")
+    safe = sa.rate_ratio(log, exposed="physiotherapy", carryover_days=14)
+    assert crude.p_value < 0.05 and crude.ci_lower > 1  # the bad years against the quiet ones
+    assert safe.ci_lower < 1 < safe.ci_upper
+    assert (safe.events_exposed, safe.time_exposed) == (crude.events_exposed, crude.time_exposed)
+    assert "same year and season" in safe.interpretation and "within='all'" in safe.notes
+    with pytest.raises(ValueError, match="'years', 'half-years', 'quarters', 'all'"):
+        sa.rate_ratio(log, exposed="physiotherapy", within="decade")

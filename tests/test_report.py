@@ -69,7 +69,7 @@ def test_personal_report_has_every_section(personal_page):
                             "clinician", "methods"]
     assert set(status.values()) == {"ok"}
     assert_self_contained(personal_page)
-    assert personal_page.count("<img ") == 6  # timeline, calendar, trend, forest, monthly rate, durations
+    assert personal_page.count("<img ") == 5  # timeline, calendar, trend, did-it-help forest, durations
 
 
 def test_personal_report_numbers_come_from_the_analyses(personal_page):
@@ -80,8 +80,10 @@ def test_personal_report_numbers_come_from_the_analyses(personal_page):
     fit = sa.crow_amsaa(log)
     assert f"beta = {fit.beta:.2f}" in trend
     treatments = _section(personal_page, "treatments")
-    rr = sa.rate_ratio(log, exposed="chiropractic", carryover_days=14)
-    assert f"<td class=\"num\">{rr.rate_ratio:.3g}</td>" in treatments
+    effect = sa.treatment_effect(log, "chiropractic")
+    assert f"<td class=\"num\">{effect.rate_ratio:.3g}</td>" in treatments
+    assert effect.verdict.replace("'", "&#x27;") in treatments
+    assert "times as frequent during" not in treatments  # the crude on/off headline is gone
     assert "regression to the mean" in treatments
     summary = _section(personal_page, "summary")
     assert f"{log.n_episodes} (" in summary

@@ -26,7 +26,10 @@ from .display import interval_plot, result_html
 from .poisson import check_level, exact_rate_ratio, poisson_ci
 from .timeline import DAY, merge_periods, overlap_days, timeline
 
-__all__ = ["rate_ratio", "RateRatioResult", "exposure_periods"]
+__all__ = ["rate_ratio", "RateRatioResult", "exposure_periods", "WITHIN_CHOICES"]
+
+#: ``within=`` choices of :func:`rate_ratio`: calendar blocks to compare within, or "all" (crude).
+WITHIN_CHOICES = ("years", "half-years", "quarters", "all")
 
 _PER = 365.25  # rates are reported per year at risk
 
@@ -184,23 +187,24 @@ def split_exposed(line, periods: pd.DataFrame) -> tuple[int, int, float, float]:
     return a, b, float(t1), float(t0)
 
 
-def _interpretation(r: RateRatioResult) -> str:
+def _interpretation(r: RateRatioResult, within: str = "all") -> str:
     level = f"{r.confidence_level:.0%}"
+    other = "at other times" if within == "all" else f"at other times in the same {within[:-1]} and season"
     tail = "this is an association in the record, not proof that the exposure caused the difference."
     if r.events_exposed + r.events_unexposed == 0:
         return "No onsets occurred in the time at risk, so the log cannot compare the two periods."
     if r.events_exposed == 0:
         return (
             f"No onsets occurred during {r.exposure} ({r.time_exposed:.0f} days at risk); the data are compatible "
-            f"with a rate there of up to {r.ci_upper:.2f} times the rate at other times ({level} upper limit); {tail}"
+            f"with a rate there of up to {r.ci_upper:.2f} times the rate {other} ({level} upper limit); {tail}"
         )
     if r.events_unexposed == 0:
         return (
             f"All {r.events_exposed} onsets fell during {r.exposure}; the rate there is at least {r.ci_lower:.2f} "
-            f"times the rate at other times ({level} lower limit); {tail}"
+            f"times the rate {other} ({level} lower limit); {tail}"
         )
     return (
-        f"Onsets were {r.rate_ratio:.2f} times as frequent during {r.exposure} as at other times "
+        f"Onsets were {r.rate_ratio:.2f} times as frequent during {r.exposure} as {other} "
         f"({level} CI {r.ci_lower:.2f} to {r.ci_upper:.2f}, {format_p_value(r.p_value)}); {tail}"
     )
 
@@ -211,9 +215,10 @@ def rate_ratio(
     exposed,
     carryover_days: float = 0,
     confidence_level: float = 0.95,
-    imprecise_onsets: str = "exclude",
+    imprecise_onsets: str = "midpoint",
     risk_free_days: float = 0.0,
     assume_duration_days: float | None = None,
+    within: str = "years",
 ) -> RateRatioResult:
     """Onsets per at-risk day inside vs outside exposed periods, with an exact CI.
 
@@ -232,11 +237,24 @@ def rate_ratio(
     carryover_days : float
         Days each period is extended after its end.
     confidence_level : float
-    imprecise_onsets : {"exclude", "midpoint"}
-        Month/year-precision onsets cannot be placed relative to sessions, so
-        by default they are left out.
+    imprecise_onsets : {"midpoint", "exclude"}
+        Month/year-precision onsets are placed mid-period by default: leaving
+        them out while keeping their time as episode-free would invent quiet
+        stretches.  :func:`~spasm_analysis.treatment_effect` also shows how
+        far the answer moves between placements.
     risk_free_days, assume_duration_days
         Passed to :func:`~spasm_analysis.to_counting_process`.
+    within : {"years", "half-years", "quarters", "all"}
+        Compare exposed with unexposed time within the same calendar block
+        (and season), with the days from an onset to a period that started
+        within 30 days after it as a separate stratum: treatment taken in a
+        bad stretch is then not compared with quiet years (the rate ratio,
+        interval and p-value come from the stratified Poisson model, with a
+        profile-likelihood interval and likelihood-ratio test; the counts and
+        days stay the totals).  ``"all"``: the crude comparison with all other
+        time and its exact conditional interval -- it finds "effects" in most
+        logs where treatment follows bad stretches.  For "did it help?" use
+        :func:`~spasm_analysis.treatment_effect`.
 
     Returns
     -------
@@ -258,6 +276,8 @@ def rate_ratio(
     >>> r.rate_ratio, r.ci_lower, r.ci_upper                            # doctest: +SKIP
     """
     check_level(confidence_level)
+    if within not in WITHIN_CHOICES:
+        raise ValueError(f"within={within!r} is not supported; choose one of {', '.join(map(repr, WITHIN_CHOICES))}")
     line = timeline(
         log, imprecise_onsets=imprecise_onsets, at_risk=True,
         risk_free_days=risk_free_days, assume_duration_days=assume_duration_days,
@@ -273,6 +293,16 @@ def rate_ratio(
         raise ValueError(f"all time at risk falls inside {label}: there is no unexposed time to compare with")
     estimate, lower, upper, p = exact_rate_ratio(a, t1, b, t0, confidence_level=confidence_level)
     notes = line.note
+    if within != "all" and a + b > 0:
+        from .stratified import stratified_rate_ratio
+
+        fit = stratified_rate_ratio(line, periods, within, confidence_level)
+        estimate, lower, upper, p = fit["rate_ratio"], fit["ci_lower"], fit["ci_upper"], fit["p_value"]
+        notes += (f" Compared within the same {within[:-1]} and season, with the days from an onset to a period "
+                  "starting up to 30 days later apart (profile-likelihood interval); within='all' gives the crude "
+                  "comparison with all other time.")
+        if fit["reason"]:
+            notes += f" Not estimable: {fit['reason']}."
     if a + b == 0:
         warnings.warn("no onsets in the time at risk: the rate ratio is undefined (NaN)", RuntimeWarning, stacklevel=2)
         notes += " No onsets in the time at risk: the rate ratio is undefined."
@@ -284,10 +314,10 @@ def rate_ratio(
         confidence_level=confidence_level, exposure=label, carryover_days=float(carryover_days),
         interpretation="", notes=notes,
     )
-    return _with_interpretation(result)
+    return _with_interpretation(result, within)
 
 
-def _with_interpretation(result: RateRatioResult) -> RateRatioResult:
+def _with_interpretation(result: RateRatioResult, within: str = "all") -> RateRatioResult:
     from dataclasses import replace
 
-    return replace(result, interpretation=_interpretation(result))
+    return replace(result, interpretation=_interpretation(result, within))

@@ -2,10 +2,11 @@
 
 Each person is their own control: the onset rate in windows after each
 session (by default (0, 3], (3, 14] and (14, 28] days after it starts) is
-compared with the rate in all other time at risk of the same person, adjusted
-for season or calendar month, by conditional Poisson regression (a Poisson GLM
-with one intercept per person, which gives the same relative incidences as the
-conditional likelihood).  Windows are half-open day intervals after the
+compared with the rate in other time at risk of the same person in the same
+calendar year (``calendar=``), adjusted for season or calendar month, by
+conditional Poisson regression (a Poisson GLM with one intercept per person
+and year, which gives the same relative incidences as the conditional
+likelihood).  Windows are half-open day intervals after the
 session's start: an onset dated on the session day itself counts as before it
 (a date is read as its midnight, and at-risk intervals are (start, stop]).
 When windows of successive sessions overlap, the most recent session counts.
@@ -40,11 +41,13 @@ from ..results import format_p_value
 from .display import interval_plot, result_html
 from .poisson import check_level, exact_rate_ratio
 from .rate_ratio import exposure_periods
+from .self_controlled import calendar_cuts
 from .timeline import DAY, merge_periods, timeline
 
 __all__ = ["risk_windows", "RiskWindowResult", "ADJUSTMENTS"]
 
 ADJUSTMENTS = ("season", "month", "none")
+CALENDARS = ("years", "half-years", "quarters")
 _SEASON = {12: "Dec-Feb", 1: "Dec-Feb", 2: "Dec-Feb", 3: "Mar-May", 4: "Mar-May", 5: "Mar-May",
            6: "Jun-Aug", 7: "Jun-Aug", 8: "Jun-Aug", 9: "Sep-Nov", 10: "Sep-Nov", 11: "Sep-Nov"}
 _CONTROL = "control"
@@ -146,8 +149,8 @@ def _adjust_labels(stamps: pd.DatetimeIndex, adjust: str) -> np.ndarray:
     return np.asarray([_SEASON[m] for m in month], dtype=object)
 
 
-def _cells(line, sessions: pd.DataFrame, windows, adjust: str) -> pd.DataFrame:
-    """Events and at-risk days per (subject, window, adjustment level)."""
+def _cells(line, sessions: pd.DataFrame, windows, adjust: str, calendar: str | None = None) -> pd.DataFrame:
+    """Events and at-risk days per (subject, calendar block, window, adjustment level)."""
     frames = []
     labels = [_label(a, b) for a, b in windows]
     for subject, rows in line.at_risk.groupby("subject", sort=False):
@@ -156,7 +159,8 @@ def _cells(line, sessions: pd.DataFrame, windows, adjust: str) -> pd.DataFrame:
         lo_all, hi_all = rows["start"].to_numpy(float), rows["stop"].to_numpy(float)
         span = pd.date_range(origin + pd.to_timedelta(lo_all.min(), unit="D"), origin + pd.to_timedelta(hi_all.max(), unit="D"), freq="MS")
         month_cuts = ((span - origin) / DAY).to_numpy(float)
-        cuts = np.unique(np.concatenate([lo_all, hi_all, month_cuts, *[s + a for a, _ in windows], *[s + b for _, b in windows]]))
+        blocks = calendar_cuts(origin, float(hi_all.max()), calendar) if calendar else np.array([0.0, float(hi_all.max())])
+        cuts = np.unique(np.concatenate([lo_all, hi_all, month_cuts, blocks, *[s + a for a, _ in windows], *[s + b for _, b in windows]]))
         pieces_lo, pieces_hi, is_event = [], [], []
         for lo, hi, ev in zip(lo_all, hi_all, rows["event"].to_numpy()):
             inner = cuts[(cuts > lo) & (cuts < hi)]
@@ -175,12 +179,19 @@ def _cells(line, sessions: pd.DataFrame, windows, adjust: str) -> pd.DataFrame:
         for (a, b), name in zip(windows, labels):
             window[(since > a) & (since <= b)] = name
         stamps = pd.DatetimeIndex(origin + pd.to_timedelta(mid, unit="D"))
+        period = np.clip(np.searchsorted(blocks, mid, side="right") - 1, 0, len(blocks) - 2)
         frames.append(pd.DataFrame({
-            "subject": subject, "window": window, "adjust": _adjust_labels(stamps, adjust),
+            "subject": subject, "period": period, "window": window, "adjust": _adjust_labels(stamps, adjust),
             "days": hi - lo, "events": np.concatenate(is_event).astype(int),
         }))
     cells = pd.concat(frames, ignore_index=True)
-    return cells.groupby(["subject", "window", "adjust"], as_index=False)[["days", "events"]].sum()
+    cells = cells.groupby(["subject", "period", "window", "adjust"], as_index=False)[["days", "events"]].sum()
+    # Blocks without an onset add nothing to the conditional likelihood (their intercept is -inf).
+    informative = cells.groupby(["subject", "period"])["events"].transform("sum") > 0
+    cells = cells[informative]
+    if calendar is None:
+        cells = cells.drop(columns="period")
+    return cells.reset_index(drop=True)
 
 
 def _fit(cells: pd.DataFrame, labels: list[str], level: float) -> dict[str, tuple[float, float, float, float]]:
@@ -189,7 +200,9 @@ def _fit(cells: pd.DataFrame, labels: list[str], level: float) -> dict[str, tupl
     design = pd.DataFrame(index=cells.index)
     for name in labels:
         design[name] = (cells["window"] == name).astype(float)
-    for column in ("adjust", "subject"):
+    if "period" in cells.columns:
+        cells = cells.assign(block=cells["subject"].astype(str) + ":" + cells["period"].astype(str))
+    for column in ("adjust", "block" if "period" in cells.columns else "subject"):
         dummies = pd.get_dummies(cells[column], prefix=column, drop_first=True, dtype=float)
         design = design.join(dummies)
     design.insert(0, "const", 1.0)
@@ -237,9 +250,10 @@ def risk_windows(
     adjust: str = "season",
     confidence_level: float = 0.95,
     clustering_days: float = 7.0,
-    imprecise_onsets: str = "exclude",
+    imprecise_onsets: str = "midpoint",
     risk_free_days: float = 0.0,
     assume_duration_days: float | None = None,
+    calendar: str | None = "years",
 ) -> RiskWindowResult:
     """Relative incidence of onsets in windows after each session (self-controlled).
 
@@ -257,9 +271,19 @@ def risk_windows(
     clustering_days : float
         A session within this many days after an onset counts as "right after"
         it for the check of the design's assumption.
-    imprecise_onsets : {"exclude", "midpoint"}
+    imprecise_onsets : {"midpoint", "exclude"}
+        Month/year-precision onsets are placed mid-period by default (leaving
+        them out while keeping their time would invent quiet stretches).
     risk_free_days, assume_duration_days
         Passed to :func:`~spasm_analysis.to_counting_process`.
+    calendar : {"years", "half-years", "quarters"} or None
+        Compare the windows with other time in the same calendar block (one
+        intercept per block and person), so that sessions taken in a bad
+        stretch are not compared with quiet years.  ``None``: all other time
+        (the earlier behaviour, which finds "effects" in most logs where
+        sessions follow bad stretches).  For "did it help?" use
+        :func:`~spasm_analysis.treatment_effect`, which also keeps apart the
+        days between an onset and the session it led to.
 
     Returns
     -------
@@ -276,6 +300,8 @@ def risk_windows(
     check_level(confidence_level)
     if adjust not in ADJUSTMENTS:
         raise ValueError(f"adjust={adjust!r} is not supported; choose one of {', '.join(map(repr, ADJUSTMENTS))}")
+    if calendar is not None and calendar not in CALENDARS:
+        raise ValueError(f"calendar={calendar!r} is not supported; choose one of {', '.join(map(repr, CALENDARS))} or None")
     if not (np.isfinite(clustering_days) and clustering_days > 0):
         raise ValueError(f"clustering_days must be a positive number of days, got {clustering_days!r}")
     windows = _check_windows(windows)
@@ -285,7 +311,7 @@ def risk_windows(
     sessions, label = exposure_periods(line.log, exposed)
     if sessions.empty:
         raise ValueError(f"no sessions found for {label}")
-    cells = _cells(line, sessions, windows, adjust)
+    cells = _cells(line, sessions, windows, adjust, calendar)
     labels = [_label(a, b) for a, b in windows]
     by_window = cells.groupby("window")[["events", "days"]].sum()
     if by_window.loc[by_window.index != _CONTROL, "days"].sum() <= 0:
@@ -302,7 +328,8 @@ def risk_windows(
         if name == _CONTROL:
             rows.append((name, events, days, 1.0, np.nan, np.nan, np.nan, "reference"))
         elif name in fitted:
-            rows.append((name, events, days, *fitted[name], f"conditional Poisson, adjusted for {adjust}"))
+            adjusted = f"{adjust} and {calendar[:-1]}" if calendar else adjust
+            rows.append((name, events, days, *fitted[name], f"conditional Poisson, adjusted for {adjusted}"))
         elif days > 0:
             # No onsets in the window: the Wald interval does not exist; give the exact
             # (unadjusted) conditional interval against control time instead.

@@ -190,8 +190,15 @@ def estimate_from_days(*, lo, hi, event, onset_day, episode_end_day, session_sta
 
 
 def verdict(fit: dict, min_onsets: int) -> str:
-    """"fewer"/"more episodes" only when the interval excludes 1 and enough onsets carry it."""
-    enough = max(fit["onsets_in_window"], fit["expected_in_window"]) >= min_onsets
+    """"fewer"/"more episodes" only when the interval excludes 1 and enough onsets carry it.
+
+    Enough: at least 3 onsets in the window and ``min_onsets`` seen or expected
+    there without an effect -- or, for a window that stayed (almost) empty, at
+    least ``2 * min_onsets`` expected.  An estimate from one or two onsets is
+    never a verdict unless the window should have held many more.
+    """
+    observed, expected = fit["onsets_in_window"], fit["expected_in_window"]
+    enough = (observed >= 3 and max(observed, expected) >= min_onsets) or expected >= 2 * min_onsets
     if not enough or not np.isfinite(fit["ci_lower"]) or np.isnan(fit["ci_upper"]):
         return "can't tell"
     if fit["ci_upper"] < 1:
@@ -248,9 +255,10 @@ def treatment_effect(log, treatment, *, window=None, confidence_level: float = 0
         their own stratum (treatment started because of an episode; 0 turns
         it off); ``since_episode_days`` (45): also compare within "the first
         45 days after an episode ended" and "later" (episodes come in
-        clusters, and treatment follows episodes; None turns it off); ``min_onsets`` (5): fewer
-        onsets in the window, both seen and expected without an effect, give
-        "can't tell"; ``placements`` (earliest, midpoint, latest): where onsets
+        clusters, and treatment follows episodes; None turns it off); ``min_onsets`` (5): a verdict needs at
+        least 3 onsets in the window and ``min_onsets`` seen or expected there
+        without an effect (or ``2 * min_onsets`` expected in a window that
+        stayed almost empty), else "can't tell"; ``placements`` (earliest, midpoint, latest): where onsets
         known only to the month/year (or given as ``onset``..``onset_latest``)
         are placed; ``subject``, ``risk_free_days``, ``assume_duration_days``
         (as for :func:`~spasm_analysis.to_counting_process`).
@@ -381,8 +389,8 @@ def _interpretation(fit, answer, label, window, level, min_onsets, moved) -> str
         return f"More episodes: {counts} (rate ratio {fit['rate_ratio']:.2f}, {ci}). {tail}"
     if moved:
         why = "the answer changes with where the remembered (month- or year-only) onsets are placed"
-    elif max(observed, expected) < min_onsets:
-        why = f"too few onsets to tell (fewer than {min_onsets} seen or expected there)"
+    elif not ((observed >= 3 and max(observed, expected) >= min_onsets) or expected >= 2 * min_onsets):
+        why = f"too few onsets to tell (fewer than 3 seen there, or fewer than {min_onsets} seen or expected)"
     else:
         why = "the interval includes both fewer and more episodes"
     return f"Can't tell: {counts} (rate ratio {fit['rate_ratio']:.2f}, {ci}); {why}. {tail}"

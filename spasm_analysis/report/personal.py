@@ -159,41 +159,48 @@ def _treatments(log, opts):
     modalities = _modality_order(log)
     if not modalities:
         raise SectionUnavailable("No treatments are recorded in this log, so there is nothing to compare.")
-    carry = opts.carryover_days
     results, rows, failures = {}, [], []
     for modality in modalities:
         try:
-            rr = sa.rate_ratio(log, exposed=modality, carryover_days=carry, assume_duration_days=opts.assume_duration_days)
+            effect = sa.treatment_effect(log, modality, assume_duration_days=opts.assume_duration_days)
         except ValueError as error:
             failures.append(f"{modality}: {error}")
             continue
-        results[modality] = rr
-        rows.append({"treatment": modality, "rate ratio": rr.rate_ratio, "CI lower": rr.ci_lower, "CI upper": rr.ci_upper,
-                     "p-value": format_p_value(rr.p_value), "onsets on": rr.events_exposed,
-                     "days on": rr.time_exposed, "onsets off": rr.events_unexposed, "days off": rr.time_unexposed})
+        results[modality] = effect
+        rows.append({"treatment": modality, "answer": effect.verdict, "rate ratio": effect.rate_ratio,
+                     "CI lower": effect.ci_lower, "CI upper": effect.ci_upper,
+                     "onsets in window": effect.onsets_in_window,
+                     "expected without an effect": effect.expected_in_window})
     body = para(
-        f"Each treatment's sessions and courses, extended by {carry:g} days of carry-over, are compared with all "
-        "other time at risk: the rate ratio is the onset rate while 'on' divided by the rate while 'off' "
-        "(below 1: fewer onsets while on). The interval is exact given the counts."
+        "Did it help? For each treatment, onsets during its courses and the 14 days after them are compared with "
+        "other days at risk of the same person in the same year and season. The days from an onset to the first "
+        "session that followed it are kept apart (treatment is usually started because of an episode), and so "
+        "are the first 45 days after any episode (episodes come in clusters). The answer is 'fewer episodes', "
+        "'more episodes' or 'can't tell'; a handful of onsets always gives 'can't tell'."
     )
     if rows:
         body += table(pd.DataFrame(rows), digits=3)
-        first = next(iter(results.values()))
-        body += para(first.interpretation, cls="finding")
-        body += figure(sa.plot_forest(results), "Rate ratio while on each treatment (with carry-over) vs off, "
-                       "with exact confidence intervals; log scale.")
-        busiest = max(results, key=lambda m: results[m].time_exposed)
-        body += figure(
-            sa.plot_monthly_rate(log, exposed=busiest, carryover_days=carry, rate_ratio=results[busiest],
-                                 assume_duration_days=opts.assume_duration_days),
-            f"Onsets per month at risk; shaded: {busiest} periods plus {carry:g} days.")
+        for modality, effect in results.items():
+            body += para(f"{modality}: {effect.interpretation}", cls="finding" if modality == next(iter(results)) else "")
+            if effect.notes:
+                body += para(effect.notes, cls="small")
+        forest = pd.DataFrame({"label": list(results), "estimate": [r.rate_ratio for r in results.values()],
+                               "ci_lower": [r.ci_lower for r in results.values()],
+                               "ci_upper": [r.ci_upper for r in results.values()]})
+        forest = forest[np.isfinite(forest["estimate"]) & (forest["estimate"] > 0)]
+        if len(forest):
+            body += figure(sa.plot_forest(forest, xlabel="rate ratio during courses + 14 days vs other time "
+                                          "(same year and season)"),
+                           "Each treatment's rate ratio with its profile-likelihood interval; log scale. Intervals "
+                           "that cross 1 are 'can't tell'.")
     for failure in failures:
         body += note(failure)
     body += _risk_windows(log, opts, modalities)
     body += _before_after(log, opts, modalities[0])
     body += note(
         "Treatment is usually started because of a bad stretch (confounding by indication), and bad stretches "
-        "tend to be followed by better ones anyway (regression to the mean). These numbers describe "
+        "tend to be followed by better ones anyway (regression to the mean); the comparison above adjusts for "
+        "the person's own stretches and for season, but cannot rule out every such effect. These numbers describe "
         "associations in one person's record; they do not show that a treatment caused a change."
     )
     return body
@@ -335,8 +342,12 @@ def _methods(log, opts):
         para("Onsets known only to a stretch of days (a month, a season, a year, \"around\" a day) are placed in the middle of that stretch for trends and rates, "
              "and left out where their exact day matters (treatment windows, triggers, forecasts); each section's "
              "notes say which."),
-        para(f"Treatment periods are each session or course plus {opts.carryover_days:g} days of carry-over "
-             "(relief from a course is commonly expected within 4 to 14 days)."),
+        para("Did it help: a self-controlled Poisson comparison within one person (Farrington 1995; Whitaker et al. "
+             "2006; Farrington, Whitaker & Hocine 2009): onsets during a treatment's courses and the 14 days after "
+             "them against other days at risk in the same year and season, with the days from an onset to the "
+             "first session after it and the first 45 days after an episode as separate strata; profile-likelihood "
+             "intervals. Onsets known only to a month or year are placed at the start, middle and end of it and "
+             "the answer is 'can't tell' when the placements disagree."),
         para("Trend: Laplace, MIL-HDBK-189 and Lewis-Robinson tests and the Crow-AMSAA power-law model. "
              "Treatment: exact conditional rate ratios, self-controlled risk windows (conditional Poisson) and "
              "segmented regression of monthly counts. Triggers: time-stratified case-crossover (conditional "
@@ -357,7 +368,7 @@ def personal_sections(log, opts: ReportOptions, progress):
         ("summary", "Summary", _summary),
         ("timeline", "Timeline", _timeline),
         ("trend", "Is it getting more frequent?", _trend),
-        ("treatments", "Treatments", _treatments),
+        ("treatments", "Did it help?", _treatments),
         ("triggers", "Possible triggers", _triggers),
         ("durations", "How long episodes last", _durations),
         ("forecast", "When is the next one likely?", _forecast),

@@ -48,7 +48,10 @@ put("case_crossover_se", sqrt(vcov(fit)[1, 1]))
 rw <- read("personal_risk_window_cells.csv")
 rw <- rw[rw$days > 0, ]
 rw$window <- relevel(factor(rw$window), ref = "control")
-fit <- glm(events ~ window + adjust + offset(log(days)), family = poisson, data = rw, control = tight)
+# One intercept per calendar block (the default calendar = "years"): blocks without onsets are already left out.
+rw_formula <- if ("period" %in% names(rw)) events ~ window + adjust + factor(period) + offset(log(days)) else
+  events ~ window + adjust + offset(log(days))
+fit <- glm(rw_formula, family = poisson, data = rw, control = tight)
 for (w in setdiff(levels(rw$window), "control")) {
   put(sprintf("risk_window_%s_coef", w), coef(fit)[[paste0("window", w)]])
   put(sprintf("risk_window_%s_se", w), sqrt(vcov(fit)[paste0("window", w), paste0("window", w)]))
