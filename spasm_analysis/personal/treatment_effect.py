@@ -192,13 +192,13 @@ def estimate_from_days(*, lo, hi, event, onset_day, episode_end_day, session_sta
 def verdict(fit: dict, min_onsets: int) -> str:
     """"fewer"/"more episodes" only when the interval excludes 1 and enough onsets carry it.
 
-    Enough: at least 3 onsets in the window and ``min_onsets`` seen or expected
-    there without an effect -- or, for a window that stayed (almost) empty, at
-    least ``2 * min_onsets`` expected.  An estimate from one or two onsets is
-    never a verdict unless the window should have held many more.
+    Enough: ``min_onsets`` onsets seen in the window or expected there without
+    an effect.  So one or two onsets where fewer were expected never make
+    "more episodes" (the "134 times as frequent" of a crude comparison), and
+    "fewer episodes" needs a window that should have held at least
+    ``min_onsets``.
     """
-    observed, expected = fit["onsets_in_window"], fit["expected_in_window"]
-    enough = (observed >= 3 and max(observed, expected) >= min_onsets) or expected >= 2 * min_onsets
+    enough = max(fit["onsets_in_window"], fit["expected_in_window"]) >= min_onsets
     if not enough or not np.isfinite(fit["ci_lower"]) or np.isnan(fit["ci_upper"]):
         return "can't tell"
     if fit["ci_upper"] < 1:
@@ -256,9 +256,8 @@ def treatment_effect(log, treatment, *, window=None, confidence_level: float = 0
         it off); ``since_episode_days`` (45): also compare within "the first
         45 days after an episode ended" and "later" (episodes come in
         clusters, and treatment follows episodes; None turns it off); ``min_onsets`` (5): a verdict needs at
-        least 3 onsets in the window and ``min_onsets`` seen or expected there
-        without an effect (or ``2 * min_onsets`` expected in a window that
-        stayed almost empty), else "can't tell"; ``placements`` (earliest, midpoint, latest): where onsets
+        least this many onsets seen in the window or expected there without
+        an effect, else "can't tell"; ``placements`` (earliest, midpoint, latest): where onsets
         known only to the month/year (or given as ``onset``..``onset_latest``)
         are placed; ``subject``, ``risk_free_days``, ``assume_duration_days``
         (as for :func:`~spasm_analysis.to_counting_process`).
@@ -389,8 +388,8 @@ def _interpretation(fit, answer, label, window, level, min_onsets, moved) -> str
         return f"More episodes: {counts} (rate ratio {fit['rate_ratio']:.2f}, {ci}). {tail}"
     if moved:
         why = "the answer changes with where the remembered (month- or year-only) onsets are placed"
-    elif not ((observed >= 3 and max(observed, expected) >= min_onsets) or expected >= 2 * min_onsets):
-        why = f"too few onsets to tell (fewer than 3 seen there, or fewer than {min_onsets} seen or expected)"
+    elif max(observed, expected) < min_onsets:
+        why = f"too few onsets to tell (fewer than {min_onsets} seen or expected there)"
     else:
         why = "the interval includes both fewer and more episodes"
     return f"Can't tell: {counts} (rate ratio {fit['rate_ratio']:.2f}, {ci}); {why}. {tail}"
