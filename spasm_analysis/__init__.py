@@ -8,6 +8,8 @@ match R's ``survival`` package.
 __version__ = "0.1.0"
 
 from .schema import LogValidationError, Problem
+from . import limits
+from .limits import LimitExceededError
 from .log import EpisodeLog, FollowUpInferredWarning, LogChangedWarning
 from .results import TestResult
 from .nonparametric import EpisodeDurations, GapTimesResult, MCFResult, episode_durations, gap_times, mcf, mcf_test

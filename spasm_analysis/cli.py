@@ -31,7 +31,7 @@ from . import __version__
 from .reading import add_reading_options, reading_options
 from .schema import LogValidationError
 
-__all__ = ["Command", "COMMANDS", "register", "main", "load_log"]
+__all__ = ["Command", "COMMANDS", "register", "main", "load_log", "describe_error"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -101,6 +101,26 @@ from .report import cli_report  # noqa: E402,F401
 from .report import clinician_page  # noqa: E402,F401
 
 
+def describe_error(error: BaseException) -> str:
+    """One sentence for an input that could not be used (no traceback, no class names)."""
+    from defusedxml import DefusedXmlException
+
+    if isinstance(error, DefusedXmlException):
+        return ("the file declares XML entities or a DTD, which tracking-app exports never need and which "
+                "can make a small file expand without bound (an XML bomb); it was not read")
+    if isinstance(error, RecursionError):
+        return "the input is nested too deeply to be read"
+    if isinstance(error, MemoryError):
+        return ("the input needs more memory than this machine has; "
+                "see the limits in spasm_analysis.limits to stop earlier with a clearer message")
+    if isinstance(error, FileNotFoundError) and error.filename is None:
+        return str(error)
+    if isinstance(error, OSError) and error.strerror:
+        where = f" {error.filename}" if error.filename is not None else ""
+        return f"cannot use{where}: {error.strerror}"
+    return str(error)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spasm-analysis",
@@ -123,8 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"spasm-analysis {args.command}: the log could not be read.", file=sys.stderr)
         print(str(error), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (FileNotFoundError, ValueError) as error:
-        print(f"spasm-analysis {args.command}: {error}", file=sys.stderr)
+    except (OSError, ValueError, RecursionError, MemoryError) as error:
+        print(f"spasm-analysis {args.command}: {describe_error(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader of our output (e.g. `| head`) stopped early: not an error of ours.
@@ -133,4 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m spasm_analysis.cli`, this file is `__main__`, a second copy
+    # of the module: subcommands register with the imported `spasm_analysis.cli`.
+    from spasm_analysis.cli import main as _registered_main
+
+    sys.exit(_registered_main())

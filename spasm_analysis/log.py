@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .merging import merge_episodes
+from .merging import check_time_span, merge_episodes
 from .schema import DEFAULT_SUBJECT, TABLES, ProblemList
 from .grouping import as_ns, sort_by_subject, subject_codes, window_of
 from .validation import is_missing, subject_text, clean_text, prepare_table
@@ -105,6 +105,8 @@ class EpisodeLog:
         default = next(iter(subjects)) if len(subjects) == 1 else (DEFAULT_SUBJECT if not subjects else None)
         problems = ProblemList()
         tables = {name: prepare_table(name, given[name], problems, default_subject=default) for name in TABLES}
+        problems.raise_if_any("the episode log")
+        check_time_span(tables, problems)
         problems.raise_if_any("the episode log")
 
         merges: list[str] = []
@@ -309,11 +311,20 @@ class EpisodeLog:
         ``format`` is ``"csv"`` (ISO dates, readable by any spreadsheet) or
         ``"parquet"`` (needs pyarrow; keeps dtypes exactly).  :func:`read_log`
         reads the folder back to an identical log.
+
+        In CSV, a text that a spreadsheet program would run as a formula (it
+        begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is
+        written with a leading ``'`` so that it opens as text, and a warning
+        says how many cells were written so; :func:`read_log` removes the
+        quote (see :mod:`spasm_analysis.io.formula_text`).
         """
+        from .io.formula_text import escape_formula_cells
+
         if format not in ("csv", "parquet"):
             raise ValueError(f"format must be 'csv' or 'parquet', got {format!r}")
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
+        escaped = 0
         for name in TABLES:
             frame = self._tables[name]
             if name not in ("episodes", "follow_up") and frame.empty:
@@ -323,9 +334,17 @@ class EpisodeLog:
                 # pandas writes dates as ISO text with as much precision as needed
                 # (sub-seconds included); CRLF endings make the writer quote a bare
                 # carriage return inside a note, so it reads back as written.
+                frame, changed = escape_formula_cells(frame)
+                escaped += changed
                 frame.to_csv(target, index=False, lineterminator="\r\n")
             else:
                 frame.to_parquet(target, index=False)
+        if escaped:
+            warnings.warn(
+                f"{escaped} text cell(s) begin with =, +, -, @, a tab or a carriage return, which a spreadsheet program "
+                "would run as a formula; they were written with a leading ' so that they open as text "
+                "(read_log removes it)", UserWarning, stacklevel=2,
+            )
         return folder
 
     # ---------------------------------------------------------------- display

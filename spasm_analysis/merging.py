@@ -9,14 +9,49 @@ it is known to have lasted to, and that is what the distance is measured from.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .grouping import first_in_group, grouped_cummax, sort_by_subject
 from .schema import ProblemList
 
-__all__ = ["merge_episodes"]
+__all__ = ["merge_episodes", "check_time_span", "MAX_SPAN_YEARS"]
 
 _TEXT_COLUMNS = ("region", "side", "trigger", "notes")
+
+#: Records of one subject further apart than this are refused: time differences
+#: (nanosecond timestamps) overflow past about 292 years, and no person logs
+#: for centuries -- such a span is a mistyped year.
+MAX_SPAN_YEARS = 250
+
+_TIME_COLUMNS = {"episodes": ("onset", "end"), "follow_up": ("start", "end"), "treatments": ("start", "end"), "exposures": ("time",)}
+
+
+def check_time_span(tables: dict[str, pd.DataFrame], problems: ProblemList) -> None:
+    """Name the latest record of each subject whose records span more than :data:`MAX_SPAN_YEARS`."""
+    pieces = []
+    for table, columns in _TIME_COLUMNS.items():
+        frame = tables[table]
+        for column in columns:
+            if column in frame.columns and len(frame):
+                pieces.append(pd.DataFrame({"subject": frame["subject"].to_numpy(), "t": frame[column].to_numpy(),
+                                            "table": table, "column": column, "row": frame.index.to_numpy()}))
+    if not pieces:
+        return
+    times = pd.concat(pieces, ignore_index=True).dropna(subset=["t"])
+    if times.empty:
+        return
+    years = times["t"].dt.year + (times["t"].dt.dayofyear - 1) / 366.0
+    first = years.groupby(times["subject"]).transform("min")
+    too_far = years - first > MAX_SPAN_YEARS
+    for subject, rows in times.loc[too_far].groupby("subject", sort=False):
+        latest = rows.loc[rows["t"].idxmax()]
+        earliest = times.loc[times.loc[times["subject"] == subject, "t"].idxmin()]
+        problems.add(
+            latest["table"], latest["row"], latest["column"], str(latest["t"].date()),
+            f"subject {subject!r} has records from {earliest['t'].date()} ({earliest['table']} row {earliest['row']}) to this one, "
+            f"more than {MAX_SPAN_YEARS} years apart; a year is probably mistyped",
+        )
 
 
 def merge_episodes(
@@ -35,7 +70,7 @@ def merge_episodes(
     # The latest instant each earlier episode of the subject is known to have lasted to.
     lasted_to = ep["end"].fillna(ep["onset"])
     reach = pd.Series(grouped_cummax(lasted_to.to_numpy(), codes), index=ep.index).shift().where(same_subject)
-    gap_days = (ep["onset"] - reach).dt.total_seconds() / 86400.0
+    gap_days = pd.Series(_days_between(reach, ep["onset"]), index=ep.index)
     overlap = same_subject & (gap_days < 0)
 
     merging = merge_overlaps or merge_within_days is not None
@@ -70,6 +105,22 @@ def merge_episodes(
     more = f"; and {len(combined) - 20} more" if len(combined) > 20 else ""
     actions.append(f"{rule}: merged {n_rows} episode rows into {len(combined)} episode(s) ({detail}{more})")
     return merged
+
+
+def _days_between(earlier: pd.Series, later: pd.Series) -> np.ndarray:
+    """``later - earlier`` in days (NaN where either is missing), also for dates centuries apart.
+
+    Timestamp subtraction overflows past about 292 years; the nanosecond
+    difference is exact up to that span and the float difference (exact
+    enough: the gap is then centuries) beyond it.
+    """
+    a = earlier.to_numpy(dtype="datetime64[ns]").view("int64")
+    b = later.to_numpy(dtype="datetime64[ns]").view("int64")
+    approximate = b.astype(float) - a.astype(float)
+    with np.errstate(over="ignore"):
+        exact = (b - a).astype(float)
+    days = np.where(np.abs(approximate) < 2.0**62, exact, approximate) / 86_400e9
+    return np.where(earlier.isna().to_numpy() | later.isna().to_numpy(), np.nan, days)
 
 
 def _collapse(ep: pd.DataFrame, group: pd.Series) -> pd.DataFrame:

@@ -154,8 +154,9 @@ def prepare_table(table: str, frame: pd.DataFrame | None, problems: ProblemList,
         elif column in REQUIRED_COLUMNS[table]:
             out[column] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     extra = [c for c in frame.columns if c not in out.columns]
-    for column in extra:
-        out[column] = frame[column]
+    if extra:
+        # One concat, not a column insert each: a wide file has thousands of extras.
+        out = pd.concat([out, frame[extra]], axis=1)
     for column in TEXT_COLUMNS.get(table, ()):
         if column in out.columns:
             # Empty text is missing text, whether it came as None, "" or NaN.

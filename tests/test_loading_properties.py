@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import spasm_analysis as sa
@@ -225,8 +225,19 @@ def mangled_calendars(draw):
     return bytes(data)
 
 
+def _pinned(old: str, new: str) -> bytes:
+    assert old in _ICS
+    return _ICS.replace(old, new).encode()
+
+
 @SETTINGS
 @given(mangled_calendars(), st.sampled_from(["episodes", "treatments"]), st.sampled_from([None, "UTC"]))
+# Cases that matter, checked on every run whatever the random draw.
+@example(_pinned("COUNT=4", "COUNT=99999999"), "episodes", None)
+@example(_pinned("TZID=Europe/Berlin:20200106T090000", "TZID=Mars/Base:20200106T090000"), "episodes", "UTC")
+@example(_pinned("FREQ=WEEKLY;", "FREQ=WEEKLY;INTERVAL=0;"), "treatments", None)
+@example(_ICS.encode().replace(b"SUMMARY:spasm", b"SUMMARY:sp\xffasm"), "episodes", None)
+@example(_pinned("DTEND;TZID=Europe/Berlin:20200106T093000", "DTEND;TZID=Europe/Berlin:20200106T083000"), "episodes", None)
 def test_mangled_calendar_raises_only_log_validation_error(tmp_path_factory, content, kind, tz):
     path = tmp_path_factory.mktemp("c") / "cal.ics"
     path.write_bytes(content)

@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import zipfile
+import zlib
+from collections import Counter
+from xml.etree.ElementTree import ParseError
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import limits
 from ..schema import ProblemList
+from .formula_text import unescape_formula_text
+from .options import check_reading_options
 
 __all__ = ["FORMATS", "detect_format", "read_raw"]
 
@@ -66,12 +73,15 @@ def read_raw(source, *, table: str, problems: ProblemList, format: str | None = 
     kind = detect_format(path, format)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
+    if not path.is_file():
+        raise ValueError(f"{path} is not a regular file (a folder, pipe or device cannot be read as a table)")
     reader = {"csv": _read_delimited, "tsv": _read_delimited, "xlsx": _read_xlsx, "parquet": _read_parquet, "json": _read_json}[kind]
     unknown = sorted(set(options) - set(_FILE_OPTIONS[kind]))
     if unknown:
         hint = " (merge_overlaps and merge_within_days belong to read_log or EpisodeLog)" if any(o.startswith("merge") for o in unknown) else ""
         allowed = ", ".join(_FILE_OPTIONS[kind]) or "none"
         raise TypeError(f"unexpected option(s) {', '.join(unknown)} for a {kind} file; allowed: {allowed}{hint}")
+    check_reading_options(**options)
     if kind == "tsv":
         options.setdefault("sep", "\t")
     if kind == "xlsx":
@@ -105,7 +115,7 @@ def _with_header(rows: pd.DataFrame, table: str, problems: ProblemList) -> pd.Da
             names.append(f"column {position}")
         else:
             names.append(str(name).strip())
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
     for name in repeated:
         problems.add(table, header_label, name, None, "this column name appears more than once in the header")
     if repeated:
@@ -124,6 +134,7 @@ def _read_delimited(path: Path, table: str, problems: ProblemList, *, sep: str =
     # on, even after blank lines or quoted fields spanning lines.
     labels, records = [], []
     line = 1
+    bounds = limits.current()
     try:
         with path.open("r", encoding=encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=sep, quotechar=quotechar, strict=True)
@@ -131,6 +142,10 @@ def _read_delimited(path: Path, table: str, problems: ProblemList, *, sep: str =
                 labels.append(line)
                 records.append(record)
                 line = reader.line_num + 1
+                if len(record) > bounds.max_columns:
+                    limits.check("max_columns", len(record), f"{path.name} (line {labels[-1]})")
+                if len(records) > bounds.max_rows + 1:
+                    limits.check("max_rows", len(records) - 1, path.name)
     except UnicodeError as error:
         problems.add(table, None, None, None, f"{path.name} cannot be read as text ({encoding}): {error}; pass encoding=")
         return pd.DataFrame()
@@ -143,11 +158,7 @@ def _read_delimited(path: Path, table: str, problems: ProblemList, *, sep: str =
     width = max(len(r) for r in records)
     if any(len(r) != width for r in records):
         records = [r + [""] * (width - len(r)) for r in records]
-    columns = {
-        position: pd.Series(cells, index=labels, dtype=object).str.strip().replace("", np.nan)
-        for position, cells in enumerate(zip(*records))
-    }
-    rows = pd.DataFrame(columns, index=labels)
+    rows = pd.DataFrame(records, index=labels, dtype=object).map(_cell_text)
     data = _with_header(rows, table, problems)
     header_width = _header_width(rows)
     if width > header_width:
@@ -156,6 +167,12 @@ def _read_delimited(path: Path, table: str, problems: ProblemList, *, sep: str =
             if label in data.index and extra:
                 problems.add(table, label, None, sep.join(extra), f"this line has more fields than the header's {header_width}")
     return data
+
+
+def _cell_text(text: str):
+    # A quote that keeps a spreadsheet from running the text as a formula is not part of it.
+    text = unescape_formula_text(text.strip())
+    return text if text else np.nan
 
 
 def _header_width(rows: pd.DataFrame) -> int:
@@ -168,39 +185,117 @@ def _header_width(rows: pd.DataFrame) -> int:
 
 
 def _read_xlsx(path: Path, table: str, problems: ProblemList, *, sheet=None, **options) -> pd.DataFrame:
-    import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        problems.add(table, None, None, None, f"{path.name} is not a readable .xlsx workbook ({error})")
+        with zipfile.ZipFile(path) as archive:
+            limits.check_zip(archive, path.name)
+            has_formulas = _has_formulas(archive)
+        records, title = _xlsx_cells(path, table, sheet, data_only=True)
+        formulas = _xlsx_cells(path, table, sheet, data_only=False)[0] if has_formulas else {}
+    except _SheetChoice as choice:
+        raise ValueError(str(choice)) from None
+    except limits.LimitExceededError:
+        raise
+    except (InvalidFileException, zipfile.BadZipFile, zlib.error, KeyError, OSError, RuntimeError, EOFError, ValueError, ParseError) as error:
+        problems.add(table, None, None, None, f"{path.name} is not a readable .xlsx workbook ({_reason(error)})")
         return pd.DataFrame()
-    try:
-        if sheet is None:
-            # A workbook holding several tables names its sheets after them.
-            names = {name.strip().lower(): name for name in book.sheetnames}
-            worksheet = book[names[table]] if table in names else book.worksheets[0]
-        elif isinstance(sheet, int):
-            worksheet = book.worksheets[sheet]
-        else:
-            worksheet = book[sheet]
-    except (KeyError, IndexError):
-        book.close()
-        raise ValueError(f"sheet must be one of {book.sheetnames} (or a 0-based position), not {sheet!r}") from None
-    records = {}
-    for row in worksheet.iter_rows():
-        cells = [cell for cell in row if getattr(cell, "row", None) is not None]
-        if cells:
-            records[cells[0].row] = {cell.column: cell.value for cell in cells}
-    book.close()
+    _unsaved_formulas(records, formulas, table, problems)
     if not records:
-        problems.add(table, None, None, None, f"sheet {worksheet.title!r} of {path.name} is empty")
+        problems.add(table, None, None, None, f"sheet {title!r} of {path.name} is empty")
         return pd.DataFrame()
     rows = pd.DataFrame.from_dict(records, orient="index").sort_index(axis=1)
     rows = rows.astype(object).where(rows.notna(), np.nan)
     rows = rows.apply(lambda column: column.map(lambda v: np.nan if isinstance(v, str) and not v.strip() else (v.strip() if isinstance(v, str) else v)))
     return _with_header(rows, table, problems)
+
+
+class _SheetChoice(Exception):
+    """The sheet asked for is not in the workbook (an option error, not a file problem)."""
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(archive: zipfile.ZipFile) -> bool:
+    """Whether any worksheet holds a formula (streamed: a sheet is never held in memory whole)."""
+    for info in archive.infolist():
+        if not info.filename.startswith("xl/worksheets/"):
+            continue
+        with archive.open(info) as member:
+            tail = b""
+            while chunk := member.read(1 << 20):
+                if _FORMULA_TAG.search(tail + chunk):
+                    return True
+                tail = chunk[-8:]
+    return False
+
+
+def _reason(error: BaseException) -> str:
+    from defusedxml import DefusedXmlException
+
+    # openpyxl wraps what went wrong in a sheet's XML; the cause says more.
+    cause = error.__cause__ or error.__context__
+    if cause is not None and isinstance(cause, (DefusedXmlException, ParseError)):
+        error = cause
+    if isinstance(error, DefusedXmlException):
+        return "it declares XML entities, which a workbook never needs and which can expand without bound"
+    if isinstance(error, RuntimeError) and "encrypted" in str(error):
+        return "it is encrypted; save an unprotected copy"
+    if isinstance(error, zlib.error):
+        return f"its compressed data is damaged: {error}"
+    return str(error) or type(error).__name__
+
+
+def _xlsx_cells(path: Path, table: str, sheet, *, data_only: bool) -> tuple[dict, str]:
+    """``{sheet row: {column number: value}}`` for the cells that hold something, and the sheet's title.
+
+    Only cells present in the file are visited: a sheet whose stated dimension
+    reaches XFD1048576 is not padded out to 17 billion empty cells.
+    """
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    try:
+        try:
+            if sheet is None:
+                # A workbook holding several tables names its sheets after them.
+                names = {name.strip().lower(): name for name in book.sheetnames}
+                worksheet = book[names[table]] if table in names else book.worksheets[0]
+            elif isinstance(sheet, int):
+                worksheet = book.worksheets[sheet]
+            else:
+                worksheet = book[sheet]
+        except (KeyError, IndexError):
+            raise _SheetChoice(f"sheet must be one of {book.sheetnames} (or a 0-based position), not {sheet!r}") from None
+        worksheet.reset_dimensions()
+        bounds = limits.current()
+        records, columns = {}, set()
+        for row in worksheet.iter_rows():
+            present = [cell for cell in row if getattr(cell, "row", None) is not None and cell.value is not None]
+            if present:
+                cells = {cell.column: cell.value for cell in present}
+                records[present[0].row] = cells
+                columns.update(cells)
+                if len(records) > bounds.max_rows:
+                    limits.check("max_rows", len(records), f"{path.name} (sheet {worksheet.title!r})")
+                if len(columns) > bounds.max_columns:
+                    limits.check("max_columns", len(columns), f"{path.name} (sheet {worksheet.title!r})")
+        return records, worksheet.title
+    finally:
+        book.close()
+
+
+def _unsaved_formulas(values: dict, formulas: dict, table: str, problems: ProblemList) -> None:
+    """A formula whose result the file does not store would silently read as blank: name each one."""
+    from openpyxl.utils import get_column_letter
+
+    for row, cells in formulas.items():
+        for column, written in cells.items():
+            if isinstance(written, str) and written.startswith("=") and values.get(row, {}).get(column) is None:
+                problems.add(table, row, get_column_letter(column), written,
+                             "this cell holds a formula whose result is not saved in the file; open and save it in a "
+                             "spreadsheet program (which stores the results), or replace the formula by its value")
 
 
 def _read_parquet(path: Path, table: str, problems: ProblemList, **options) -> pd.DataFrame:
@@ -223,6 +318,7 @@ def _read_json(path: Path, table: str, problems: ProblemList, **options) -> pd.D
     except UnicodeError as error:
         problems.add(table, None, None, None, f"{path.name} cannot be read as text ({encoding}): {error}")
         return pd.DataFrame()
+    limits.check("max_nesting", _json_depth(text), path.name)
     try:
         if path.suffix.lower() in (".jsonl", ".ndjson"):
             records = [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -251,3 +347,17 @@ def _read_json(path: Path, table: str, problems: ProblemList, **options) -> pd.D
     frame = pd.DataFrame(good if len(good) == len(records) else [], dtype=object)
     frame.index = frame.index + 1
     return frame
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _json_depth(text: str) -> int:
+    """How deeply lists and objects nest in JSON ``text`` (brackets inside strings do not count).
+
+    Checked before parsing: a few hundred kilobytes of ``[[[[...`` would
+    otherwise end in a RecursionError from the parser.
+    """
+    code = np.frombuffer(_JSON_STRING.sub('""', text).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    step = np.isin(code, (ord("["), ord("{"))).astype(np.int64) - np.isin(code, (ord("]"), ord("}"))).astype(np.int64)
+    return int(np.cumsum(step).max()) if len(step) else 0

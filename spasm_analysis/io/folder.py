@@ -27,6 +27,7 @@ from ..log import EpisodeLog
 from ..schema import TABLES
 from .files import _SUFFIXES
 from .ics import read_ics
+from .options import check_reading_options
 from .tables import read_covariates, read_episodes, read_exposures, read_follow_up, read_treatments
 
 __all__ = ["read_log", "find_table_files"]
@@ -119,10 +120,13 @@ def read_log(
     source = Path(path)
     if not source.exists():
         raise FileNotFoundError(f"no such file or folder: {source}")
+    if not (source.is_file() or source.is_dir()):
+        raise ValueError(f"{source} is neither a regular file nor a folder (a pipe or device cannot be read as a log)")
     allowed = _ALL_READER_OPTIONS | {"encoding", "sep", "format", "sheet"} | (_ICS_OPTIONS if _is_calendar(source) else set())
     unknown = set(options) - allowed
     if unknown:
         raise TypeError(f"read_log() got unexpected option(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    check_reading_options(**options)
     per_table = _columns_per_table(columns, folder=source.is_dir())
     if source.is_dir():
         files = find_table_files(source)

@@ -27,6 +27,7 @@ from .columns import recognise_columns
 from .dates import parse_date_column, period_ends, remembered_count
 from .durations import parse_length, parse_length_column
 from .files import read_raw
+from .options import check_reading_options
 
 __all__ = [
     "UnknownModalityWarning",
@@ -45,6 +46,7 @@ class _Reading:
         self.table = table
         self.dayfirst = dayfirst
         self.tz = tz
+        check_reading_options(tz=tz)
         self.problems = ProblemList()
         self.source_name = source if not isinstance(source, pd.DataFrame) else "a DataFrame"
         raw = read_raw(source, table=table, problems=self.problems, **options)
@@ -154,16 +156,19 @@ class _Reading:
         cells = self.frame["subject"]
         return clean_text(cells, subject_text).where(~is_missing(cells), np.nan).astype(object)
 
-    def extras(self, out: pd.DataFrame, skip: tuple[str, ...] = ()) -> None:
-        """Columns the reader did not recognise are kept under the header as written."""
+    def extras(self, out: pd.DataFrame, skip: tuple[str, ...] = ()) -> pd.DataFrame:
+        """``out`` with the columns the reader did not recognise, under the header as written."""
+        kept = {}
         for column in self.frame.columns:
             if column in out.columns or column in skip:
                 continue
             name = str(column)
-            if name in out.columns:
+            if name in out.columns or name in kept:
                 self.problems.add(self.table, None, name, None, "a column with this name was already produced from another header")
                 continue
-            out[name] = _maybe_numeric(self.frame[column])
+            kept[name] = _maybe_numeric(self.frame[column])
+        # One concat, not a column insert each: a wide file has thousands of extras.
+        return pd.concat([out, pd.DataFrame(kept, index=out.index)], axis=1) if kept else out
 
     def finish(self, out: pd.DataFrame, default_subject: str | None) -> pd.DataFrame:
         """Row checks of the canonical table, on the rows that parsed; then raise everything."""
@@ -180,7 +185,7 @@ class _Reading:
 def _single_values(frame: pd.DataFrame, table: str, problems: ProblemList) -> pd.DataFrame:
     """Cells holding lists or objects (from JSON or a DataFrame) are problems, then emptied."""
     for column in frame.columns[frame.dtypes == object]:
-        nested = frame[column].map(lambda v: isinstance(v, (list, tuple, dict, set, bytes, bytearray)))
+        nested = frame[column].map(lambda v: isinstance(v, (list, tuple, dict, set, bytes, bytearray, np.ndarray)))
         if nested.any():
             for label in frame.index[nested.to_numpy()]:
                 problems.add(table, label, str(column), str(frame.at[label, column])[:40], "a cell must hold one value, not a list or object")
@@ -206,6 +211,9 @@ def _text(values: pd.Series) -> pd.Series:
     return values.map(lambda v: v.strip() if isinstance(v, str) else v).astype(object).where(~blank, np.nan)
 
 
+_CODE_LIKE = re.compile(r"^\s*[+-]?(?:0\d|\d{16,}\s*$)")
+
+
 def _maybe_numeric(values: pd.Series) -> pd.Series:
     """Text columns that hold only numbers become numbers (a CSV stores everything as text)."""
     if values.dtype != object:
@@ -216,8 +224,9 @@ def _maybe_numeric(values: pd.Series) -> pd.Series:
     numeric = pd.to_numeric(filled, errors="coerce")
     if numeric.isna().any() or filled.map(lambda v: isinstance(v, bool)).any():
         return values
-    # Codes such as "007" are labels, not numbers: converting would lose the zeros.
-    if filled.map(lambda v: isinstance(v, str) and bool(re.match(r"^\s*[+-]?0\d", v))).any():
+    # Codes such as "007" are labels, not numbers: converting would lose the zeros;
+    # ids of more than 15 digits would lose their last digits as floats.
+    if filled.map(lambda v: isinstance(v, str) and bool(_CODE_LIKE.match(v))).any():
         return values
     return pd.to_numeric(values.where(~is_missing(values)), errors="coerce")
 
@@ -360,7 +369,7 @@ def read_episodes(
             out[name] = _text(reading.frame[name])
     if "n_merged" in reading.frame.columns:
         out["n_merged"] = _counts(reading, "n_merged")
-    reading.extras(out, skip=("duration", "onset_latest", "end_earliest", "end_latest", "ongoing"))
+    out = reading.extras(out, skip=("duration", "onset_latest", "end_earliest", "end_latest", "ongoing"))
     return reading.finish(out, subject or DEFAULT_SUBJECT)
 
 
@@ -487,7 +496,7 @@ def read_treatments(
     for name in ("dose", "notes"):
         if name in reading.frame.columns:
             out[name] = _text(reading.frame[name])
-    reading.extras(out, skip=("duration",))
+    out = reading.extras(out, skip=("duration",))
     return reading.finish(out, subject or DEFAULT_SUBJECT)
 
 
@@ -542,7 +551,7 @@ def read_exposures(
         out["exposure"] = _text(reading.frame["exposure"])
         if "value" in reading.frame.columns:
             out["value"] = _exposure_values(reading, reading.frame["value"], reading.header("value"))
-        reading.extras(out)
+        out = reading.extras(out)
         return reading.finish(out, subject or DEFAULT_SUBJECT)
     wide = [c for c in reading.frame.columns if c not in ("subject", "time", "value")]
     if not wide:
@@ -610,7 +619,7 @@ def read_follow_up(
         out["start"], _ = reading.dates("start", required=True)
         end, precision = reading.dates("end", required=True)
         out["end"] = period_ends(end, precision)
-    reading.extras(out)
+    out = reading.extras(out)
     return reading.finish(out, subject or DEFAULT_SUBJECT)
 
 
@@ -634,5 +643,5 @@ def read_covariates(
     dtype('int64')
     """
     reading, out = _begin(source, "covariates", columns=columns, dayfirst=False, subject=subject, tz=None, options=dict(options, format=format, sheet=sheet))
-    reading.extras(out)
+    out = reading.extras(out)
     return reading.finish(out, subject or DEFAULT_SUBJECT)

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .html import document
+from .output import OutputPath, input_files
 from .progress import Progress
 
 __all__ = ["build_report", "write_report", "load_for_report"]
@@ -58,6 +59,8 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
     import matplotlib
 
     progress = progress or Progress()
+    if log.n_episodes == 0:
+        raise ValueError("the log holds no episodes, so there is nothing to report (a file with a header and no rows?)")
     cohort = (log.n_subjects > 1) if cohort is None else bool(cohort)
     if by is not None and not cohort:
         raise ValueError("--by groups the cohort report; add --cohort or give a log with several subjects")
@@ -65,7 +68,8 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
         carryover_days=DEFAULT_CARRYOVER_DAYS if carryover_days is None else float(carryover_days),
         assume_duration_days=assumed_duration(log),
     )
-    with matplotlib.rc_context({"figure.max_open_warning": 0}):
+    # User text (treatment names, notes, titles) is drawn as written: a "$" must not start mathtext.
+    with matplotlib.rc_context({"figure.max_open_warning": 0, "text.parse_math": False}):
         if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
             matplotlib.use("Agg")
         if cohort:
@@ -97,19 +101,26 @@ def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False,
     (``app``, ``symptom``, ``dayfirst``, ``until``, ``match``, ``encoding``, ...).
 
     Returns the path written.  With ``pdf=True`` a PDF is printed next to it
-    by headless Chromium when available (no new Python dependency).
+    by headless Chromium when available (no new Python dependency).  The
+    output is checked before the analysis runs: it may not be an input file
+    (the file read, or a table file of the folder read), an existing folder,
+    or a name the file system cannot hold; a missing parent folder is created.
     """
     progress = progress or Progress()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        log = load_for_report(source, progress=progress, **reading)
-    page = build_report(log, cohort=cohort, by=by, title=title, source=Path(source).name, progress=progress)
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(page, encoding="utf-8")
-    if pdf:
-        from .pdf import print_pdf
+    source = Path(source)
+    if not source.exists():
+        raise FileNotFoundError(f"{source}: no such file or folder")
+    # The output is checked (and claimed) before the analysis, and never replaces an input.
+    with OutputPath(output, input_files(source), siblings=(".pdf",) if pdf else ()) as target:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            log = load_for_report(source, progress=progress, **reading)
+        page = build_report(log, cohort=cohort, by=by, title=title, source=source.name, progress=progress)
+        target.path.write_text(page, encoding="utf-8")
+        if pdf:
+            from .pdf import print_pdf
 
-        with progress.step("printing the PDF"):
-            print_pdf(output, output.with_suffix(".pdf"))
-    return output
+            with progress.step("printing the PDF"):
+                print_pdf(target.path, target.path.with_suffix(".pdf"))
+        target.keep()
+    return target.path
