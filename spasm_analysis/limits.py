@@ -17,7 +17,7 @@ limit                       default          what it bounds
 ``max_columns``             1,000            columns of one table file
 ``max_decompressed_bytes``  4,000,000,000    bytes unpacked from one zip (xlsx, exports)
 ``max_nesting``             100              nesting depth of a JSON file
-``max_occurrences``         1,000,000        occurrences expanded from one calendar file
+``max_occurrences``         20,000           occurrences expanded from one calendar file
 ==========================  ===============  ======================================
 
 Raise one for a run with the environment variable named after it
@@ -53,7 +53,7 @@ class Limits:
     max_columns: int = 1_000
     max_decompressed_bytes: int = 4_000_000_000
     max_nesting: int = 100
-    max_occurrences: int = 1_000_000
+    max_occurrences: int = 20_000
 
 
 DEFAULTS = Limits()

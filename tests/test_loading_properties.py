@@ -233,6 +233,9 @@ def _pinned(old: str, new: str) -> bytes:
 @SETTINGS
 @given(mangled_calendars(), st.sampled_from(["episodes", "treatments"]), st.sampled_from([None, "UTC"]))
 # Cases that matter, checked on every run whatever the random draw.
+@example(_pinned("X-WR-TIMEZONE:America/New_York", "X-WR-TIMEZONE:America"), "episodes", None)
+@example(_pinned("X-WR-TIMEZONE:America/New_York", "X-WR-TIMEZONE:Mars/Base"), "treatments", "UTC")
+@example(_pinned("COUNT=4", "COUNT=0"), "episodes", None)
 @example(_pinned("COUNT=4", "COUNT=99999999"), "episodes", None)
 @example(_pinned("TZID=Europe/Berlin:20200106T090000", "TZID=Mars/Base:20200106T090000"), "episodes", "UTC")
 @example(_pinned("FREQ=WEEKLY;", "FREQ=WEEKLY;INTERVAL=0;"), "treatments", None)

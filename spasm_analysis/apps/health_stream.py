@@ -27,6 +27,7 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import limits
 from ..schema import LogValidationError, Problem
 
 __all__ = ["open_health_xml", "find_health_xml", "MAX_TOKEN_BYTES", "MAX_RATIO", "MIN_LIMIT_BYTES"]
@@ -94,7 +95,8 @@ def _zip_problem(error: Exception) -> str:
 
 def _too_large(path: Path, limit: int) -> LogValidationError:
     return _error(path, f"the XML unpacks to more than {limit:,} bytes, far more than its zip's size suggests "
-                        f"(a zip bomb?); pass max_xml_bytes= to raise the limit, or unzip it yourself and read the XML file")
+                        f"(a zip bomb?); pass max_xml_bytes= to raise the limit, or unzip it yourself and read the XML file "
+                        f"(at most {limits.environment_variable('max_decompressed_bytes')} bytes are unpacked from any zip)")
 
 
 class _Filtered:
@@ -144,7 +146,8 @@ def open_health_xml(path: Path, *, max_xml_bytes: int | None = None, filtered: b
         try:
             with zipfile.ZipFile(path) as archive:
                 info = archive.getinfo(name)
-                limit = max_xml_bytes if max_xml_bytes is not None else max(MAX_RATIO * info.compress_size, MIN_LIMIT_BYTES)
+                limit = max_xml_bytes if max_xml_bytes is not None else min(
+                    max(MAX_RATIO * info.compress_size, MIN_LIMIT_BYTES), limits.current().max_decompressed_bytes)
                 if filtered and info.file_size > limit:
                     raise _too_large(path, limit)  # the declared size; a zip that lies is caught while reading
                 with archive.open(info) as raw:

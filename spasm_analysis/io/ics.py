@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import limits
 from ..schema import ProblemList
 from .dates import LATEST
 from .ics_lines import EventLines, scan_lines, zone_info
@@ -48,7 +49,7 @@ __all__ = ["read_ics", "CancelledEventsWarning", "KINDS", "MAX_OCCURRENCES"]
 
 KINDS = ("episodes", "treatments")
 #: Occurrences read from one file at most (all events together), unless ``max_occurrences=`` says otherwise.
-MAX_OCCURRENCES = 20_000
+MAX_OCCURRENCES = limits.DEFAULTS.max_occurrences
 _LINE = "X-SPASM-ANALYSIS-LINE"  # set on each event before expansion, so occurrences name their source line
 _EARLIEST = dt.datetime(1678, 1, 1)
 
@@ -177,7 +178,7 @@ def read_ics(
     until=None,
     subject: str | None = None,
     vocabulary=None,
-    max_occurrences: int = MAX_OCCURRENCES,
+    max_occurrences: int | None = None,
 ) -> pd.DataFrame:
     """Read the VEVENTs of an iCalendar file as episodes or treatments.
 
@@ -201,8 +202,9 @@ def read_ics(
         Subject id for every row (default ``"me"``).
     vocabulary : DataFrame or dict, optional
         Extra modality rules, for ``kind="treatments"``.
-    max_occurrences : int
-        The most occurrences the whole file may expand to.
+    max_occurrences : int, optional
+        The most occurrences the whole file may expand to (default:
+        ``max_occurrences`` of :mod:`spasm_analysis.limits`, 20,000).
 
     Returns
     -------
@@ -236,6 +238,8 @@ def read_ics(
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if match is not None and not isinstance(match, (str, re.Pattern)):
         raise TypeError(f"match must be a keyword (str) or a compiled regular expression, not {type(match).__name__}")
+    if max_occurrences is None:
+        max_occurrences = limits.current().max_occurrences
     if not isinstance(max_occurrences, int) or max_occurrences < 1:
         raise ValueError(f"max_occurrences must be a positive whole number, not {max_occurrences!r}")
     target_zone = zone_info(tz, "tz") if tz is not None else None
@@ -345,7 +349,8 @@ def _expand_all(groups, by_line, calendars, problems, table, *, tz, until, match
 
 def _cap_message(cap: int) -> str:
     return (f"the calendar holds more than {cap:,} occurrences; pass until= to expand recurring "
-            f"events only up to a date, or max_occurrences= to raise the limit")
+            f"events only up to a date, or max_occurrences= (environment variable "
+            f"{limits.environment_variable('max_occurrences')}) to raise the limit")
 
 
 def _expand_group(usable, calendars, problems, table, *, until) -> list:
