@@ -18,6 +18,7 @@ __all__ = [
     "SERIES",
     "new_axes",
     "finish",
+    "plain_text",
     "series_colour",
     "log_subject",
     "severity_colours",
@@ -60,7 +61,20 @@ def finish(ax, *, title=None, xlabel=None, ylabel=None, grid_axis="x"):
         ax.set_xlabel(xlabel, fontsize=9.5, color="#333333")
     if ylabel is not None:
         ax.set_ylabel(ylabel, fontsize=9.5, color="#333333")
+    plain_text(ax)
     return ax
+
+
+def plain_text(ax) -> None:
+    """Draw every text of the figure as written: a "$" in a treatment name is a dollar sign, not mathtext.
+
+    Labels come from the user's data; ``"$x^2$ pill"`` would otherwise be
+    typeset and ``"$\\frac{"`` would stop the figure from drawing at all.
+    """
+    from matplotlib.text import Text
+
+    for artist in [*ax.figure.findobj(Text), *ax.get_xticklabels(), *ax.get_yticklabels()]:
+        artist.set_parse_math(False)
 
 
 def series_colour(i: int) -> str:
