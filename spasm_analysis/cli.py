@@ -6,8 +6,10 @@ arguments, returning an exit code.  A new subcommand (e.g. ``report``) is one
 :func:`register` call in its own module; nothing here has to change.
 
 Exit codes: 0 success, 2 the input could not be used (a
-:class:`~spasm_analysis.LogValidationError` listing every problem, a missing
-file) -- printed as plain text on stderr, without a traceback.
+:class:`~spasm_analysis.LogValidationError` listing every problem, a missing or
+unreadable file, a damaged archive, an XML bomb, a limit of
+:mod:`spasm_analysis.limits` reached) -- printed as plain text on stderr, in one
+sentence or a list of problems, without a traceback.
 
 Examples
 --------
