@@ -604,7 +604,8 @@ def run_cases(cases, root: Path, workers: int = WORKERS) -> dict:
     from queue import Queue
 
     servers: Queue = Queue()
-    base = _child_env(Case("server", lambda folder: []), root / "server-home")
+    # One BLAS thread: a process that forks should hold no thread pools.
+    base = dict(_child_env(Case("server", lambda folder: []), root / "server-home"), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     (root / "server-home").mkdir(parents=True, exist_ok=True)
     started = [_Server(base) for _ in range(workers)]
     for server in started:
