@@ -6,9 +6,10 @@ allowed values (or range).
 
 from __future__ import annotations
 
+import codecs
 import numbers
 
-__all__ = ["check_option", "check_confidence_level"]
+__all__ = ["check_option", "check_confidence_level", "check_reading_options"]
 
 
 def check_option(name: str, value, allowed) -> None:
@@ -39,3 +40,55 @@ def check_confidence_level(confidence_level, name: str = "confidence_level") -> 
         raise ValueError(f"{name}={confidence_level!r} is not valid; allowed values: "
                          "a number strictly between 0 and 1, e.g. 0.95")
     return float(confidence_level)
+
+
+# Reading options: checked before any file is opened, so that a misspelt zone,
+# an empty separator or an unknown encoding is named here rather than surfacing
+# as a parser's own exception (ZoneInfoNotFoundError, "delimiter must be a
+# 1-character string", LookupError) from deep inside a reader.
+
+def _time_zone(tz) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError, IsADirectoryError, OSError):
+        raise ValueError(f"tz={tz!r} is not valid; allowed values: an IANA time-zone name such as 'Europe/Berlin' or 'UTC'") from None
+
+
+def _separator(sep) -> None:
+    if not isinstance(sep, str) or len(sep) != 1 or sep in "\r\n\"":
+        raise ValueError(f"sep={sep!r} is not valid; allowed values: one character such as ',' ';' or a tab")
+
+
+def _quotechar(quotechar) -> None:
+    if not isinstance(quotechar, str) or len(quotechar) != 1 or quotechar in "\r\n":
+        raise ValueError(f"quotechar={quotechar!r} is not valid; allowed values: one character such as '\"'")
+
+
+def _encoding(encoding) -> None:
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise ValueError(f"encoding={encoding!r} is not valid; allowed values: a text encoding such as 'utf-8', 'utf-16' or 'latin-1'") from None
+
+
+def _until(until) -> None:
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(until)
+    except (ValueError, TypeError, OverflowError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ValueError(f"until={until!r} is not valid; allowed values: a date such as '2030-01-01'")
+
+
+_CHECKS = {"tz": _time_zone, "sep": _separator, "quotechar": _quotechar, "encoding": _encoding, "until": _until}
+
+
+def check_reading_options(**options) -> None:
+    """Raise ``ValueError`` for the first option (tz, sep, quotechar, encoding, until) that cannot work; ``None`` means unset."""
+    for name, value in options.items():
+        if value is not None and name in _CHECKS:
+            _CHECKS[name](value)

@@ -27,7 +27,7 @@ import pandas as pd
 from .. import limits
 from ..schema import ProblemList
 from .formula_text import unescape_formula_text
-from .options import check_reading_options
+from ..options import check_reading_options
 
 __all__ = ["FORMATS", "detect_format", "read_raw"]
 

@@ -27,7 +27,7 @@ from ..log import EpisodeLog
 from ..schema import TABLES
 from .files import _SUFFIXES
 from .ics import read_ics
-from .options import check_reading_options
+from ..options import check_reading_options
 from .tables import read_covariates, read_episodes, read_exposures, read_follow_up, read_treatments
 
 __all__ = ["read_log", "find_table_files"]

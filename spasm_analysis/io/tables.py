@@ -27,7 +27,7 @@ from .columns import recognise_columns
 from .dates import parse_date_column, period_ends, remembered_count
 from .durations import parse_length, parse_length_column
 from .files import read_raw
-from .options import check_reading_options
+from ..options import check_reading_options
 
 __all__ = [
     "UnknownModalityWarning",
