@@ -22,8 +22,10 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -103,6 +105,36 @@ from .report import cli_report  # noqa: E402,F401
 from .report import clinician_page  # noqa: E402,F401
 
 
+#: Caches that libraries would otherwise create in the home folder, and the variable that places each.
+_CACHE_VARIABLES = ("MPLCONFIGDIR", "SPASM_ANALYSIS_CACHE")
+
+
+@contextlib.contextmanager
+def private_caches():
+    """Run a command writing nothing but its output: caches go to a temporary folder, removed afterwards.
+
+    Matplotlib would create ``~/.config/matplotlib`` and its font list under
+    ``~/.cache``, and the Cox kernels are compiled into ``~/.cache/spasm_analysis``.
+    A cache folder the user names (``MPLCONFIGDIR``, ``SPASM_ANALYSIS_CACHE``) is
+    used and kept, which makes later runs start faster; a library already
+    imported (and so already configured) is left alone.
+    """
+    unset = [name for name in _CACHE_VARIABLES if not os.environ.get(name)]
+    if "matplotlib" in sys.modules and "MPLCONFIGDIR" in unset:
+        unset.remove("MPLCONFIGDIR")
+    if not unset:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="spasm-analysis-") as folder:
+        for name in unset:
+            os.environ[name] = os.path.join(folder, name.lower())
+        try:
+            yield
+        finally:
+            for name in unset:
+                del os.environ[name]
+
+
 def describe_error(error: BaseException) -> str:
     """One sentence for an input that could not be used (no traceback, no class names)."""
     from defusedxml import DefusedXmlException
@@ -140,7 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (``--help`` exits through argparse)."""
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command].run(args, sys.stdout)
+        with private_caches():
+            return COMMANDS[args.command].run(args, sys.stdout)
     except LogValidationError as error:
         print(f"spasm-analysis {args.command}: the log could not be read.", file=sys.stderr)
         print(str(error), file=sys.stderr)

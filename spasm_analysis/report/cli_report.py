@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import sys
-import tempfile
 from typing import TextIO
 
 from spasm_analysis.cli import Command, register
@@ -28,9 +24,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     from .build import write_report
 
-    with private_matplotlib_folder():
-        path = write_report(args.path, args.output, cohort=True if args.cohort else None, by=args.by,
-                            title=args.title, pdf=args.pdf, **reading_options(args))
+    path = write_report(args.path, args.output, cohort=True if args.cohort else None, by=args.by,
+                        title=args.title, pdf=args.pdf, **reading_options(args))
     print(f"Report written to {_shown(path.resolve(), out)}", file=out)
     if args.pdf:
         print(f"PDF written to {_shown(path.with_suffix('.pdf').resolve(), out)}", file=out)
@@ -41,27 +36,6 @@ def _shown(path, out: TextIO) -> str:
     """The path as the terminal can print it (a name with undecodable bytes is escaped, not a crash)."""
     encoding = getattr(out, "encoding", None) or "utf-8"
     return str(path).encode(encoding, "backslashreplace").decode(encoding)
-
-
-@contextlib.contextmanager
-def private_matplotlib_folder():
-    """Give matplotlib a temporary config and font-cache folder for the run, removed afterwards.
-
-    Matplotlib otherwise creates ``~/.config/matplotlib`` and writes its font
-    cache under ``~/.cache`` on first import; the report writes nothing but its
-    output.  A folder the user chose with ``MPLCONFIGDIR``, or a matplotlib
-    already imported (and so already configured), is left alone.  Building the
-    font list costs about half a second per run.
-    """
-    if os.environ.get("MPLCONFIGDIR") or "matplotlib" in sys.modules:
-        yield
-        return
-    with tempfile.TemporaryDirectory(prefix="spasm-analysis-matplotlib-") as folder:
-        os.environ["MPLCONFIGDIR"] = folder
-        try:
-            yield
-        finally:
-            del os.environ["MPLCONFIGDIR"]
 
 
 REPORT_COMMAND = register(Command(
