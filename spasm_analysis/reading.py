@@ -65,10 +65,10 @@ def read_source(path, *, app: str | None = None, **choices) -> EpisodeLog:
     from .apps import APPS, read_app_export
     from .apps.registry import LABELS, reader_of
     from .io import read_log
+    from .io.folder import require_file_or_folder
 
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such file or folder: {path}")
+    require_file_or_folder(path)
     given = {name: value for name, value in choices.items() if value is not None}
     unknown = sorted(set(given) - set(_TABLE_CHOICES) - set(_APP_CHOICES))
     if unknown:

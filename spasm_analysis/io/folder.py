@@ -30,7 +30,7 @@ from .ics import read_ics
 from ..options import check_reading_options
 from .tables import read_covariates, read_episodes, read_exposures, read_follow_up, read_treatments
 
-__all__ = ["read_log", "find_table_files"]
+__all__ = ["read_log", "find_table_files", "require_file_or_folder"]
 
 _READERS = {
     "episodes": read_episodes,
@@ -55,6 +55,14 @@ def _table_name(stem: str) -> str | None:
     key = re.sub(r"[\s\-]+", "_", stem.strip().lower())
     key = {"followup": "follow_up", "follow_ups": "follow_up"}.get(key, key)
     return key if key in TABLES else None
+
+
+def require_file_or_folder(source: Path) -> None:
+    """Refuse a missing path, and a pipe or device (reading one would wait forever or never end)."""
+    if not source.exists():
+        raise FileNotFoundError(f"no such file or folder: {source}")
+    if not (source.is_file() or source.is_dir()):
+        raise ValueError(f"{source} is neither a regular file nor a folder (a pipe or device cannot be read as a log)")
 
 
 def find_table_files(folder: Path) -> dict[str, Path]:
@@ -118,10 +126,7 @@ def read_log(
     1
     """
     source = Path(path)
-    if not source.exists():
-        raise FileNotFoundError(f"no such file or folder: {source}")
-    if not (source.is_file() or source.is_dir()):
-        raise ValueError(f"{source} is neither a regular file nor a folder (a pipe or device cannot be read as a log)")
+    require_file_or_folder(source)
     allowed = _ALL_READER_OPTIONS | {"encoding", "sep", "format", "sheet"} | (_ICS_OPTIONS if _is_calendar(source) else set())
     unknown = set(options) - allowed
     if unknown:
