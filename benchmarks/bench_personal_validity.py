@@ -21,8 +21,9 @@ nominal 5%), the share of intervals covering the true rate ratio (target
 blocks -- ``rate_ratio(carryover_days=14)`` against all other time and
 ``risk_windows`` without calendar adjustment -- are run on the first logs of
 the same draws (they are slower; ``--n-old``) with their previous behaviour,
-to show what the report used to say.  When ``benchmarks/validity_trend.py``
-exists, its change-point and forecast calibration rows are added.
+to show what the report used to say.  With ``--with-trend``, the change-point
+and forecast calibration of ``benchmarks/validity_trend.py`` are run on as many
+logs and added to the section.
 
 The benchmark is not a test: tests/test_treatment_effect.py runs a small
 fixed-seed version with loose bounds.
@@ -177,6 +178,8 @@ def main(argv=None) -> None:
     parser.add_argument("--n-old", type=int, default=200, help="logs per cell also run through the old rate_ratio / risk_windows")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--no-write", action="store_true", help="print only, do not update RESULTS.md")
+    parser.add_argument("--with-trend", action="store_true",
+                        help="also run benchmarks/validity_trend.py (change points, forecast) on as many logs")
     args = parser.parse_args(argv)
     n_logs, n_old = (30, 10) if args.quick else (args.n_logs, min(args.n_old, args.n_logs))
     chunk = 10 if args.quick else 50
@@ -185,8 +188,10 @@ def main(argv=None) -> None:
     t0 = time.time()
     rows = []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        for part in pool.map(run_cell, tasks):
+        for k, part in enumerate(pool.map(run_cell, tasks), 1):
             rows.extend(part)
+            if k % 20 == 0:
+                print(f"{k}/{len(tasks)} chunks, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     elapsed = time.time() - t0
     raw = pd.DataFrame(rows)
     table = summarise(raw)
@@ -205,12 +210,14 @@ def main(argv=None) -> None:
         f"{n_old} logs of each cell.\n\n"
         + markdown(table) + "\n\n" + "\n".join(lines) + "\n"
     )
-    extra = trend_section(n_logs)
-    if extra:
-        text += "\n" + extra + "\n"
     print(text)
     if not args.no_write:
         write_section("bench_personal_validity", text)
+    extra = trend_section(n_logs) if args.with_trend else ""
+    if extra:
+        print(extra)
+        if not args.no_write:
+            write_section("bench_personal_validity", text + "\n" + extra + "\n")
 
 
 if __name__ == "__main__":
