@@ -16,11 +16,12 @@ import inspect
 from pathlib import Path
 
 from .log import EpisodeLog
+from .schema import LogValidationError
 
 __all__ = ["read_source", "add_reading_options", "reading_options"]
 
 #: Choices for a table, folder or calendar (passed to read_log) and for an app export.
-_TABLE_CHOICES = ("dayfirst", "until", "match", "encoding", "sep")
+_TABLE_CHOICES = ("dayfirst", "until", "match", "tz", "encoding", "sep")
 _APP_CHOICES = ("symptom", "dayfirst", "language")
 
 
@@ -33,6 +34,8 @@ def _app_of(path: Path) -> str | None:
         return None
     try:
         return detect_app(path)
+    except LogValidationError:
+        raise  # a corrupt, truncated or encrypted export zip: its own clear message
     except (ValueError, OSError):
         return None
 
@@ -49,8 +52,8 @@ def read_source(path, *, app: str | None = None, **choices) -> EpisodeLog:
         The app that wrote the export (one of :data:`spasm_analysis.apps.APPS`);
         detected when omitted.  A file no app is detected in is read as a table.
     **choices
-        ``symptom``, ``language`` (app exports), ``until``, ``match``,
-        ``encoding``, ``sep`` (tables and calendars) and ``dayfirst`` (both);
+        ``symptom``, ``language`` (app exports), ``until``, ``match``, ``tz``
+        (calendars), ``encoding``, ``sep`` (tables) and ``dayfirst`` (both);
         None means "not given".  A choice the chosen reader does not take is an
         error naming the readers that do.
 
@@ -78,7 +81,7 @@ def read_source(path, *, app: str | None = None, **choices) -> EpisodeLog:
     chosen, app = app, app or _app_of(path)
     if app is None:
         if path.suffix.lower() == ".ics":
-            _refuse(given, ("until", "match"), f"{path.name} is read as a calendar")
+            _refuse(given, ("until", "match", "tz"), f"{path.name} is read as a calendar")
         else:
             what = "folder of tables" if path.is_dir() else "table (no app export was recognised; pass the app if it is one)"
             _refuse(given, ("dayfirst", "encoding", "sep"), f"{path.name} is read as a {what}")
@@ -99,7 +102,7 @@ def _refuse(given: dict, allowed, what: str) -> None:
 #: How each choice is spelled on the command line (for messages).
 _FLAGS = {
     "symptom": "--symptom", "dayfirst": "--dayfirst/--monthfirst", "language": "--language", "until": "--until",
-    "match": "--match", "encoding": "--encoding", "sep": "--separator",
+    "match": "--match", "tz": "--tz", "encoding": "--encoding", "sep": "--separator",
 }
 
 
@@ -119,6 +122,7 @@ def add_reading_options(parser: argparse.ArgumentParser) -> None:
     except argparse.ArgumentError:
         pass  # the command has its own --until (the end of what it describes), which serves calendars too
     group.add_argument("--match", metavar="TEXT", help="for a calendar (.ics): read only events whose title or category contains TEXT")
+    group.add_argument("--tz", metavar="ZONE", help="for a calendar (.ics): the time zone its UTC times are shown in, e.g. Europe/Berlin")
     group.add_argument("--encoding", help="text encoding of a CSV/TSV file, e.g. cp1252 or utf-16")
     group.add_argument("--separator", dest="sep", metavar="CHAR", help="column separator of a CSV file, e.g. ';' or '\\t'")
 

@@ -61,3 +61,17 @@ def test_report_takes_the_same_choices(capsys, tmp_path):
                          "--app", "daylio", "--language", "pl", "--symptom", "skurcz pleców")
     assert code == 0, err
     assert output.exists() and "2017" in output.read_text(encoding="utf-8")
+
+
+def test_calendar_zone_and_broken_zip_messages(capsys, tmp_path):
+    path = tmp_path / "a.ics"
+    path.write_text("BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:America\r\nBEGIN:VEVENT\r\nUID:1\r\nSUMMARY:spasm\r\n"
+                    "DTSTART:20200101T010000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    code, out, err = run(capsys, "summary", str(path))
+    assert code == 2 and "X-WR-TIMEZONE 'America' is not a time zone name" in err
+    code, out, err = run(capsys, "summary", str(path), "--tz", "America/New_York")
+    assert code == 0, err
+    broken = tmp_path / "export.zip"
+    broken.write_bytes(b"PK\x03\x04cut short")
+    code, out, err = run(capsys, "summary", str(broken))
+    assert code == 2 and "not a readable zip file" in err and "Traceback" not in err
