@@ -48,6 +48,8 @@ from .personal import (  # noqa: E402
     treatment_effect,
     TreatmentEffectResult,
     seasonality,
+    trend_summary,
+    TrendSummary,
     yearly_rates,
 )
 

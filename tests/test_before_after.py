@@ -90,3 +90,49 @@ def test_bad_options():
         sa.before_after(log, start="2030-01-01")
     ax = sa.before_after(log, start="physiotherapy").plot()
     assert ax.get_ylabel().startswith("onsets per 30 days")
+
+
+def _short_after_log():
+    from change_point_logs import step_log
+
+    return step_log(seed=7, end="2015-03-31")  # once a year, then every three weeks for four months
+
+
+def test_unidentifiable_trend_is_never_reported_as_a_number():
+    result = sa.before_after(_short_after_log(), start="2014-11-20")
+    assert result.terms == ("baseline", "pre_trend", "level")
+    assert np.isnan(result.slope_change) and np.isnan(result.slope_ci_upper)
+    assert "cannot be estimated from this log" in result.interpretation and "no number is given" in result.interpretation
+    assert "factor of 10,000" in result.notes
+    assert result.level_ci_upper / result.level_ci_lower < 1e4
+    # The full model, fitted anyway, runs off to a yearly factor in the millions with an interval to 1e17.
+    t = result.table[result.table["days_at_risk"] > 0]
+    X = np.column_stack([np.ones(len(t)), t["years"], t["after"].astype(float), t["years"] * t["after"]])
+    full = sm.GLM(t["events"], X, family=sm.families.Poisson(), exposure=t["days_at_risk"]).fit()
+    assert np.exp(full.params.iloc[3]) > 1e6 and full.bse.iloc[3] > 5
+
+
+def test_separated_trend_is_detected_and_the_simpler_model_used():
+    from spasm_analysis.personal.estimable import separation_direction
+
+    start = START + pd.Timedelta(days=1461)  # 2019-01-01: the after months start on the start
+    onsets = np.array([100, 400, 700, 1000, 1300, 1461 + 5, 1461 + 12, 1461 + 20])  # after it: first month only
+    log = make_log(onsets, days=1461 + 400, duration=2)
+    result = sa.before_after(log, start=start)
+    t = result.table[result.table["days_at_risk"] > 0]
+    X = np.column_stack([np.ones(len(t)), t["years"], t["after"].astype(float), t["years"] * t["after"]])
+    assert separation_direction(X, t["events"].to_numpy()) is not None
+    assert "slope" not in result.terms and np.isnan(result.slope_change)
+    assert np.isfinite(result.level_change) and result.level_ci_upper < np.inf
+
+
+def test_no_onsets_after_the_start_gives_the_exact_rate_ratio():
+    onsets = np.array([100, 400, 700, 1000, 1300])
+    log = make_log(onsets, days=1460 + 400, duration=2)
+    result = sa.before_after(log, start=START + pd.Timedelta(days=1460))
+    assert result.terms == ("level",) and result.level_change == 0.0
+    before = result.table[~result.table["after"]]
+    after = result.table[result.table["after"]]
+    expected = sa.personal.poisson.exact_rate_ratio(0, after["days_at_risk"].sum(), 5, before["days_at_risk"].sum())
+    assert (result.level_change, result.level_ci_lower, result.level_ci_upper) == pytest.approx(expected[:3])
+    assert np.isnan(result.pre_trend) and "exact ratio" in result.notes

@@ -54,8 +54,9 @@ def test_seasonality_detects_winter_excess(seed):
     winter = lambda d: 3.0 if (start + pd.Timedelta(days=int(d) - 1)).month in (12, 1, 2) else 1.0  # noqa: E731
     onsets = simulate_onset_days(rng, days=days, base_rate=1 / 40, duration=2, multiplier=winter)
     result = sa.seasonality(make_log(onsets, days=days, duration=2))
-    t = result.table.set_index("period")
+    t = result.table.set_index("month")
     assert result.test.df == 11 and result.test.p_value < 0.01
+    assert result.table["period"].tolist()[:3] == ["January", "February", "March"]
     ratio = t.loc[[12, 1, 2], "events"].sum() / t.loc[[12, 1, 2], "days_at_risk"].sum() / (
         t.loc[3:11, "events"].sum() / t.loc[3:11, "days_at_risk"].sum()
     )
@@ -82,3 +83,24 @@ def test_plots():
     ax = sa.yearly_rates(_log()).plot()
     assert ax.get_ylabel() == "onsets per year at risk"
     assert sa.rolling_rates(_log()).plot().get_xlabel().startswith("rolling")
+
+
+def test_seasonality_counts_month_known_onsets_and_leaves_out_year_only_ones():
+    from change_point_logs import step_log
+
+    log = step_log(seed=7, remembered_before="2013-01-01", n_year=2)
+    precision = log.episodes["onset_precision"]
+    n_month, n_year = int((precision == "month").sum()), int((precision == "year").sum())
+    assert (n_month, n_year) == (4, 2)
+    result = sa.seasonality(log, assume_duration_days=3)
+    assert result.table["events"].sum() == len(log.episodes) - n_year
+    # Each month-known onset is counted in its own month.
+    day_known = log.episodes[precision == "day"]["onset"].dt.month.value_counts()
+    month_known = log.episodes[precision == "month"]["onset"].dt.month.value_counts()
+    expected = day_known.add(month_known, fill_value=0).reindex(range(1, 13), fill_value=0)
+    assert result.table.set_index("month")["events"].tolist() == expected.astype(int).tolist()
+    assert "4 onset(s) known only to the month are counted in their month" in result.notes
+    assert "2 onset(s) known only to the year are left out" in result.notes and "month is unknown" in result.notes
+    named = result.table["period"].tolist()
+    assert named[0] == "January" and named[-1] == "December"
+    assert any(name in result.interpretation for name in named)

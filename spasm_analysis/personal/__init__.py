@@ -16,6 +16,7 @@ from .rate_ratio import RateRatioResult, rate_ratio
 from .rates import RateTable, rolling_rates, seasonality, yearly_rates
 from .risk_windows import RiskWindowResult, risk_windows
 from .treatment_effect import TreatmentEffectResult, treatment_effect
+from .trend_summary import TrendSummary, trend_summary
 from .trend import CrowAMSAAResult, crow_amsaa, laplace_test, lewis_robinson_test, mil_hdbk_test
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "mil_hdbk_test",
     "lewis_robinson_test",
     "crow_amsaa",
+    "trend_summary",
+    "TrendSummary",
     "CrowAMSAAResult",
     "rate_ratio",
     "RateRatioResult",

@@ -40,6 +40,7 @@ from scipy import stats
 
 from ..results import format_p_value
 from .display import result_html
+from .estimable import separation_direction, too_wide
 from .poisson import check_level, exact_rate_ratio
 from .rates import calendar_edges, split_calendar
 from .timeline import timeline
@@ -60,9 +61,10 @@ class BeforeAfterResult:
     level_change, level_ci_lower, level_ci_upper, level_p_value : float
         Rate ratio just after vs just before the start (exp(b2)).
     slope_change, slope_ci_lower, slope_ci_upper, slope_p_value : float
-        Change in the yearly rate ratio trend (exp(b3)).
+        Change in the yearly rate ratio trend (exp(b3)); NaN when the log cannot
+        estimate it (``notes`` and ``interpretation`` say why).
     pre_trend : float
-        Yearly rate ratio before the start (exp(b1)).
+        Yearly rate ratio before the start (exp(b1)); NaN when not estimable.
     dispersion : float or None
         NB2 alpha (None for Poisson).
     rate_before, rate_after : float
@@ -76,6 +78,11 @@ class BeforeAfterResult:
     confidence_level : float
     interpretation : str
     notes : str
+    terms : tuple of str
+        The terms of the model used: the full model has ``baseline, pre_trend,
+        level, slope``; a term the log cannot estimate (no finite maximum-likelihood
+        estimate, or an interval wider than a factor of 10,000) is dropped and the
+        simpler model fitted, never reported as a number.
     """
 
     start: pd.Timestamp
@@ -98,6 +105,7 @@ class BeforeAfterResult:
     confidence_level: float
     interpretation: str
     notes: str = ""
+    terms: tuple = ("baseline", "pre_trend", "level", "slope")
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -161,26 +169,82 @@ def _monthly(line, start: pd.Timestamp) -> pd.DataFrame:
     return table
 
 
-def _fit(table: pd.DataFrame, family: str):
+#: Terms of the full model (column order of the design), and the simpler models tried in turn
+#: when a term cannot be estimated from the log.
+_TERMS = ("baseline", "pre_trend", "level", "slope")
+_MODELS = ((0, 1, 2, 3), (0, 1, 2), (0, 2))
+_TERM_WORDS = {"pre_trend": "the yearly trend before the start", "level": "the change in rate at the start",
+               "slope": "the change in the yearly trend after the start"}
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """One fitted model: full-length parameter arrays, NaN for terms left out."""
+
+    params: np.ndarray
+    bse: np.ndarray
+    pvalues: np.ndarray
+    dispersion: float | None
+    fitted: np.ndarray
+    terms: tuple
+
+
+def _fit_model(y, X, offset, family: str, columns) -> _Fit:
+    Xs = X[:, list(columns)]
+    if family == "poisson":
+        fit = sm.GLM(y, Xs, family=sm.families.Poisson(), offset=offset).fit(tol=1e-12, maxiter=200)
+        params, bse, pvalues, dispersion, fitted = fit.params, fit.bse, fit.pvalues, None, fit.predict()
+    else:
+        model = sm.NegativeBinomial(y, Xs, offset=offset)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # NB2 iteration warnings; convergence is checked below
+            fit = model.fit(disp=0, maxiter=500)
+            # Polish with Newton steps from the BFGS optimum (BFGS stops early); near the
+            # Poisson boundary (dispersion -> 0) Newton can fail, and BFGS is kept.
+            polished = model.fit(start_params=fit.params, disp=0, method="newton", maxiter=100)
+        if (np.all(np.isfinite(polished.params)) and np.all(np.isfinite(polished.bse))
+                and polished.mle_retvals.get("converged", False)):
+            fit = polished
+        if not fit.mle_retvals.get("converged", True):
+            raise RuntimeError("the negative-binomial fit did not converge; try family='poisson'")
+        k = len(columns)
+        params, bse, pvalues = fit.params[:k], fit.bse[:k], fit.pvalues[:k]
+        dispersion, fitted = float(fit.params[k]), fit.predict(which="mean")
+    full = [np.full(len(_TERMS), np.nan) for _ in range(3)]
+    for arr, values in zip(full, (params, bse, pvalues)):
+        arr[list(columns)] = np.asarray(values, dtype=float)
+    return _Fit(*full, dispersion, np.asarray(fitted, dtype=float), tuple(_TERMS[c] for c in columns))
+
+
+def _fit(table: pd.DataFrame, family: str) -> tuple[_Fit, pd.Index, list[str]]:
+    """The richest model whose terms the log can estimate, and why richer ones were dropped."""
     used = table[table["days_at_risk"] > 0]
     after = used["after"].astype(float).to_numpy()
     X = np.column_stack([np.ones(len(used)), used["years"], after, used["years"] * after])
+    y = used["events"].to_numpy()
     offset = np.log(used["days_at_risk"].to_numpy())
-    if family == "poisson":
-        fit = sm.GLM(used["events"].to_numpy(), X, family=sm.families.Poisson(), offset=offset).fit(tol=1e-12, maxiter=200)
-        return fit, fit.params, fit.bse, fit.pvalues, None, used.index
-    model = sm.NegativeBinomial(used["events"].to_numpy(), X, offset=offset)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # NB2 iteration warnings; convergence is checked below
-        fit = model.fit(disp=0, maxiter=500)
-        # Polish with Newton steps from the BFGS optimum (BFGS stops early); near the
-        # Poisson boundary (dispersion -> 0) Newton can fail, and BFGS is kept.
-        polished = model.fit(start_params=fit.params, disp=0, method="newton", maxiter=100)
-    if np.all(np.isfinite(polished.params)) and np.all(np.isfinite(polished.bse)) and polished.mle_retvals.get("converged", False):
-        fit = polished
-    if not fit.mle_retvals.get("converged", True):
-        raise RuntimeError("the negative-binomial fit did not converge; try family='poisson'")
-    return fit, fit.params[:4], fit.bse[:4], fit.pvalues[:4], float(fit.params[4]), used.index
+    reasons = []
+    for columns in _MODELS:
+        direction = separation_direction(X[:, list(columns)], y)
+        if direction is not None:
+            names = [_TERMS[c] for c, d in zip(columns, direction) if d != 0 and c > 0]
+            reasons.append(_separation_words(names))
+            continue
+        fit = _fit_model(y, X, offset, family, columns)
+        wide = [t for t in fit.terms[1:] if too_wide(fit.bse[_TERMS.index(t)])]
+        if wide:
+            reasons.append("the log holds too little information about "
+                           + " and ".join(_TERM_WORDS[t] for t in wide)
+                           + " (its interval would span more than a factor of 10,000)")
+            continue
+        return fit, used.index, reasons
+    return None, used.index, reasons
+
+
+def _separation_words(names) -> str:
+    what = " and ".join(_TERM_WORDS.get(t, t) for t in names) or "the model"
+    return (f"{what} cannot be estimated: the onsets are arranged so that a steeper and steeper fit keeps "
+            "matching them better (for example, none on one side of the start, or all of them in its first months)")
 
 
 def before_after(
@@ -233,32 +297,47 @@ def before_after(
     before, after = table[~table["after"]], table[table["after"]]
     if before["days_at_risk"].sum() <= 0 or after["days_at_risk"].sum() <= 0:
         raise ValueError(f"there must be time at risk both before and after {label}")
-    fit, params, bse, pvalues, dispersion, used = _fit(table, family)
+    fit, used, reasons = _fit(table, family)
     z = stats.norm.ppf(0.5 + confidence_level / 2)
     table["fitted"] = np.nan
-    table.loc[used, "fitted"] = fit.predict() if family == "poisson" else fit.predict(which="mean")
-
-    def ratio(k):
-        return float(np.exp(params[k])), float(np.exp(params[k] - z * bse[k])), float(np.exp(params[k] + z * bse[k])), float(pvalues[k])
-
-    level, slope = ratio(2), ratio(3)
     rate_before = before["events"].sum() / before["days_at_risk"].sum() * 365.25
     rate_after = after["events"].sum() / after["days_at_risk"].sum() * 365.25
+    if fit is None:
+        # Not even a level change fits (no onsets on one side): the exact ratio of the two rates.
+        ratio_exact = exact_rate_ratio(int(after["events"].sum()), float(after["days_at_risk"].sum()),
+                                       int(before["events"].sum()), float(before["days_at_risk"].sum()),
+                                       confidence_level=confidence_level)
+        level, slope, pre_trend, dispersion = ratio_exact, (np.nan,) * 4, np.nan, None
+        reasons.append("the level change is the exact ratio of the rates after and before the start")
+    else:
+        table.loc[used, "fitted"] = fit.fitted
+
+        def ratio(k):
+            b, se, p = fit.params[k], fit.bse[k], fit.pvalues[k]
+            return float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)), float(p)
+
+        level, slope, pre_trend, dispersion = ratio(2), ratio(3), float(np.exp(fit.params[1])), fit.dispersion
     flag, caveat = _rtm_check(before, stamp, int(lookback_months))
     level_text = (
-        f"Around {label}, the fitted onset rate changed by a factor of {level[0]:.2f} "
-        f"({confidence_level:.0%} CI {level[1]:.2f} to {level[2]:.2f}, {format_p_value(level[3])}), "
-        f"and the yearly trend by a factor of {slope[0]:.2f} ({slope[1]:.2f} to {slope[2]:.2f}); "
-        "a before/after difference in one record does not show that the treatment caused it"
+        f"Around {label}, the onset rate changed by a factor of {level[0]:.2f} "
+        f"({confidence_level:.0%} CI {level[1]:.2f} to {level[2]:.2f}, {format_p_value(level[3])})"
     )
+    if np.isfinite(slope[0]):
+        level_text += f", and the yearly trend by a factor of {slope[0]:.2f} ({slope[1]:.2f} to {slope[2]:.2f})"
+    else:
+        level_text += ("; the change in the yearly trend after the start cannot be estimated from this log (too few "
+                       "months or onsets on one side of the start), so no number is given for it (see notes)")
+    level_text += "; a before/after difference in one record does not show that the treatment caused it"
     interpretation = level_text + (", and the start followed a bad stretch (see caveat)." if flag else ".")
+    notes = " ".join([line.note] + [f"Simpler model used: {r}." for r in reasons])
     return BeforeAfterResult(
         start=stamp, family=family,
         level_change=level[0], level_ci_lower=level[1], level_ci_upper=level[2], level_p_value=level[3],
         slope_change=slope[0], slope_ci_lower=slope[1], slope_ci_upper=slope[2], slope_p_value=slope[3],
-        pre_trend=float(np.exp(params[1])), dispersion=dispersion,
+        pre_trend=pre_trend, dispersion=dispersion,
         rate_before=float(rate_before), rate_after=float(rate_after), rtm_flag=flag, caveat=caveat,
-        table=table, confidence_level=confidence_level, interpretation=interpretation, notes=line.note,
+        table=table, confidence_level=confidence_level, interpretation=interpretation, notes=notes,
+        terms=fit.terms if fit is not None else ("level",),
     )
 
 

@@ -93,6 +93,10 @@ class ChangePointResult:
     n_simulations : int
     interpretation : str
     notes : str
+    onsets : Series
+        The onsets counted (dates for a log, days for an array), in time order.
+    onset_days_at_risk : ndarray
+        The same onsets on the at-risk clock (days at risk since follow-up began).
     """
 
     segments: pd.DataFrame
@@ -111,6 +115,7 @@ class ChangePointResult:
     interpretation: str
     notes: str = ""
     onsets: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), repr=False)
+    onset_days_at_risk: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -360,7 +365,7 @@ def subject_change_points(log, line, who, *, confidence_level=0.95, alpha=0.05, 
         days_at_risk=total, n_imprecise=positions.n_imprecise, alpha=alpha, confidence_level=confidence_level,
         max_changes=max_changes, null=null, n_simulations=n_simulations,
         interpretation=_interpretation(segments, found.test.p_value, confidence_level, dates=True), notes=notes,
-        onsets=pd.Series(clock.dates(positions.placed)),
+        onsets=pd.Series(clock.dates(positions.placed)), onset_days_at_risk=positions.placed,
     )
 
 
@@ -396,5 +401,5 @@ def _from_array(data, end, confidence_level, options) -> ChangePointResult:
         confidence_level=confidence_level, max_changes=options["max_changes"], null=options["null"],
         n_simulations=options["n_simulations"],
         interpretation=_interpretation(segments, found.test.p_value, confidence_level, dates=False),
-        onsets=pd.Series(times),
+        onsets=pd.Series(times), onset_days_at_risk=times,
     )

@@ -14,6 +14,7 @@ Ulm, K. (1990). A simple method to calculate the confidence interval of a
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from .timeline import DAY, timeline
 __all__ = ["yearly_rates", "rolling_rates", "seasonality", "RateTable"]
 
 PER_YEAR = 365.25
+MONTH_NAMES = tuple(calendar.month_name[1:])
 
 
 @dataclass(frozen=True)
@@ -217,22 +219,43 @@ def rolling_rates(
     return RateTable(table, confidence_level, kind, _rate_sentence(table, f"{w}-month window"), notes=line.note)
 
 
+def _without_year_only(log) -> tuple[object, int, int]:
+    """The log without onsets known only to the year, and how many were month-only / year-only."""
+    ep = log.episodes
+    precision = ep["onset_precision"].fillna("day").astype(str) if "onset_precision" in ep else pd.Series("day", index=ep.index)
+    year_only = precision.eq("year")
+    n_month, n_year = int(precision.eq("month").sum()), int(year_only.sum())
+    return (log.replace(episodes=ep[~year_only]) if n_year else log), n_month, n_year
+
+
+def _season_note(n_month: int, n_year: int) -> str:
+    parts = []
+    if n_month:
+        parts.append(f"{n_month} onset(s) known only to the month are counted in their month (placed mid-month).")
+    if n_year:
+        parts.append(f"{n_year} onset(s) known only to the year are left out here, because their month is unknown; "
+                     "their time still counts as observed, which lowers every month's rate by about the same share "
+                     "and does not change the comparison between months.")
+    return " ".join(parts) or "All onsets have day precision."
+
+
 def seasonality(
-    log, *, confidence_level: float = 0.95, imprecise_onsets: str = "exclude",
+    log, *, confidence_level: float = 0.95,
     risk_free_days: float = 0.0, assume_duration_days: float | None = None,
 ) -> RateTable:
     """Onset rate by month of year, with a test of equal rates in all months.
 
     The test compares a Poisson model with one rate per calendar month against
     a single rate (likelihood ratio, chi-square on 11 df), with at-risk days as
-    the offset.  Month-precision onsets are excluded by default: placing them
-    mid-month would be fine, but year-precision onsets placed mid-year would
-    pile up in July.
+    the offset.  Onsets known only to the month count in their month; onsets
+    known only to the year cannot be given a month and are left out (``notes``
+    says how many).
 
     Returns
     -------
     RateTable
-        ``period`` = month number 1-12; ``test`` holds the likelihood-ratio test.
+        ``period`` = month name, ``month`` = its number 1-12; ``test`` holds the
+        likelihood-ratio test.
 
     References
     ----------
@@ -243,24 +266,27 @@ def seasonality(
     >>> sa.seasonality(log).test.p_value  # doctest: +SKIP
     """
     check_level(confidence_level)
-    line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
+    placed, n_month, n_year = _without_year_only(log)
+    line = _line(placed, "midpoint", risk_free_days, assume_duration_days)
     first, last = _span(line)
     edges = calendar_edges(first, last, "MS")
     events, days = split_calendar(line, edges)
     month = edges[:-1].month.to_numpy()
     by_events = np.bincount(month, weights=events, minlength=13)[1:]
     by_days = np.bincount(month, weights=days, minlength=13)[1:]
-    table = _rate_frame(np.arange(1, 13), by_events, by_days, confidence_level)
+    table = _rate_frame(list(MONTH_NAMES), by_events, by_days, confidence_level)
+    table.insert(1, "month", np.arange(1, 13))
     test = _equal_rates_test(by_events, by_days)
     lo, hi = table["rate_per_year"].idxmin(), table["rate_per_year"].idxmax()
     interpretation = (
-        f"Onset rates ranged from {table.at[lo, 'rate_per_year']:.1f} per year at risk in month {lo + 1} "
-        f"to {table.at[hi, 'rate_per_year']:.1f} in month {hi + 1}; a test of equal rates in every month gives "
+        f"Onset rates ranged from {table.at[lo, 'rate_per_year']:.1f} per year at risk in {MONTH_NAMES[lo]} "
+        f"to {table.at[hi, 'rate_per_year']:.1f} in {MONTH_NAMES[hi]}; a test of equal rates in every month gives "
         f"{format_p_value(test.p_value)}, so "
         + ("the log shows some seasonal pattern" if test.p_value < 0.05 else "the log shows no clear seasonal pattern")
         + " (an association with the time of year, not a cause)."
     )
-    return RateTable(table, confidence_level, "month of year", interpretation, test=test, notes=line.note)
+    return RateTable(table, confidence_level, "month of year", interpretation, test=test,
+                     notes=_season_note(n_month, n_year))
 
 
 def _equal_rates_test(events: np.ndarray, days: np.ndarray) -> TestResult:

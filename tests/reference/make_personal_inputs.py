@@ -83,7 +83,7 @@ def inputs() -> dict[str, pd.DataFrame]:
         "personal_case_crossover_design.csv": cc[["stratum", "case", "exposed"]],
         "personal_risk_window_cells.csv": rw,
         "personal_before_after_months.csv": ba[ba["days_at_risk"] > 0][["period", "events", "days_at_risk", "after", "years"]],
-        "personal_seasonality_months.csv": season[["period", "events", "days_at_risk"]],
+        "personal_seasonality_months.csv": season[["month", "events", "days_at_risk"]].rename(columns={"month": "period"}),
         "personal_forecast_gaps.csv": gaps[["duration", "observed"]],
     }
 
