@@ -1,5 +1,6 @@
 """The HTML report: sections, self-containment, escaping of user text, robustness, the CLI."""
 
+import html
 import io
 import re
 import time
@@ -69,7 +70,8 @@ def test_personal_report_has_every_section(personal_page):
                             "clinician", "methods"]
     assert set(status.values()) == {"ok"}
     assert_self_contained(personal_page)
-    assert personal_page.count("<img ") == 5  # timeline, calendar, trend, did-it-help forest, durations
+    # timeline, calendar, change points, cumulative episodes, did-it-help forest, durations
+    assert personal_page.count("<img ") == 6
 
 
 def test_personal_report_numbers_come_from_the_analyses(personal_page):
@@ -78,7 +80,13 @@ def test_personal_report_numbers_come_from_the_analyses(personal_page):
     trend = _section(personal_page, "trend")
     assert f"{laplace.statistic:.3g}" in trend and format_p_value(laplace.p_value) in trend
     fit = sa.crow_amsaa(log)
-    assert f"beta = {fit.beta:.2f}" in trend
+    assert f"beta {fit.beta:.2f}" in trend
+    reconciled = sa.trend_summary(log)
+    assert html.escape(reconciled.answer) in trend
+    assert html.escape(reconciled.explanation) in trend
+    stretches = reconciled.change_points.segments
+    assert f"{stretches['rate_per_year'].iloc[-1]:.3g}" in trend
+    assert "Time of year" in trend and "January" in trend
     treatments = _section(personal_page, "treatments")
     effect = sa.treatment_effect(log, "chiropractic")
     assert f"<td class=\"num\">{effect.rate_ratio:.3g}</td>" in treatments

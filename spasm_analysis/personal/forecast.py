@@ -47,7 +47,7 @@ from .change_points import describe_rate, subject_change_points
 from .display import result_html
 from .gap_hazard import MIN_EVENTS, PiecewiseHazard, fit_piecewise_hazard
 from .poisson import check_level, poisson_ci
-from .precision import IMPRECISE_CHOICES, check_choice
+from .precision import check_choice
 from .rates import PER_YEAR
 from .timeline import DAY, one_subject, timeline
 
@@ -387,7 +387,8 @@ def _sensitivity(log, line, who, found, since, horizons, how, counting, seed) ->
         if start not in by_start:
             by_start[start] = _point_forecast(_current_stretch(line, who, start), since, horizons)[0]
         rows.append([f"placed: {placement.placement}", start, *by_start[start]])
-    for other in (c for c in IMPRECISE_CHOICES if c != how):
+    # The placements are the rows above; the other whole-log choice is leaving imprecise onsets out.
+    for other in (c for c in ("midpoint", "exclude") if c != how):
         other_line = timeline(log, imprecise_onsets=other, at_risk=True, **counting)
         other_found = subject_change_points(log, other_line, who, n_placements=0, seed=seed)
         stretch = _current_stretch(other_line, who, other_found.current["start"], other_found.current)

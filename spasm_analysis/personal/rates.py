@@ -24,6 +24,7 @@ from scipy import stats
 from ..results import TestResult, format_p_value
 from .display import interval_plot, result_html
 from .poisson import check_level, poisson_ci
+from .precision import onset_interval
 from .timeline import DAY, timeline
 
 __all__ = ["yearly_rates", "rolling_rates", "seasonality", "RateTable"]
@@ -219,23 +220,31 @@ def rolling_rates(
     return RateTable(table, confidence_level, kind, _rate_sentence(table, f"{w}-month window"), notes=line.note)
 
 
-def _without_year_only(log) -> tuple[object, int, int]:
-    """The log without onsets known only to the year, and how many were month-only / year-only."""
+def _without_unknown_month(log) -> tuple[object, int, int]:
+    """The log without onsets whose month is unknown, and how many imprecise onsets were kept / left out.
+
+    An imprecise onset whose interval (:func:`.precision.onset_interval`) lies in
+    one calendar month is kept (placed mid-interval, inside that month); one
+    whose interval spans months (a season, a year) is left out.
+    """
     ep = log.episodes
-    precision = ep["onset_precision"].fillna("day").astype(str) if "onset_precision" in ep else pd.Series("day", index=ep.index)
-    year_only = precision.eq("year")
-    n_month, n_year = int(precision.eq("month").sum()), int(year_only.sum())
-    return (log.replace(episodes=ep[~year_only]) if n_year else log), n_month, n_year
+    earliest, latest = onset_interval(ep)
+    imprecise = latest > earliest
+    same_month = earliest.dt.to_period("M") == latest.dt.to_period("M")
+    unknown = imprecise & ~same_month
+    n_kept, n_out = int((imprecise & same_month).sum()), int(unknown.sum())
+    return (log.replace(episodes=ep[~unknown]) if n_out else log), n_kept, n_out
 
 
 def _season_note(n_month: int, n_year: int) -> str:
     parts = []
     if n_month:
-        parts.append(f"{n_month} onset(s) known only to the month are counted in their month (placed mid-month).")
+        parts.append(f"{n_month} onset(s) known only to the month (or part of it) are counted in their month "
+                     "(placed mid-interval).")
     if n_year:
-        parts.append(f"{n_year} onset(s) known only to the year are left out here, because their month is unknown; "
-                     "their time still counts as observed, which lowers every month's rate by about the same share "
-                     "and does not change the comparison between months.")
+        parts.append(f"{n_year} onset(s) known only to a season or year are left out here, because their month is "
+                     "unknown; their time still counts as observed, which lowers every month's rate by about the "
+                     "same share and does not change the comparison between months.")
     return " ".join(parts) or "All onsets have day precision."
 
 
@@ -248,8 +257,8 @@ def seasonality(
     The test compares a Poisson model with one rate per calendar month against
     a single rate (likelihood ratio, chi-square on 11 df), with at-risk days as
     the offset.  Onsets known only to the month count in their month; onsets
-    known only to the year cannot be given a month and are left out (``notes``
-    says how many).
+    known only to a season or year cannot be given a month and are left out
+    (``notes`` says how many).
 
     Returns
     -------
@@ -266,7 +275,7 @@ def seasonality(
     >>> sa.seasonality(log).test.p_value  # doctest: +SKIP
     """
     check_level(confidence_level)
-    placed, n_month, n_year = _without_year_only(log)
+    placed, n_month, n_year = _without_unknown_month(log)
     line = _line(placed, "midpoint", risk_free_days, assume_duration_days)
     first, last = _span(line)
     edges = calendar_edges(first, last, "MS")

@@ -9,8 +9,7 @@ back to calendar dates for people to read.
 
 Onsets known only to the month or year have a range of possible positions on
 the clock; :func:`onset_bounds` gives each onset's earliest and latest possible
-instant (``onset_latest`` when the log records it, otherwise the end of the
-month or year of its ``onset_precision``).
+instant (from ``onset_latest``, the last day it can have been).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .precision import resolve_imprecise_onsets
+from .precision import onset_interval, resolve_imprecise_onsets
 from .timeline import DAY
 
 __all__ = ["RiskClock", "onset_bounds", "OnsetPositions", "onset_positions"]
@@ -79,11 +78,10 @@ class RiskClock:
 
 
 def onset_bounds(episodes: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Earliest and latest possible instant of each onset.
+    """Earliest and latest possible instant of each onset: [onset, onset_latest + 1 day).
 
-    ``onset_latest`` is used where the log has it; otherwise an onset with
-    ``onset_precision`` "month" or "year" may lie anywhere before the start of the
-    next month or year, and any other onset is taken as known to the day.
+    The day interval comes from :func:`~spasm_analysis.personal.precision.onset_interval`
+    (``onset_latest``, or the month/year of ``onset_precision`` for tables built by hand).
 
     Examples
     --------
@@ -92,18 +90,9 @@ def onset_bounds(episodes: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     >>> [f"{t:%Y-%m-%d}" for t in onset_bounds(ep)[1]]
     ['2013-11-01', '2005-01-01', '2015-03-04']
     """
-    earliest = episodes["onset"]
-    latest = earliest.copy()
-    precision = (episodes["onset_precision"].fillna("day").astype(str) if "onset_precision" in episodes
-                 else pd.Series("day", index=episodes.index))
-    for label, period in (("month", "M"), ("year", "Y")):
-        pick = precision.eq(label)
-        if pick.any():
-            latest[pick] = (earliest[pick].dt.to_period(period) + 1).dt.start_time
-    if "onset_latest" in episodes:
-        recorded = episodes["onset_latest"].notna()
-        latest[recorded] = episodes.loc[recorded, "onset_latest"]
-    return earliest, latest.where(latest >= earliest, earliest)
+    earliest, latest = onset_interval(episodes)
+    ranged = latest > earliest
+    return earliest, latest.where(~ranged, latest + DAY)
 
 
 @dataclass(frozen=True)

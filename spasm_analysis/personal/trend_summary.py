@@ -237,7 +237,11 @@ def _answer(verdict: str, seg: pd.DataFrame, slope_per_day: float, found: Change
     if verdict == "steady trend":
         factor = float(np.exp(slope_per_day * 365.25))
         way = "rise" if factor > 1 else "fall"
+        n, total, b = found.n_events, found.days_at_risk, slope_per_day
+        start_rate = n * b / np.expm1(b * total) * 365.25 if b != 0 else n / total * 365.25
+        end_rate = start_rate * np.exp(b * total)
         return (f"A steady {way} rather than a single step: the onset rate changed by a factor of about {factor:.2f} "
-                "per year at risk.")
+                f"per year at risk, from {describe_rate(start_rate)} ({start_rate:.1f} a year) at the start of the log "
+                f"to {describe_rate(end_rate)} ({end_rate:.1f} a year) at its end.")
     return (f"No clear change: onsets have come at {describe_rate(first.rate_per_year)} "
             f"({first.rate_per_year:.1f} a year at risk) throughout; a modest change cannot be ruled out.")

@@ -129,23 +129,26 @@ def _timeline(log, opts):
 def _trend(log, opts):
     import spasm_analysis as sa
 
-    tests = [sa.laplace_test(log), sa.mil_hdbk_test(log), sa.lewis_robinson_test(log)]
-    rows = pd.DataFrame({"test": [t.method for t in tests], "statistic": [t.statistic for t in tests],
-                         "p-value": [format_p_value(t.p_value) for t in tests]})
-    fit = sa.crow_amsaa(log)
-    body = para(tests[0].interpretation, cls="finding")
-    body += table(rows, digits=3)
-    body += para(
-        f"Power-law (Crow-AMSAA) fit: beta = {fit.beta:.2f} ({fit.confidence_level:.0%} CI {fit.ci_lower:.2f} to "
-        f"{fit.ci_upper:.2f}). Beta above 1 means episodes have been coming faster over time, below 1 slower, "
-        "and 1 a steady rate.", fit.interpretation)
+    summary = sa.trend_summary(log, assume_duration_days=opts.assume_duration_days)
+    found = summary.change_points
+    body = para(summary.answer, cls="finding")
+    body += "<h3>Stretches of constant rate</h3>" + para(found.interpretation)
+    stretches = found.segments.assign(start=found.segments["start"].dt.strftime("%Y-%m-%d"),
+                                      end=found.segments["end"].dt.strftime("%Y-%m-%d"))
+    body += table(stretches.rename(columns={"rate_per_year": "onsets per year at risk"}), digits=3)
+    body += figure(found.plot(), "Onsets per year at risk in each stretch of constant rate (line) with its exact "
+                   "95% interval (band); ticks: onsets; dashed: where the rate changed.")
+    if not found.sensitivity.empty:
+        body += note(found.notes)
+        body += ('<details class="small"><summary>Where the remembered onsets are placed, and what changes</summary>'
+                 f"{table(found.sensitivity, digits=3)}</details>")
+    body += "<h3>The trend tests beside it</h3>" + table(summary.table, digits=3) + para(summary.explanation)
     body += figure(sa.plot_cumulative_episodes(log), "Episodes counted up over time with the fitted power law; "
                    "a curve bending above the dashed constant-rate line means rising frequency.")
     season = sa.seasonality(log, assume_duration_days=opts.assume_duration_days)
     body += "<h3>Time of year</h3>" + para(season.interpretation)
-    body += table(season.table.rename(columns={"period": "month"}), digits=3)
-    notes = " ".join(n for n in (getattr(tests[0], "details", {}).get("note", ""), fit.notes) if n)
-    return body + (para(notes, cls="small") if notes else "")
+    body += table(season.table.drop(columns=["month"]).rename(columns={"period": "month"}), digits=3)
+    return body + para(season.notes, cls="small")
 
 
 def _modality_order(log):
@@ -254,14 +257,15 @@ def _before_after(log, opts, modality):
         result = sa.before_after(log, start=start)
     except ValueError as error:
         return note(f"Before/after around the first {modality} start: {error}")
-    rows = pd.DataFrame([
-        {"change": "level (rate ratio at the start)", "estimate": result.level_change, "CI lower": result.level_ci_lower,
-         "CI upper": result.level_ci_upper, "p-value": format_p_value(result.level_p_value)},
-        {"change": "trend (ratio per year)", "estimate": result.slope_change, "CI lower": result.slope_ci_lower,
-         "CI upper": result.slope_ci_upper, "p-value": format_p_value(result.slope_p_value)},
-    ])
+    rows = [{"change": "level (rate ratio at the start)", "estimate": result.level_change, "CI lower": result.level_ci_lower,
+             "CI upper": result.level_ci_upper, "p-value": format_p_value(result.level_p_value)}]
+    if "slope" in result.terms:
+        rows.append({"change": "trend (ratio per year)", "estimate": result.slope_change, "CI lower": result.slope_ci_lower,
+                     "CI upper": result.slope_ci_upper, "p-value": format_p_value(result.slope_p_value)})
+    rows = pd.DataFrame(rows)
     return (f"<h3>Before and after the first {text(modality)} ({start:%Y-%m-%d})</h3>" + table(rows, digits=3)
-            + para(result.interpretation) + note(result.caveat))
+            + para(result.interpretation) + note(result.caveat)
+            + (para(result.notes, cls="small") if "Simpler model" in result.notes else ""))
 
 
 def _triggers(log, opts):
@@ -317,8 +321,16 @@ def _forecast(log, opts):
 
     result = sa.forecast_next_episode(log, n_bootstrap=opts.n_bootstrap, seed=opts.seed,
                                       assume_duration_days=opts.assume_duration_days)
-    frame = result.table.rename(columns={"horizon_days": "within (days)", "km_probability": "Kaplan-Meier check"})
-    return para(result.interpretation, cls="finding") + table(frame, digits=3) + para(result.notes, cls="small")
+    frame = result.table.rename(columns={"horizon_days": "within (days)", "constant_rate_probability": "constant-rate check",
+                                         "weibull_probability": "Weibull check", "km_probability": "Kaplan-Meier check"})
+    body = para(result.interpretation, cls="finding") + table(frame, digits=3)
+    if not result.sensitivity.empty:
+        body += "<h3>If the remembered onsets were elsewhere</h3>" + para(
+            "Onsets known only to the month or year move where the current stretch starts. The same forecast with "
+            "them placed at the start, the end or at random inside their periods, and with them left out:")
+        body += table(result.sensitivity.assign(stretch_start=result.sensitivity["stretch_start"].dt.strftime("%Y-%m-%d"))
+                      .drop_duplicates(subset=[c for c in result.sensitivity.columns if c != "choice"]), digits=3)
+    return body + para(result.notes, cls="small")
 
 
 def _clinician(log, opts):
@@ -339,20 +351,24 @@ def _methods(log, opts):
         "<h3>How the numbers were made</h3>",
         para("Time at risk is the logged time minus the days spent in an episode: a new episode cannot start while "
              "one is going on. Stretches that were not logged are not counted as time without episodes."),
-        para("Onsets known only to a stretch of days (a month, a season, a year, \"around\" a day) are placed in the middle of that stretch for trends and rates, "
-             "and left out where their exact day matters (treatment windows, triggers, forecasts); each section's "
-             "notes say which."),
+        para("Onsets known only to a stretch of days (a month, a season, a year, \"around\" a day) are placed in the middle of that stretch for trends, rates, "
+             "change points and forecasts (which also show how far the answer moves when they are placed elsewhere), "
+             "counted in their month by the time-of-year table when the month is known, and left out where their "
+             "exact day matters (triggers); each section's notes say which."),
         para("Did it help: a self-controlled Poisson comparison within one person (Farrington 1995; Whitaker et al. "
              "2006; Farrington, Whitaker & Hocine 2009): onsets during a treatment's courses and the 14 days after "
              "them against other days at risk in the same year and season, with the days from an onset to the "
              "first session after it and the first 45 days after an episode as separate strata; profile-likelihood "
              "intervals. Onsets known only to a month or year are placed at the start, middle and end of it and "
              "the answer is 'can't tell' when the placements disagree."),
-        para("Trend: Laplace, MIL-HDBK-189 and Lewis-Robinson tests and the Crow-AMSAA power-law model. "
+        para("Trend: stretches of constant rate (Worsley's likelihood ratio with binary segmentation, tested against "
+             "reorderings of the gaps between episodes), reconciled with the Laplace, MIL-HDBK-189 and "
+             "Lewis-Robinson tests and the Crow-AMSAA power-law model. "
              "Treatment: exact conditional rate ratios, self-controlled risk windows (conditional Poisson) and "
              "segmented regression of monthly counts. Triggers: time-stratified case-crossover (conditional "
-             "logistic regression). Forecast: Weibull renewal model of the gaps between episodes with a bootstrap "
-             "interval and a Kaplan-Meier check."),
+             "logistic regression). Forecast: the chance of a new onset by time since the last episode ended "
+             "(piecewise-constant hazard) from the gaps of the current stretch of constant rate, with a bootstrap "
+             "interval and constant-rate, Weibull and Kaplan-Meier checks."),
         "<h3>Caveats</h3>",
         note("This report describes patterns in a personal record, with their statistical uncertainty. It is not "
              "medical advice, and an association in the log is not proof of cause."),
