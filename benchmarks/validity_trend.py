@@ -161,19 +161,18 @@ def run(n_logs: int = 1000, *, progress=print) -> dict[str, pd.DataFrame]:
     tables = {}
     rows = []
     for scenario in NO_STEP:
-        step(f"false detection: {scenario}")
         rows.append(false_detection(scenario, n_logs))
+        step(f"false detection: {rows[-1]}")
     tables["false_detection"] = pd.DataFrame(rows)
-    step("power and coverage: step")
     tables["step"] = pd.DataFrame([step_power_and_coverage(n_logs)])
-    step("coverage: constant")
+    step(f"power and coverage: {tables['step'].iloc[0].to_dict()}")
     tables["coverage"] = pd.DataFrame([constant_coverage(n_logs)])
+    step(f"coverage: {tables['coverage'].iloc[0].to_dict()}")
     rows = []
     for scenario in FORECAST_SCENARIOS:
-        step(f"forecast calibration: {scenario}")
         rows.append(forecast_calibration(scenario, n_logs))
+        step(f"forecast calibration: {rows[-1]}")
     tables["forecast"] = pd.DataFrame(rows)
-    step("done")
     return tables
 
 

@@ -131,6 +131,45 @@ plt.show()
 sa.yearly_rates(log).table
 
 # %% [markdown]
+# ### A step or a steady rise? Change points and one reconciled answer
+#
+# The tests above look for a smooth trend. Real logs more often change in steps: "about once a
+# year, then every few weeks from November 2014". `sa.change_points` splits the log into
+# stretches of constant onset rate (Worsley's likelihood ratio with binary segmentation, on time
+# at risk, tested against reorderings of the gaps between episodes so that clusters are not
+# mistaken for changes; about 5% of constant-rate logs show a false change). Each stretch has its
+# rate with an exact interval. Onsets remembered only to the month or year are placed mid-period,
+# and `sensitivity` shows what happens when they are placed anywhere else in their periods.
+#
+# `sa.trend_summary` states one answer (a step, a steady trend, or no clear change) with every
+# test beside it, and says why they may disagree.
+
+# %%
+answer = sa.trend_summary(log)
+print(answer.answer)
+print()
+print(answer.explanation)
+answer.table
+
+# %%
+stretches = answer.change_points
+print(stretches.interpretation)
+stretches.plot()
+plt.show()
+stretches.segments
+
+# %% [markdown]
+# The same on a history shaped like a real account (about one spasm a year 2004-2014, then every
+# three weeks; simulated with `sa.simulate_scenario("step")`, which steps up half way through):
+
+# %%
+stepped, stepped_truth = sa.simulate_scenario("step", seed=3)
+stepped_answer = sa.trend_summary(stepped)
+print(stepped_answer.answer)
+print(stepped_answer.explanation)
+stepped_answer.change_points.segments
+
+# %% [markdown]
 # ## 2. Did the treatment help?
 #
 # `rate_ratio` counts onsets per day at risk while "on" a treatment (its sessions or courses,
@@ -208,14 +247,20 @@ durations.by_year[["year", "n_episodes", "median_days", "iqr_days", "max_days"]]
 # %% [markdown]
 # ## 4. When is the next one likely?
 #
-# A Weibull renewal model of the gaps between episodes gives the chance of a new onset within 7,
-# 30 and 90 days, given how long it has been since the last one ended, with a bootstrap interval
-# and the Kaplan-Meier estimate as a model-free check.
+# The forecast uses the current stretch of constant rate only (the quiet years say little about
+# the next few weeks): the chance of a new onset by time since the last episode ended is estimated
+# from that stretch's gaps, with a bootstrap interval, and constant-rate, Weibull and Kaplan-Meier
+# checks beside it. On simulated logs its 30-day probability is calibrated (see
+# `benchmarks/RESULTS.md`). `sensitivity` shows the forecast with the remembered onsets placed
+# elsewhere or left out, so no option changes the answer silently.
 
 # %%
 forecast = sa.forecast_next_episode(log, n_bootstrap=200, seed=1)
 print(forecast.interpretation)
 forecast.table
+
+# %%
+forecast.sensitivity.drop_duplicates(subset=["stretch_start", "within_30_days"])
 
 # %% [markdown]
 # ## 5. A summary for the clinician
