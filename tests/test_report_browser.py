@@ -186,7 +186,8 @@ def test_page_loads_without_network_requests_or_errors(loaded_page, report_file)
 def test_page_content_as_rendered(loaded_page):
     facts, png, _ = loaded_page
     assert facts["sections"] == 10  # red flags and when to get care come first
-    assert facts["images"] == 5 and facts["decoded"] is True  # timeline, calendar, trend, did-it-help forest, durations
+    # timeline, calendar, change points, cumulative episodes, did-it-help forest, durations
+    assert facts["images"] == 6 and facts["decoded"] is True
     assert facts["note_shown"] is True and facts["scripts"] == 0
     assert facts["title"] == "Your episode log"
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
