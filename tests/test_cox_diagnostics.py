@@ -101,3 +101,19 @@ def test_proportional_hazards_plot_draws_the_scaled_residuals():
     assert len(ax.collections[0].get_offsets()) == FITS["bladder2_ag"].n_events
     with pytest.raises(ValueError, match="allowed values"):
         FITS["bladder2_ag"].plot_proportional_hazards("age")
+
+
+@pytest.mark.parametrize("case", sorted(FITS))
+def test_concordance_standard_error_matches_r(case):
+    # R: sqrt(concordance(fit)$var), the infinitesimal jackknife summed by cluster = id
+    # where the fit has one (cgd_star has none: per row)
+    ref = diagnostics("diagnostics_stats", case).iloc[0]
+    np.testing.assert_allclose(FITS[case].concordance_std_error, ref["concordance_se"], rtol=RTOL)
+    assert f"(se = {FITS[case].concordance_std_error:.3g})" in str(FITS[case])
+
+
+def test_concordance_standard_error_without_cluster_is_per_row():
+    ref = diagnostics("diagnostics_stats", "bladder2_ag_naive").iloc[0]
+    fit = sa.cox(BLADDER2, "rx + number + size", cluster=None)
+    np.testing.assert_allclose(fit.concordance_std_error, ref["concordance_se"], rtol=RTOL)
+    assert fit.concordance_std_error != pytest.approx(FITS["bladder2_ag"].concordance_std_error)

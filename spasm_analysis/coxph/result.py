@@ -266,6 +266,14 @@ class CoxResult:
         ax.legend(fontsize="small")
         return ax
 
+    def _concordance_counts(self) -> dict:
+        from .concordance import concordance_counts
+
+        if "concordance_counts" not in self.details:
+            self.details["concordance_counts"] = concordance_counts(
+                self._fitted_state("concordance"))
+        return self.details["concordance_counts"]
+
     @property
     def concordance(self) -> float:
         """Harrell's concordance of the linear predictor, as R's ``concordance(fit)``.
@@ -273,14 +281,30 @@ class CoxResult:
         The share of comparable pairs (an event row and a row still at risk
         at that time, same stratum) in which the event row has the higher
         predicted rate; ties in the predictor count one half. 0.5 is no
-        better than chance.
+        better than chance. Its standard error is :attr:`concordance_std_error`.
         """
-        from .concordance import concordance_counts
+        return self._concordance_counts()["concordance"]
 
-        if "concordance" not in self.details:
-            self.details["concordance"] = concordance_counts(
-                self._fitted_state("concordance"))["concordance"]
-        return self.details["concordance"]
+    @property
+    def concordance_std_error(self) -> float:
+        """Standard error of :attr:`concordance`, R's ``sqrt(concordance(fit)$var)``.
+
+        The infinitesimal jackknife: each row's influence on the concordance
+        (through the pairs it takes part in), summed within the fit's cluster
+        when there is one (as R does for ``coxph(..., cluster = id)``; per row
+        for a frailty fit or ``cluster=None``), squared and summed. Therneau
+        and Atkinson, *Concordance* (survival package vignette), section 3.
+
+        Examples
+        --------
+        >>> import pandas as pd, spasm_analysis as sa
+        >>> fit = sa.cox(pd.DataFrame({"subject": range(8), "start": 0,
+        ...     "stop": [5, 8, 2, 9, 6, 3, 7, 4], "event": [1, 0, 1, 1, 1, 0, 1, 1],
+        ...     "age": [50, 41, 38, 63, 47, 59, 44, 55]}), ["age"])
+        >>> round(fit.concordance, 4), round(fit.concordance_std_error, 4)
+        (0.5238, 0.2374)
+        """
+        return float(np.sqrt(self._concordance_counts()["variance"]))
 
     @property
     def hazard_ratios(self) -> pd.Series:
@@ -330,6 +354,8 @@ class CoxResult:
             lines.append(f"gamma frailty variance = {self.frailty_variance:.4g}")
         lines.append(f"log partial likelihood = {self.loglik:.6g} (null {self.loglik_null:.6g})"
                      + ("" if self.frailty_variance is not None else f"; AIC = {self.aic:.6g}"))
+        if self.state is not None:
+            lines.append(f"Concordance = {self.concordance:.3g} (se = {self.concordance_std_error:.3g})")
         for test in (self.likelihood_ratio_test, self.wald_test, self.score_test,
                      self.robust_score_test):
             if test is not None:
