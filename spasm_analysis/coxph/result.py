@@ -283,7 +283,7 @@ class CoxResult:
         predicted rate; ties in the predictor count one half. 0.5 is no
         better than chance. Its standard error is :attr:`concordance_std_error`.
         """
-        return self._concordance_counts()["concordance"]
+        return float(self._concordance_counts()["concordance"])
 
     @property
     def concordance_std_error(self) -> float:
