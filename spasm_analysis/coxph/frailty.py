@@ -43,7 +43,8 @@ from .assemble import Estimates
 from .binned import cluster_sums
 from .engine import RiskSets, _covariate_rows, evaluate, newton_raphson
 
-__all__ = ["fit_gamma_frailty", "gamma_frailty_correction", "next_theta"]
+__all__ = ["fit_gamma_frailty", "gamma_frailty_correction", "next_theta",
+           "penalized_degrees_of_freedom", "term_degrees_of_freedom"]
 
 OUTER_MAX = 10       # R's coxph.control(outer.max)
 OUTER_EPS = 1e-5     # R's frailty.gamma(eps)
@@ -112,6 +113,28 @@ def next_theta(history: list[tuple[float, float]]) -> tuple[float, bool]:
     if y[-1] == y.max() and x[-1] == x.max():
         return 2 * float(x.max()), done
     return _brent(np.sqrt(x), y, lower=0.0) ** 2, done
+
+
+def penalized_degrees_of_freedom(info) -> tuple[float, np.ndarray]:
+    """The frailty term's effective degrees of freedom and ``H^-1 I H^-1`` for the coefficients.
+
+    R's ``coxpenal.df`` (Gray 1992, *JASA* 87, 942-951) for a sparse frailty
+    term: with H the penalized information (frailty block diagonal, penalty
+    P = nu exp(w) on it) and I = H - P the unpenalized one, the frailty's df
+    is ``G - sum_g (H^-1)_gg P_g`` and the fixed effects' sandwich is
+    ``C - B' P B`` (C, B the fixed-by-fixed and frailty-by-fixed blocks of H^-1).
+    """
+    d, cross, pen, C = info.frailty_info, info.cross, info.penalty, info.variance
+    scaled = cross / d                       # p x G: D^-1 B' as rows
+    inverse_diag = 1 / d + np.einsum("kg,kl,lg->g", scaled, C, scaled)
+    B = -(scaled.T @ C)                       # G x p block of H^-1
+    return float(len(d) - np.sum(inverse_diag * pen)), C - B.T @ (pen[:, None] * B)
+
+
+def term_degrees_of_freedom(variance: np.ndarray, sandwich: np.ndarray, columns) -> float:
+    """A fixed term's effective df beside a penalized one, R's ``trace(C_jj^-1 var2_jj)``."""
+    j = np.asarray(columns)
+    return float(np.trace(np.linalg.solve(variance[np.ix_(j, j)], sandwich[np.ix_(j, j)])))
 
 
 class _FrailtyProblem:
@@ -193,7 +216,8 @@ class _FrailtyProblem:
                           RuntimeWarning, stacklevel=4)
         schur = ev.information - (cross / d_w) @ cross.T
         variance = np.linalg.inv(schur)
-        return beta, w, ev, plik, variance
+        return beta, w, ev, plik, variance, SimpleNamespace(
+            frailty_info=d_w, cross=cross, penalty=nu * np.exp(w), variance=variance)
 
 
 class _OverlappingPairs:
@@ -262,21 +286,22 @@ def fit_gamma_frailty(design: CoxDesign, rs: RiskSets) -> Estimates:
     beta, w = base.beta, np.zeros(problem.n_groups)
     history = [(0.0, base.loglik)]
     saved = [(0.0, beta, w)]
-    fits = {0.0: (beta, w, base.final, base.loglik, base.variance)}
+    fits = {0.0: (beta, w, base.final, base.loglik, base.variance, None)}
     theta, done = next_theta(history)
     last = 0.0
     outer = 1
     while not done and outer < OUTER_MAX:
         outer += 1
         start = min(saved, key=lambda s: (s[0] - theta) ** 2)
-        beta_t, w_t, ev, plik, variance = problem.fit(theta, start[1], start[2])
+        beta_t, w_t, ev, plik, variance, info = problem.fit(theta, start[1], start[2])
         integrated = plik + gamma_frailty_correction(problem.events, 1.0 / theta)
         history.append((theta, integrated))
         saved.append((theta, beta_t, w_t))
-        fits[theta] = (beta_t, w_t, ev, plik, variance)
+        fits[theta] = (beta_t, w_t, ev, plik, variance, info)
         last = theta
         theta, done = next_theta(history)
-    beta_t, w_t, ev, plik, variance = fits[last]
+    beta_t, w_t, ev, plik, variance, info = fits[last]
+    frailty_df, sandwich = (0.0, variance) if info is None else penalized_degrees_of_freedom(info)
     integrated = history[-1][1]
     if not done:
         change = abs(1 - history[-1][1] / history[-2][1])
@@ -292,5 +317,6 @@ def fit_gamma_frailty(design: CoxDesign, rs: RiskSets) -> Estimates:
         frailty_variance=float(last),
         details={"integrated_loglik": integrated, "penalized_loglik": plik,
                  "log_frailty": pd.Series(w_t, index=design.cluster_labels, name="log_frailty"),
-                 "theta_history": pd.DataFrame(history, columns=["theta", "integrated_loglik"])},
+                 "theta_history": pd.DataFrame(history, columns=["theta", "integrated_loglik"]),
+                 "frailty_df": frailty_df, "sandwich_variance": sandwich},
     )

@@ -94,17 +94,44 @@ class CoxResult:
     state: object = field(default=None, repr=False, compare=False)
 
     @property
-    def aic(self) -> float:
-        """Akaike's information criterion, ``-2 loglik + 2 k`` with k the estimated coefficients.
+    def degrees_of_freedom(self) -> pd.Series:
+        """Degrees of freedom per term, as R's ``fit$df``.
 
-        As R's ``AIC(fit)`` for a Cox model (partial likelihood; aliased terms
-        not counted). Not defined for a frailty fit, whose degrees of freedom
-        are not those of the fixed effects: raises ValueError there.
+        One per estimated coefficient of a term (aliased ones not counted)
+        for an ordinary fit. With a frailty the coefficients are penalized
+        towards each other, so each term gets Gray's effective df
+        (``trace(C_jj^-1 (H^-1 I H^-1)_jj)``) and a last ``frailty`` entry the
+        frailty's (``G - trace of the penalty times H^-1``), as R's
+        ``coxpenal.df``; a frailty variance near 0 gives the frailty about 0 df.
         """
-        if self.frailty_variance is not None:
-            raise ValueError("AIC is not defined here for a frailty fit (its effective degrees "
-                             "of freedom are not the number of fixed coefficients)")
-        return float(-2 * self.loglik + 2 * int(np.isfinite(self.params).sum()))
+        names = self._estimated_names
+        terms = {term: [names.index(c) for c in columns if c in names]
+                 for term, columns in self._fitted_state("the degrees of freedom").terms.items()}
+        terms = {term: columns for term, columns in terms.items() if columns}
+        if self.frailty_variance is None:
+            return pd.Series({term: float(len(c)) for term, c in terms.items()}, name="df",
+                             dtype=float)
+        from .frailty import term_degrees_of_freedom
+
+        variance = self.variance.loc[names, names].to_numpy()
+        df = {term: term_degrees_of_freedom(variance, self.details["sandwich_variance"], c)
+              for term, c in terms.items()}
+        df["frailty"] = self.details["frailty_df"]
+        return pd.Series(df, name="df", dtype=float)
+
+    @property
+    def aic(self) -> float:
+        """Akaike's information criterion, ``-2 loglik + 2 df``, as R's ``AIC(fit)``.
+
+        ``loglik`` is the partial likelihood; ``df`` the estimated coefficients
+        (aliased terms not counted) or, for a frailty fit, the sum of the
+        effective degrees of freedom (:attr:`degrees_of_freedom`, R's
+        ``sum(fit$df)``), with ``loglik`` the partial likelihood at the
+        penalized estimate (without the penalty), as R's ``logLik.coxph``.
+        """
+        if self.frailty_variance is None:
+            return float(-2 * self.loglik + 2 * int(np.isfinite(self.params).sum()))
+        return float(-2 * self.loglik + 2 * self.degrees_of_freedom.sum())
 
     def _fitted_state(self, what: str):
         if self.state is None:
@@ -154,7 +181,10 @@ class CoxResult:
         transform of time; ``chisq`` tests that drift (``df`` = the term's
         coefficients), the last row ``GLOBAL`` all terms together. A small
         ``p_value`` says the hazard ratio changes over follow-up; a large one
-        means no change was detected, not that there is none. Grambsch &
+        means no change was detected, not that there is none. With a frailty,
+        as R: the fixed terms are tested with the log-frailties held in the
+        linear predictor, each with its effective df (:attr:`degrees_of_freedom`)
+        and GLOBAL with their sum, the frailty's included. Grambsch &
         Therneau (1994), *Biometrika* 81, 515-526.
 
         Examples
@@ -168,8 +198,9 @@ class CoxResult:
         """
         from .zph import proportional_hazards_test
 
-        return proportional_hazards_test(self._fitted_state("the proportional-hazards test"),
-                                         self._estimated_names)
+        return proportional_hazards_test(
+            self._fitted_state("the proportional-hazards test"), self._estimated_names,
+            None if self.frailty_variance is None else self.degrees_of_freedom)
 
     def plot_proportional_hazards(self, term=None, ax=None):
         """Scaled Schoenfeld residuals against the Kaplan-Meier transform of time.
@@ -353,7 +384,8 @@ class CoxResult:
         if self.frailty_variance is not None:
             lines.append(f"gamma frailty variance = {self.frailty_variance:.4g}")
         lines.append(f"log partial likelihood = {self.loglik:.6g} (null {self.loglik_null:.6g})"
-                     + ("" if self.frailty_variance is not None else f"; AIC = {self.aic:.6g}"))
+                     + (f"; AIC = {self.aic:.6g}" if self.state is not None
+                        or self.frailty_variance is None else ""))
         if self.state is not None:
             lines.append(f"Concordance = {self.concordance:.3g} (se = {self.concordance_std_error:.3g})")
         for test in (self.likelihood_ratio_test, self.wald_test, self.score_test,

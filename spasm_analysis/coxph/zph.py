@@ -81,10 +81,17 @@ def zph_score(state) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return u, info, g_group
 
 
-def proportional_hazards_test(state, names) -> pd.DataFrame:
-    """R's ``cox.zph(fit)$table``: chisq, df, p_value per term and GLOBAL."""
-    if state.frailty:
-        raise ValueError("the proportional-hazards test is not available for a frailty fit")
+def proportional_hazards_test(state, names, degrees_of_freedom=None) -> pd.DataFrame:
+    """R's ``cox.zph(fit)$table``: chisq, df, p_value per term and GLOBAL.
+
+    For a frailty fit R leaves the frailty out of the tested columns (its
+    log-frailties stay in the linear predictor) and gives each term its
+    effective df from ``fit$df`` and GLOBAL their sum, the frailty's
+    included: ``degrees_of_freedom`` (per term, with a ``frailty`` entry).
+    """
+    if not names:
+        raise ValueError("the proportional-hazards test needs at least one fixed covariate "
+                         "(R's cox.zph has nothing to test either)")
     u_g, info, _ = zph_score(state)
     p = len(names)
     position = {name: k for k, name in enumerate(names)}
@@ -95,9 +102,11 @@ def proportional_hazards_test(state, names) -> pd.DataFrame:
             continue
         kk = list(range(p)) + [p + k for k in idx]
         u = np.concatenate([np.zeros(p), u_g[idx]])
-        rows[label] = (float(u @ np.linalg.solve(info[np.ix_(kk, kk)], u)), len(idx))
+        rows[label] = (float(u @ np.linalg.solve(info[np.ix_(kk, kk)], u)),
+                       len(idx) if degrees_of_freedom is None else degrees_of_freedom[label])
     u = np.concatenate([np.zeros(p), u_g])
-    rows["GLOBAL"] = (float(u @ np.linalg.solve(info, u)), p)
+    rows["GLOBAL"] = (float(u @ np.linalg.solve(info, u)),
+                      p if degrees_of_freedom is None else float(degrees_of_freedom.sum()))
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["chisq", "df"])
     table["p_value"] = stats.chi2.sf(table["chisq"], table["df"])
     table.index.name = "term"
