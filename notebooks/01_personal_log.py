@@ -79,15 +79,41 @@ log.episodes[["onset", "end", "onset_precision", "severity", "region", "trigger"
 # %% [markdown]
 # ## Imprecise dates
 #
-# Onsets known only to the month or the year are stored at the first day of that month or year,
-# with `onset_precision` saying so. Treating them as exact would pile onsets up on the 1st of the
-# month. Each analysis either places them mid-period (`"midpoint"`) or leaves them out
-# (`"exclude"`), says which it did, and `imprecise_onset_sensitivity` runs both ways so you can see
-# whether the answer depends on the choice.
+# An onset known only to a stretch of days keeps that stretch: `onset` is its first day and
+# `onset_latest` its last. Treating the first day as exact would pile onsets up on the 1st of the
+# month. Each analysis places them in the middle (`"midpoint"`), at either end (`"earliest"`,
+# `"latest"`) or leaves them out (`"exclude"`), says which it did, and
+# `imprecise_onset_sensitivity` runs several so you can see whether the answer depends on it.
 
 # %%
 print(log.episodes["onset_precision"].value_counts().to_string())
-sa.imprecise_onset_sensitivity(sa.laplace_test, log)
+sa.imprecise_onset_sensitivity(sa.laplace_test, log, choices=("midpoint", "earliest", "latest", "exclude"))
+
+# %% [markdown]
+# ## Written the way it was remembered
+#
+# A real account reads more like this: "summer 2004", "early Oct 2013", "around Nov 8 2014", a
+# rate remembered for years ("about once a year 2005-2012"), lengths such as "several days",
+# "over a week", and a last spasm "still going". Each is read with the uncertainty it states, and
+# nothing is refused. An episode still going counts as lasting at least to the last logged day.
+
+# %%
+account = pd.DataFrame({
+    "Started": ["summer 2004", "about once a year 2005-2012", "early Oct 2013", "around Nov 8 2014", "2015-06-10"],
+    "Lasted": ["several days", "a few days", "over a week", "a few days", "still going"],
+})
+remembered = sa.EpisodeLog(sa.read_episodes(account),
+                           follow_up=pd.DataFrame({"start": ["2004-06-01"], "end": ["2015-06-19"]}))
+remembered.episodes[["onset", "onset_latest", "end_earliest", "end_latest", "ongoing", "onset_precision"]].tail(5)
+
+# %% [markdown]
+# **Red flags come first.** A spasm lasting more than a week, or still going after a week, is the
+# one thing practitioners say needs a specialist. `sa.red_flags` lists them, and every summary
+# starts with them and with general guidance on when people are usually advised to get care (not
+# a diagnosis).
+
+# %%
+sa.red_flags(remembered)
 
 # %% [markdown]
 # ## The whole record at a glance
@@ -265,15 +291,18 @@ forecast.sensitivity.drop_duplicates(subset=["stretch_start", "within_30_days"])
 # %% [markdown]
 # ## 5. A summary for the clinician
 #
-# Recent months against a baseline, the longest stretch without an episode, and flags (an episode
-# over seven days, rising frequency).
+# Red flags and when to get care first; then the recent episodes with your notes and triggers,
+# recent months against a baseline, lengths, and the treatments and medications tried with what you
+# noted helped. `print` gives it as text; `spasm-analysis clinician data/sample/personal -o
+# summary.pdf` prints it on one page (A4, or `--paper Letter`). Use `log.between(start, end)` (or
+# `--since`/`--until`) to look at part of the log only.
 
 # %%
 summary = sa.clinician_summary(log)
-print(summary.interpretation)
-for flag in summary.flags:
-    print("flag:", flag)
-summary.table
+print(summary)
+
+# %%
+print(sa.clinician_summary(log.between("2020-01-01", None)).interpretation)
 
 # %% [markdown]
 # ## The same, as one file

@@ -73,3 +73,34 @@ def test_midpoint_that_collides_with_a_recorded_episode_explains_itself():
     with pytest.raises(ValueError, match="try imprecise_onsets='exclude'"):
         sa.laplace_test(log, imprecise_onsets="midpoint")
     assert sa.laplace_test(log, imprecise_onsets="exclude").details["n_events"] == 1
+
+
+def test_place_onsets_keeps_lengths_inside_the_written_ends():
+    from spasm_analysis.personal.precision import place_onsets
+
+    ep = pd.DataFrame({"subject": ["me", "me"], "onset": pd.to_datetime(["2004-06-01", "2015-03-02"]),
+                       "onset_latest": pd.to_datetime(["2004-08-31", "2015-03-02"]),
+                       "end": pd.to_datetime(["2004-06-08", "2015-03-05"]),
+                       "end_earliest": pd.to_datetime(["2004-06-04", "2015-03-05"]),
+                       "end_latest": pd.to_datetime(["2004-09-07", "2015-03-05"])})
+    first, mid, last = (place_onsets(ep, how) for how in ("earliest", "midpoint", "latest"))
+    assert first["onset"][0] == pd.Timestamp("2004-06-01") and last["onset"][0] == pd.Timestamp("2004-08-31")
+    assert mid["onset"][0] == pd.Timestamp("2004-07-17")  # 92 days (June-August) / 2 after June 1
+    assert (last["end"][0] - last["onset"][0]) == pd.Timedelta(days=7)  # the length "several days" (upper) kept
+    assert (mid["onset"][1], mid["end"][1]) == (ep["onset"][1], ep["end"][1])  # day-known episodes stay
+    a, b = place_onsets(ep, "random", seed=3), place_onsets(ep, "random", seed=3)
+    assert a["onset"][0] == b["onset"][0] and pd.Timestamp("2004-06-01") <= a["onset"][0] < pd.Timestamp("2004-09-01")
+    with pytest.raises(ValueError, match="'midpoint', 'earliest', 'latest', 'random'"):
+        place_onsets(ep, "somewhere")
+
+
+def test_sensitivity_reports_a_placement_that_makes_episodes_collide():
+    # "2019, 2 days": placed on its last day it lands exactly on the episode of 2019-12-31.
+    episodes = pd.DataFrame({"onset": ["2019", "2019-12-31", "2020-05-01", "2020-09-01"],
+                             "end": ["2019-01-03", "2020-01-02", "2020-05-03", "2020-09-03"],
+                             "end_earliest": ["2019-01-03", None, None, None], "end_latest": ["2020-01-03", "2020-01-02", "2020-05-03", "2020-09-03"]})
+    log = sa.EpisodeLog(episodes, follow_up=pd.DataFrame({"start": ["2019-01-01"], "end": ["2021-01-01"]}))
+    table = sa.imprecise_onset_sensitivity(sa.laplace_test, log, choices=("midpoint", "latest"))
+    assert table["note"].isna().tolist() == [True, False]
+    assert table.loc[1, "note"].startswith("not possible: with imprecise_onsets='latest'")
+    assert pd.isna(table.loc[1, "statistic"]) and pd.notna(table.loc[0, "statistic"])

@@ -255,7 +255,9 @@ def imprecise_onset_sensitivity(
     Returns
     -------
     DataFrame
-        One row per choice (``imprecise_onsets``), one column per field.
+        One row per choice (``imprecise_onsets``), one column per field; a
+        ``note`` column says why a placement was impossible (episodes that
+        would overlap), its fields then NaN.
 
     Examples
     --------
@@ -267,7 +269,15 @@ def imprecise_onset_sensitivity(
     )
     rows = []
     for how in choices:
-        result = analysis(log, imprecise_onsets=how, **options)
+        try:
+            result = analysis(log, imprecise_onsets=how, **options)
+        except ValueError as error:
+            if how == choices[0]:
+                raise
+            # A placement can make two episodes collide (e.g. a year-only onset put on Dec 31
+            # where a dated one began): that placement is impossible, not an error of the log.
+            rows.append({"imprecise_onsets": how, "note": f"not possible: {str(error).splitlines()[0]}"})
+            continue
         names = fields or tuple(f for f in default_fields if hasattr(result, f))
         row = {"imprecise_onsets": how}
         row.update({name: getattr(result, name) for name in names})
