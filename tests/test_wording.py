@@ -246,3 +246,13 @@ def test_report_shows_red_flags_first_notes_and_kept_columns(tmp_path):
     assert "still going on 2015-06-19, 9 days after it began" in page
     assert "Your notes" in page and "worst one so far" in page
     assert "Kept from your files but not analysed: Helped (treatments)" in page
+
+
+def test_since_and_until_cut_the_report_and_the_clinician_page(tmp_path):
+    assert main(["clinician", ACCOUNT, "-o", str(tmp_path / "c.html"), "--until", "2015-01-01"]) == 0
+    page = (tmp_path / "c.html").read_text()
+    assert "as of 2015-01-01" in page and "2015-06-10" not in page
+    assert "No episode in the log lasted more than a week" not in page  # early Oct 2013 is still inside
+    assert main(["report", ACCOUNT, "-o", str(tmp_path / "r.html"), "--since", "2015-01-01"]) == 0
+    report = (tmp_path / "r.html").read_text()
+    assert "2 episodes, 2015-01-01 to 2015-06-19" in report and "2013-10-01" not in report

@@ -94,8 +94,11 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
     return document(title, lines, sections, footer)
 
 
-def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False, progress=None, **reading) -> Path:
+def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False, progress=None, window=(None, None),
+                 **reading) -> Path:
     """Read ``source`` (a folder, a file or an app export), build the report and write it to ``output``.
+
+    ``window=(start, end)`` reports on that part of the log only (:meth:`EpisodeLog.between`).
 
     ``reading`` holds the choices of :func:`~spasm_analysis.reading.read_source`
     (``app``, ``symptom``, ``dayfirst``, ``until``, ``match``, ``encoding``, ...).
@@ -115,6 +118,8 @@ def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             log = load_for_report(source, progress=progress, **reading)
+        if any(bound is not None for bound in window):
+            log = log.between(*window)
         page = build_report(log, cohort=cohort, by=by, title=title, source=source.name, progress=progress)
         target.path.write_text(page, encoding="utf-8")
         if pdf:

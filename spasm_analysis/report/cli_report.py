@@ -18,6 +18,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", metavar="COL", help="covariate whose groups the cohort MCF and pseudo-score test compare")
     parser.add_argument("--title", help="title shown at the top of the report")
     parser.add_argument("--pdf", action="store_true", help="also print a PDF next to the HTML (needs Chromium)")
+    from .clinician_page import add_window_options
+
+    add_window_options(parser)
     add_reading_options(parser)
 
 
@@ -25,7 +28,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     from .build import write_report
 
     path = write_report(args.path, args.output, cohort=True if args.cohort else None, by=args.by,
-                        title=args.title, pdf=args.pdf, **reading_options(args))
+                        title=args.title, pdf=args.pdf, window=(args.since, args.until), **reading_options(args))
     print(f"Report written to {_shown(path.resolve(), out)}", file=out)
     if args.pdf:
         print(f"PDF written to {_shown(path.with_suffix('.pdf').resolve(), out)}", file=out)

@@ -143,16 +143,21 @@ def cut_window(log, args):
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="a folder of table files or one episode file")
+    from spasm_analysis.reading import add_reading_options
+
+    parser.add_argument("path", help="a folder of table files, one episode or calendar file, or an app export")
     parser.add_argument("-o", "--output", default="summary.html", help="summary.html or summary.pdf (default: summary.html)")
     parser.add_argument("--paper", choices=PAPER_SIZES, default="A4", help="page size (default: A4)")
     add_window_options(parser)
+    add_reading_options(parser)
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     import sys
 
-    log = cut_window(load_log(args.path, err=sys.stderr), args)
+    from spasm_analysis.reading import reading_options
+
+    log = cut_window(load_log(args.path, err=sys.stderr, **reading_options(args)), args)
     path = write_clinician(log, args.output, paper=args.paper)
     print(f"Clinician summary written to {path.resolve()}", file=out)
     return 0
