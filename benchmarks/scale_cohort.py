@@ -45,7 +45,8 @@ def cohort_chunk(rng: np.random.Generator, n_subjects: int, first_id: int,
     rate = 0.004 * frailty * np.exp(-0.4 * arm + 0.2 * x)
     # float32 draws halve the cost; the times are whole days well inside float32's range
     shape = (n_subjects, max_onsets)
-    gaps = np.ceil(rng.standard_exponential(shape, dtype=np.float32) / rate[:, None].astype(np.float32))
+    gaps = np.maximum(np.ceil(rng.standard_exponential(shape, dtype=np.float32)
+                              / rate[:, None].astype(np.float32)), 1)
     durations = rng.integers(1, 7, shape, dtype=np.int8).astype(np.float32)
     onset = np.cumsum(gaps, axis=1) + np.cumsum(durations, axis=1) - durations
     end = onset + durations
