@@ -136,16 +136,22 @@ def _summaries(part: pd.DataFrame, products, strata, labels, weights, n_strata):
     w = np.ones(len(part)) if weights is None else part[weights].to_numpy(dtype=float)
     X = _covariate_matrix(part, products)
     event = part["event"].to_numpy() != 0
-    events = pd.DataFrame({"stratum": stratum[event], "stop": part["stop"].to_numpy(float)[event],
-                           "n": 1, "w": w[event]})
+    events = _event_counts(pd.DataFrame({"stratum": stratum[event],
+                                         "stop": part["stop"].to_numpy(float)[event],
+                                         "n": 1, "w": w[event]}))
     totals = np.bincount(stratum, weights=w, minlength=n_strata)
     xsum = np.vstack([np.bincount(stratum, weights=w * x, minlength=n_strata) for x in X]
                      + [np.empty((0, n_strata))])
     return events, totals, xsum, len(part), int(event.sum())
 
 
+def _event_counts(events: pd.DataFrame) -> pd.DataFrame:
+    """Events and their summed weights per distinct (stratum, stop): what the index needs."""
+    return events.groupby(["stratum", "stop"], sort=False)[["n", "w"]].sum().reset_index()
+
+
 def _add_summaries(a, b):
-    return (pd.concat([a[0], b[0]], ignore_index=True), a[1] + b[1], a[2] + b[2],
+    return (_event_counts(pd.concat([a[0], b[0]], ignore_index=True)), a[1] + b[1], a[2] + b[2],
             a[3] + b[3], a[4] + b[4])
 
 

@@ -93,19 +93,32 @@ def partitioned_mcf_tables(ddf, *, by, variance: str, subject: str = "subject"):
     return out, n_subjects, last_stop
 
 
+def _distinct_counts(times, counts):
+    """Distinct times and the summed counts at each."""
+    values, inverse = np.unique(times, return_inverse=True)
+    return values, np.bincount(inverse, weights=counts, minlength=len(values))
+
+
 def _grid_pieces(part, grid):
+    """Per group: distinct onset times with their counts, and distinct follow-up ends."""
     out = {}
     for g, rows in part.groups.items():
         rows = snapped(rows, grid)
-        events = np.repeat(rows.stop, rows.event)
-        ends = _follow_up_ends(rows)
-        out[g] = (events, np.unique(ends))
+        onset = rows.event > 0
+        times, counts = _distinct_counts(rows.stop[onset], rows.event[onset].astype(float))
+        out[g] = (times, counts, np.unique(_follow_up_ends(rows)))
     return out
 
 
 def _merge_pieces(a, b):
-    return {g: tuple(np.concatenate([x, y]) for x, y in zip(a[g], b[g])) if g in b else a[g]
-            for g in a} | {g: b[g] for g in b if g not in a}
+    out = dict(a)
+    for g, (times, counts, ends) in b.items():
+        if g in out:
+            t0, c0, e0 = out[g]
+            times, counts = _distinct_counts(np.r_[t0, times], np.r_[c0, counts])
+            ends = np.union1d(e0, ends)
+        out[g] = (times, counts, ends)
+    return out
 
 
 def _at_risk(part, grid, full_grid):
@@ -135,9 +148,10 @@ def partitioned_mcf_test_parts(ddf, *, by, subject: str = "subject"):
     pieces = [dask.delayed(_grid_pieces, pure=True)(p, grid) for p in parts]
     (merged,) = compute(tree_sum(pieces, _merge_pieces), label="test grid")
     labels = sorted(merged, key=lambda v: (str(type(v)), v))
-    full_grid = np.unique(np.concatenate([np.concatenate(merged[g]) for g in labels]
+    full_grid = np.unique(np.concatenate([np.r_[merged[g][0], merged[g][2]] for g in labels]
                                          + [np.zeros(0)]))
-    n_events = {g: np.bincount(np.searchsorted(full_grid, merged[g][0]), minlength=len(full_grid))
+    n_events = {g: np.bincount(np.searchsorted(full_grid, merged[g][0]), weights=merged[g][1],
+                               minlength=len(full_grid))
                 for g in labels}
     risk = [dask.delayed(_at_risk, pure=True)(p, grid, full_grid) for p in parts]
     (at_risk,) = compute(tree_sum(risk, _add), label="at risk on the grid")
