@@ -154,6 +154,9 @@ class CountingProcess:
     overlaps : tuple
         Rows of a subject overlapping an earlier row (fine for a Cox model,
         refused by the MCF and gap times).
+    source_row, source_label : ndarray
+        Each row's position and index label in the frame it was built from,
+        so per-row results (residuals) can be given in the caller's order.
 
     Examples
     --------
@@ -187,6 +190,8 @@ class CountingProcess:
     n_tied_onsets: int = 0
     n_near_ties_merged: int = 0
     overlaps: tuple = ()
+    source_row: np.ndarray | None = None
+    source_label: np.ndarray | None = None
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
@@ -285,7 +290,9 @@ class CountingProcess:
             order = slice(None)
             start, stop = start.copy(), stop.copy()
         code, start, stop, event = code[order], start[order], stop[order], event[order].astype(np.int64)
-        labels = index[order]
+        labels = np.empty(len(order), dtype=object)
+        labels[:] = index[order].tolist()  # plain Python labels, for messages and to_source_order
+        positions = np.asarray(order)
         episode = frame["episode"].to_numpy()[order].astype(np.int64) if "episode" in frame.columns else None
         cluster_values = None if cluster is None else np.asarray(frame[cluster].to_numpy()[order], dtype=object)
         skip = {subject, "start", "stop", "event", "episode"}
@@ -299,6 +306,7 @@ class CountingProcess:
                 ZeroLengthRowsWarning, stacklevel=3)
         if not keep.all():
             code, start, stop, event, labels = code[keep], start[keep], stop[keep], event[keep], labels[keep]
+            positions = positions[keep]
             episode = None if episode is None else episode[keep]
             cluster_values = None if cluster_values is None else cluster_values[keep]
             covariates = covariates[keep].reset_index(drop=True)
@@ -320,7 +328,8 @@ class CountingProcess:
             carryover_days=carryover_days, origin=MappingProxyType(dict(origin or {})),
             index_episodes=tuple(index_episodes), not_counted=tuple(not_counted),
             n_zero_length_dropped=n_dropped, n_tied_onsets=n_tied, n_near_ties_merged=n_merged,
-            overlaps=tuple(overlaps))
+            overlaps=tuple(overlaps), source_row=_frozen(positions),
+            source_label=_frozen(labels))
 
     def require_one_row_at_a_time(self, analysis: str) -> None:
         """Raise unless every subject is at risk through one row at a time.
@@ -373,6 +382,17 @@ class CountingProcess:
                          carryover_days=self.carryover_days, origin=dict(self.origin),
                          index_episodes=list(self.index_episodes), not_counted=list(self.not_counted))
         return out
+
+    def to_source_order(self) -> pd.DataFrame:
+        """:meth:`to_frame` with the rows in the order, and with the index labels, of the
+        frame the type was built from (rows dropped as zero-length are absent)."""
+        frame = self.to_frame()
+        if self.source_row is None:
+            return frame
+        back = np.argsort(self.source_row, kind="stable")
+        frame = frame.iloc[back]
+        frame.index = pd.Index(self.source_label[back])
+        return frame
 
     def head(self, n: int = 5) -> pd.DataFrame:
         return self.to_frame().head(n)

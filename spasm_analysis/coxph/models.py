@@ -43,6 +43,7 @@ def _dask(data, covariates, **options) -> CoxResult:
 
     return dask_cox(data, covariates, **options)
 
+
 def _engine_frame(data, subject: str, cluster):
     """The rows handed to the engine, from the one validated CountingProcess.
 
@@ -57,9 +58,11 @@ def _engine_frame(data, subject: str, cluster):
             raise ValueError(f"subject column {subject!r} not found in the data (columns: "
                              f"{', '.join(map(str, data.columns))}); name it with subject=, or pass "
                              "cluster=None to skip the robust variance (each row is then its own subject)")
-        data = data.assign(**{subject: np.arange(len(data))})
+        else:
+            data = data.assign(**{subject: np.arange(len(data))})
     cp = as_counting_process(data, subject=subject, cluster=None if by_subject else cluster)
-    frame = cp.to_frame()
+    # per-row results (residuals) come back in the caller's row order, as R gives them
+    frame = cp.to_source_order()
     if (frame["event"] > 1).any():
         tied = int((frame["event"] - 1).clip(lower=0).sum())
         warnings.warn(
