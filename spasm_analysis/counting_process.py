@@ -290,9 +290,9 @@ class CountingProcess:
             order = slice(None)
             start, stop = start.copy(), stop.copy()
         code, start, stop, event = code[order], start[order], stop[order], event[order].astype(np.int64)
-        labels = np.empty(len(order), dtype=object)
+        labels = np.empty(len(code), dtype=object)
         labels[:] = index[order].tolist()  # plain Python labels, for messages and to_source_order
-        positions = np.asarray(order)
+        positions = np.arange(len(code)) if isinstance(order, slice) else np.asarray(order)
         episode = frame["episode"].to_numpy()[order].astype(np.int64) if "episode" in frame.columns else None
         cluster_values = None if cluster is None else np.asarray(frame[cluster].to_numpy()[order], dtype=object)
         skip = {subject, "start", "stop", "event", "episode"}
