@@ -52,17 +52,24 @@ def merge_near_ties(start: np.ndarray, stop: np.ndarray, tolerance: float = TIME
     both = np.concatenate([start, stop])
     if _whole_numbers_far_apart(both, tolerance):
         return start, stop, 0
-    values = np.unique(both)
-    values = values[np.isfinite(values)]
-    if len(values) < 2:
+    # one sort gives each row's rank among the distinct values; a merged value's rank then
+    # points at its run's first value (a lookup per row, no search of unsorted queries)
+    values, rank = np.unique(both, return_inverse=True)
+    finite = np.isfinite(values)
+    if finite.sum() < 2:
         return start, stop, 0
-    gaps = np.diff(values)
-    tied = (gaps <= tolerance) | (gaps / np.mean(np.abs(values)) <= tolerance)
-    if not tied.any():
+    gaps = np.diff(values[finite])
+    tied_finite = (gaps <= tolerance) | (gaps / np.mean(np.abs(values[finite])) <= tolerance)
+    if not tied_finite.any():
         return start, stop, 0
-    cuts = values[np.r_[True, ~tied]]
-    snap = lambda x: cuts[np.searchsorted(cuts, x, side="right") - 1]  # noqa: E731
-    return snap(start), snap(stop), int(tied.sum())
+    # non-finite values sort last and are never merged
+    tied = np.zeros(len(values) - 1, dtype=bool)
+    tied[: len(tied_finite)] = tied_finite
+    run_start = np.r_[True, ~tied]
+    first_of_run = np.flatnonzero(run_start)[np.cumsum(run_start) - 1]
+    snapped = values[first_of_run][rank]
+    n = len(start)
+    return snapped[:n], snapped[n:], int(tied.sum())
 
 
 def _whole_numbers_far_apart(values: np.ndarray, tolerance: float) -> bool:
