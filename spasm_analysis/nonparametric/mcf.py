@@ -250,7 +250,9 @@ def mcf(data, *, by=None, variance="lawless-nadeau", confidence_level=0.95, ci_t
     subject at the same instant count dN = 2 (as ``reda::mcf`` does), other
     zero-length rows are dropped with a warning.  Verified to 1e-8 relative on
     ``bladder2``, ``bladder1`` and on ``rhDNase`` with a 6-day risk-free window
-    (tests/reference/make_mcf_reference.R).
+    (tests/reference/make_mcf_reference.R), and on ``reda::valveSeats``, whose
+    same-day replacements count dN = 2 (reda's formula evaluated in R,
+    tests/reference/make_valve_seats_reference.R).
 
     The log CI is undefined where mu = 0; that happens only before the first
     event, where :meth:`MCFResult.evaluate` reports the interval [0, 0].
