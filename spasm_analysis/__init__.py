@@ -5,7 +5,7 @@ Load an episode log (one person's years of flare-ups or a cohort), turn it into
 match R's ``survival`` package.
 """
 
-__version__ = "0.1.0"
+from .version import __version__
 
 from .schema import LogValidationError, Problem
 from . import limits

@@ -1,9 +1,10 @@
 """The ``spasm-analysis`` command line.
 
-Subcommands live in the :data:`COMMANDS` registry: each :class:`Command` names
-itself, adds its arguments to its own parser, and runs with the parsed
-arguments, returning an exit code.  A new subcommand (e.g. ``report``) is one
-:func:`register` call in its own module; nothing here has to change.
+Subcommands are listed in :data:`COMMANDS`: each :class:`Command` (defined in
+its own module, e.g. ``report/cli_report.py``) names itself, adds its arguments
+to its own parser, and runs with the parsed arguments, returning an exit code.
+Those modules import :mod:`spasm_analysis.commands`, never this one, so the
+CLI and the report do not import each other.
 
 Exit codes: 0 success, 2 the input could not be used (a
 :class:`~spasm_analysis.LogValidationError` listing every problem, a missing or
@@ -26,51 +27,20 @@ import contextlib
 import os
 import sys
 import tempfile
-import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import TextIO
 
-from . import __version__
+from .commands import Command, load_log
 from .reading import add_reading_options, reading_options
+from .report.cli_report import REPORT_COMMAND
+from .report.clinician_page import CLINICIAN_COMMAND
 from .schema import LogValidationError
+from .version import __version__
 
 __all__ = ["Command", "COMMANDS", "register", "main", "load_log", "describe_error"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
-
-
-@dataclass(frozen=True)
-class Command:
-    """One subcommand: ``configure(parser)`` adds arguments, ``run(args, out)`` returns an exit code."""
-
-    name: str
-    help: str
-    configure: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace, TextIO], int]
-
-
-#: Subcommands by name, in the order ``--help`` lists them.
-COMMANDS: dict[str, Command] = {}
-
-
-def register(command: Command) -> Command:
-    """Add a subcommand to the registry (replacing one of the same name)."""
-    COMMANDS[command.name] = command
-    return command
-
-
-def load_log(path: str, *, err: TextIO, **reading):
-    """Read any source with :func:`~spasm_analysis.reading.read_source`, printing its warnings as notes on ``err``."""
-    from .reading import read_source
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        log = read_source(path, **reading)
-    for warning in caught:
-        print(f"note: {warning.message}", file=err)
-    return log
 
 
 def _configure_summary(parser: argparse.ArgumentParser) -> None:
@@ -92,17 +62,21 @@ def _run_summary(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-register(Command(
+SUMMARY_COMMAND = Command(
     name="summary",
     help="count episodes per year, spasm-free gaps, episode lengths and imprecise dates",
     configure=_configure_summary,
     run=_run_summary,
-))
+)
+
+#: Subcommands by name, in the order ``--help`` lists them.
+COMMANDS: dict[str, Command] = {c.name: c for c in (SUMMARY_COMMAND, REPORT_COMMAND, CLINICIAN_COMMAND)}
 
 
-# issue 6: `report` registers itself from its own module
-from .report import cli_report  # noqa: E402,F401
-from .report import clinician_page  # noqa: E402,F401
+def register(command: Command) -> Command:
+    """Add a subcommand (e.g. a plug-in's) to :data:`COMMANDS`, replacing one of the same name."""
+    COMMANDS[command.name] = command
+    return command
 
 
 #: Caches that libraries would otherwise create in the home folder, and the variable that places each.
@@ -188,8 +162,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as `python -m spasm_analysis.cli`, this file is `__main__`, a second copy
-    # of the module: subcommands register with the imported `spasm_analysis.cli`.
-    from spasm_analysis.cli import main as _registered_main
-
-    sys.exit(_registered_main())
+    sys.exit(main())

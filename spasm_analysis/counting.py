@@ -100,7 +100,7 @@ def to_counting_process(
         from spasm_analysis.partitioned.counting import partitioned_counting_process
 
         return partitioned_counting_process(
-            log, follow_up=follow_up, covariates=covariates, time_scale=time_scale,
+            log, convert=to_counting_process, follow_up=follow_up, covariates=covariates, time_scale=time_scale,
             risk_free_days=risk_free_days, treatments=treatments, carryover_days=carryover_days,
             assume_duration_days=assume_duration_days, count_index_episode=count_index_episode)
     if follow_up is not None or covariates is not None:

@@ -44,7 +44,7 @@ from .binned import cluster_sums
 from .engine import RiskSets, _covariate_rows, evaluate, newton_raphson
 
 __all__ = ["fit_gamma_frailty", "gamma_frailty_correction", "next_theta",
-           "penalized_degrees_of_freedom", "term_degrees_of_freedom"]
+           "penalized_degrees_of_freedom"]
 
 OUTER_MAX = 10       # R's coxph.control(outer.max)
 OUTER_EPS = 1e-5     # R's frailty.gamma(eps)
@@ -129,12 +129,6 @@ def penalized_degrees_of_freedom(info) -> tuple[float, np.ndarray]:
     inverse_diag = 1 / d + np.einsum("kg,kl,lg->g", scaled, C, scaled)
     B = -(scaled.T @ C)                       # G x p block of H^-1
     return float(len(d) - np.sum(inverse_diag * pen)), C - B.T @ (pen[:, None] * B)
-
-
-def term_degrees_of_freedom(variance: np.ndarray, sandwich: np.ndarray, columns) -> float:
-    """A fixed term's effective df beside a penalized one, R's ``trace(C_jj^-1 var2_jj)``."""
-    j = np.asarray(columns)
-    return float(np.trace(np.linalg.solve(variance[np.ix_(j, j)], sandwich[np.ix_(j, j)])))
 
 
 class _FrailtyProblem:

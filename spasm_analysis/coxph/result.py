@@ -21,6 +21,12 @@ def chi_square_test(chisq: float, df: int, method: str, interpretation: str = ""
                       interpretation=interpretation)
 
 
+def _term_degrees_of_freedom(variance: np.ndarray, sandwich: np.ndarray, columns) -> float:
+    """A fixed term's effective df beside a penalized one, R's ``trace(C_jj^-1 var2_jj)``."""
+    j = np.asarray(columns)
+    return float(np.trace(np.linalg.solve(variance[np.ix_(j, j)], sandwich[np.ix_(j, j)])))
+
+
 @dataclass(frozen=True)
 class CoxResult:
     """Cox proportional hazards fit on (start, stop] recurrent-event data.
@@ -111,10 +117,8 @@ class CoxResult:
         if self.frailty_variance is None:
             return pd.Series({term: float(len(c)) for term, c in terms.items()}, name="df",
                              dtype=float)
-        from .frailty import term_degrees_of_freedom
-
         variance = self.variance.loc[names, names].to_numpy()
-        df = {term: term_degrees_of_freedom(variance, self.details["sandwich_variance"], c)
+        df = {term: _term_degrees_of_freedom(variance, self.details["sandwich_variance"], c)
               for term, c in terms.items()}
         df["frailty"] = self.details["frailty_df"]
         return pd.Series(df, name="df", dtype=float)

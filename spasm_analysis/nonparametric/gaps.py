@@ -17,7 +17,7 @@ import pandas as pd
 
 from spasm_analysis.options import check_confidence_level
 from spasm_analysis.counting import as_counting_process, to_counting_process
-from spasm_analysis.counting_process import CountingProcess
+from spasm_analysis.nonparametric.gap_table import gap_table
 from spasm_analysis.log import EpisodeLog
 from spasm_analysis.partitioned import is_dask_frame
 
@@ -72,25 +72,6 @@ class GapTimesResult:
         head = f"<strong>Gap times by episode order</strong> (Kaplan-Meier, {self.confidence_level:.0%} CI)"
         summary = self.summary.to_html(index=False, float_format=lambda v: f"{v:.4g}")
         return f"<div>{head}{summary}</div>"
-
-
-def _gap_table(cp: CountingProcess) -> pd.DataFrame:
-    """One row per (subject, episode order): days at risk and whether an onset ended them."""
-    keys = pd.DataFrame({"subject": cp.subject_code, "episode": cp.episode,
-                         "gap_days": cp.stop - cp.start, "onset": cp.event})
-    per_gap = (
-        keys.groupby(["subject", "episode"], sort=True)
-        .agg(gap_days=("gap_days", "sum"), onset=("onset", "max"))
-        .reset_index()
-    )
-    return pd.DataFrame(
-        {
-            "subject": cp.subjects[per_gap["subject"].to_numpy()],
-            "episode": per_gap["episode"].to_numpy(),
-            "gap_days": per_gap["gap_days"].to_numpy(dtype=float),
-            "censored": per_gap["onset"].to_numpy() == 0,
-        }
-    )
 
 
 def gap_times(
@@ -164,7 +145,7 @@ def gap_times(
     else:
         frame = as_counting_process(data)
         frame.require_one_row_at_a_time("gap times")
-        table = _gap_table(frame)
+        table = gap_table(frame)
         counts = table.assign(count=1)
     km, summary = _km_by_order(counts, level, max_order)
     return GapTimesResult(

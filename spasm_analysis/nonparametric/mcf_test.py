@@ -12,7 +12,8 @@ import numpy as np
 from scipy import stats
 
 from spasm_analysis.options import check_option
-from spasm_analysis.nonparametric.risk_set import CountingRows, split_by_group
+from spasm_analysis.nonparametric.pseudo_score import follow_up_ends, robust_variance
+from spasm_analysis.nonparametric.risk_set import split_by_group
 from spasm_analysis.partitioned import is_dask_frame
 from spasm_analysis.results import TestResult, format_p_value
 
@@ -20,32 +21,6 @@ __all__ = ["mcf_test"]
 
 WEIGHTS = ("constant", "linear")
 TEST_VARIANCES = ("robust", "poisson")
-
-
-def _follow_up_ends(rows: CountingRows) -> np.ndarray:
-    """Each subject's last ``stop`` (rows are sorted by subject, then start)."""
-    last = np.r_[rows.subject[1:] != rows.subject[:-1], True]
-    return rows.stop[last]
-
-
-def _robust_variance(rows: CountingRows, grid, at_risk, d_mu, weight) -> float:
-    """sum_i [ sum_u w(u) Y_i(u)/Y_k(u) (dN_i(u) - dmu_k(u)) ]^2 over the subjects of one group.
-
-    Each row contributes its onset term w/Y_k at its stop (when on the grid)
-    minus the cumulative sum of w dmu_k / Y_k over its own interval; the row
-    contributions are then added up per subject.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_time = np.where(at_risk > 0, weight / at_risk, 0.0)
-    cum = np.concatenate([[0.0], np.cumsum(per_time * d_mu)])
-    after_stop = rows.locate(grid, "stop", side="right")
-    contribution = -(cum[after_stop] - cum[rows.locate(grid, "start", side="right")])
-    # an onset's stop is on the full grid; it counts only if it stayed on the common grid
-    index = np.maximum(after_stop - 1, 0)
-    on_grid = (rows.event > 0) & (grid[index] == rows.stop)
-    contribution[on_grid] += rows.event[on_grid] * per_time[index[on_grid]]
-    per_subject = np.bincount(rows.subject, weights=contribution, minlength=rows.n_subjects)
-    return float(np.sum(per_subject**2))
 
 
 def mcf_test(data, *, by, weights="constant", variance="robust") -> TestResult:
@@ -124,7 +99,7 @@ def mcf_test(data, *, by, weights="constant", variance="robust") -> TestResult:
         names = list(groups)
         # a row with two onsets at one instant (dN = 2) lists its stop twice
         times = {g: np.repeat(rows.stop, rows.event) for g, rows in groups.items()}
-        ends = [_follow_up_ends(rows) for rows in groups.values()]
+        ends = [follow_up_ends(rows) for rows in groups.values()]
         grid = np.unique(np.concatenate(list(times.values()) + ends))
         # every event time is on the full grid, so searchsorted finds it exactly
         n_events = {g: np.bincount(np.searchsorted(grid, t), minlength=len(grid))
@@ -132,7 +107,7 @@ def mcf_test(data, *, by, weights="constant", variance="robust") -> TestResult:
         at_risk = {g: rows.at_risk(grid).astype(float) for g, rows in groups.items()}
 
         def robust(kept_grid, per_group, weight):
-            return sum(_robust_variance(groups[g], kept_grid, *per_group[g], weight) for g in names)
+            return sum(robust_variance(groups[g], kept_grid, *per_group[g], weight) for g in names)
     if len(names) != 2:
         raise ValueError(
             f"mcf_test compares exactly two groups; column {by!r} has {len(names)}: "

@@ -35,8 +35,7 @@ def _as_dask(table, npartitions: int):
     raise TypeError(f"expected a DataFrame or a Dask DataFrame, not {type(table).__name__}")
 
 
-def _partition_rows(part: pd.DataFrame, dtypes: dict, options: dict, empty) -> pd.DataFrame:
-    from spasm_analysis.counting import to_counting_process
+def _partition_rows(part: pd.DataFrame, dtypes: dict, convert, options: dict, empty) -> pd.DataFrame:
     from spasm_analysis.log import EpisodeLog
 
     tables = {name: part.loc[part[_TABLE] == name, list(types)].astype(types).reset_index(drop=True)
@@ -48,15 +47,17 @@ def _partition_rows(part: pd.DataFrame, dtypes: dict, options: dict, empty) -> p
         warnings.simplefilter("ignore")
         log = EpisodeLog(tables["episodes"], follow_up=tables.get("follow_up"),
                          covariates=tables.get("covariates"))
-        rows = to_counting_process(log, **options).to_frame()
+        rows = convert(log, **options).to_frame()
     rows.attrs = {}
     return rows.astype(empty.dtypes.to_dict())
 
 
-def partitioned_counting_process(episodes, *, follow_up=None, covariates=None, **options):
+def partitioned_counting_process(episodes, *, convert, follow_up=None, covariates=None, **options):
     """Counting-process rows of a log whose tables are Dask (or pandas) DataFrames.
 
-    ``options`` are those of :func:`spasm_analysis.to_counting_process`, except
+    Each partition's subjects go through ``convert`` (the in-memory
+    :func:`spasm_analysis.to_counting_process`, handed in by its caller so that
+    this module does not import it back) with ``options``, except
     ``treatments`` (time-varying treatment columns need the in-memory path).
     Returns a Dask DataFrame with the columns of ``CountingProcess.to_frame()``.
     """
@@ -86,4 +87,4 @@ def partitioned_counting_process(episodes, *, follow_up=None, covariates=None, *
         for column, dtype in tables["covariates"].dtypes.items():
             if column != "subject":
                 empty[column] = pd.Series(dtype=dtype)
-    return shuffled.map_partitions(_partition_rows, dtypes, options, empty, meta=empty)
+    return shuffled.map_partitions(_partition_rows, dtypes, convert, options, empty, meta=empty)

@@ -15,6 +15,7 @@ import warnings
 import pandas as pd
 
 from spasm_analysis.counting_process import CountingProcess
+from spasm_analysis.nonparametric.gap_table import gap_table
 
 from .frames import by_subject, compute, require_columns
 
@@ -24,13 +25,11 @@ _KEYS = ["episode", "gap_days", "censored"]
 
 
 def _gaps(part: pd.DataFrame, subject: str) -> pd.DataFrame:
-    from spasm_analysis.nonparametric.gaps import _gap_table
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cp = CountingProcess.from_frame(part, subject=subject, timefix=False)
     cp.require_one_row_at_a_time("gap times")
-    return _gap_table(cp)
+    return gap_table(cp)
 
 
 def partitioned_gap_tables(ddf, *, subject: str = "subject"):

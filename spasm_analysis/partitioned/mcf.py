@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spasm_analysis.nonparametric.mcf_test import _follow_up_ends, _robust_variance
+from spasm_analysis.nonparametric.pseudo_score import follow_up_ends, robust_variance
 from spasm_analysis.nonparametric.mcf_core import (count_pass, lawless_nadeau, locate_rows,
                                                    mcf_increments, variance_pass)
 
@@ -106,7 +106,7 @@ def _grid_pieces(part, grid):
         rows = snapped(rows, grid)
         onset = rows.event > 0
         times, counts = _distinct_counts(rows.stop[onset], rows.event[onset].astype(float))
-        out[g] = (times, counts, np.unique(_follow_up_ends(rows)))
+        out[g] = (times, counts, np.unique(follow_up_ends(rows)))
     return out
 
 
@@ -130,7 +130,7 @@ def _robust(part, grid, test_grid, per_group, weight):
     out = {}
     for g, rows in part.groups.items():
         y, d_mu = per_group[g]
-        out[g] = (np.array([_robust_variance(snapped(rows, grid), test_grid, y, d_mu,
+        out[g] = (np.array([robust_variance(snapped(rows, grid), test_grid, y, d_mu,
                                                          weight)]),)
     return out
 

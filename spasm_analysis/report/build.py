@@ -87,9 +87,9 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
     unavailable = [s.title for s in sections if s.status != "ok"]
     if unavailable:
         lines.append("Not available for this log: " + ", ".join(unavailable) + " (each section says why).")
-    import spasm_analysis as sa
+    from spasm_analysis.version import __version__
 
-    footer = (f"Made by spasm_analysis {sa.__version__} on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. "
+    footer = (f"Made by spasm_analysis {__version__} on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. "
               "A statistical description of a record, not medical advice.")
     return document(title, lines, sections, footer)
 

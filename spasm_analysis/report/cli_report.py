@@ -1,11 +1,11 @@
-"""The ``spasm-analysis report PATH -o report.html`` subcommand (registered with the CLI)."""
+"""The ``spasm-analysis report PATH -o report.html`` subcommand (listed by the CLI)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TextIO
 
-from spasm_analysis.cli import Command, register
+from spasm_analysis.commands import Command
 from spasm_analysis.reading import add_reading_options, reading_options
 
 __all__ = ["REPORT_COMMAND"]
@@ -41,9 +41,9 @@ def _shown(path, out: TextIO) -> str:
     return str(path).encode(encoding, "backslashreplace").decode(encoding)
 
 
-REPORT_COMMAND = register(Command(
+REPORT_COMMAND = Command(
     name="report",
     help="write a self-contained HTML report (figures, trend, treatments, triggers, forecast; or cohort MCF and Cox models)",
     configure=_configure,
     run=_run,
-))
+)

@@ -16,7 +16,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from spasm_analysis.cli import Command, load_log, register
+from spasm_analysis.commands import Command, load_log
 
 __all__ = ["clinician_html", "write_clinician", "PAPER_SIZES"]
 
@@ -163,9 +163,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-CLINICIAN_COMMAND = register(Command(
+CLINICIAN_COMMAND = Command(
     name="clinician",
     help="write the one-page summary for a clinician visit (HTML, or PDF through Chromium)",
     configure=_configure,
     run=_run,
-))
+)

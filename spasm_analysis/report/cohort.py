@@ -17,10 +17,10 @@ _CATEGORY_LEVELS = 8  # a text covariate with more levels than this is left out 
 
 
 def _counting(log, opts):
-    import spasm_analysis as sa
+    from spasm_analysis.counting import to_counting_process
 
     treatments = "all" if log.modalities else None
-    return sa.to_counting_process(log, treatments=treatments, assume_duration_days=opts.assume_duration_days)
+    return to_counting_process(log, treatments=treatments, assume_duration_days=opts.assume_duration_days)
 
 
 def model_covariates(cp: pd.DataFrame, covariates: pd.DataFrame):
@@ -70,19 +70,21 @@ def _summary(log, opts, by):
 
 
 def _events(log, opts, by):
-    import spasm_analysis as sa
+    from spasm_analysis.plotting.cohort import plot_events
 
-    return figure(sa.plot_events(log, by=by, max_subjects=120), "One line per subject over its follow-up (longest at the bottom); "
+    return figure(plot_events(log, by=by, max_subjects=120), "One line per subject over its follow-up (longest at the bottom); "
                   "dots are episode onsets.")
 
 
 def _mcf(log, opts, by):
-    import spasm_analysis as sa
+    from spasm_analysis.nonparametric.mcf import mcf
+    from spasm_analysis.nonparametric.mcf_test import mcf_test
+    from spasm_analysis.plotting.cohort import plot_mcf
 
     cp = _counting(log, opts)
     if by is None:
         candidates = [c for c in log.covariates.columns if c != "subject" and log.covariates[c].nunique() == 2]
-        result = sa.mcf(cp)
+        result = mcf(cp)
         hint = (f" Run with --by {candidates[0]} to compare groups (two-valued covariates: {', '.join(candidates)})."
                 if candidates else "")
         body = para("No grouping was chosen, so the curve covers all subjects." + hint)
@@ -90,20 +92,20 @@ def _mcf(log, opts, by):
         if by not in cp.columns:
             raise SectionUnavailable(f"--by {by}: no covariate of that name; covariates: "
                                      f"{', '.join(c for c in log.covariates.columns if c != 'subject') or 'none'}.")
-        result = sa.mcf(cp, by=by)
+        result = mcf(cp, by=by)
         body = ""
     s = result.summary
     body += para("The mean cumulative function (MCF) is the average number of episodes per subject by each day of "
                  "follow-up, counting only subjects still observed; the shaded band is its pointwise "
                  f"{result.confidence_level:.0%} confidence interval (Lawless-Nadeau robust variance).")
     body += table(s, digits=4)
-    body += figure(sa.plot_mcf(result), "Mean cumulative number of episodes" + (f" by {by}" if by else "") + ".")
+    body += figure(plot_mcf(result), "Mean cumulative number of episodes" + (f" by {by}" if by else "") + ".")
     if by is not None:
         groups = result.groups
         if len(groups) != 2:
             body += note(f"The pseudo-score test compares two groups; {by} has {len(groups)}.")
         else:
-            tests = [sa.mcf_test(cp, by=by, weights=w) for w in ("constant", "linear")]
+            tests = [mcf_test(cp, by=by, weights=w) for w in ("constant", "linear")]
             rows = pd.DataFrame({"weights": ["constant", "linear"], "U": [t.statistic for t in tests],
                                  "variance": [t.variance for t in tests], "chi-square": [t.chisq for t in tests],
                                  "p-value": [format_p_value(t.p_value) for t in tests]})
@@ -124,7 +126,8 @@ def _summary_table(result):
 
 
 def _models(log, opts, by):
-    import spasm_analysis as sa
+    from spasm_analysis.coxph.models import andersen_gill, pwp as fit_pwp
+    from spasm_analysis.plotting.forest import plot_forest
 
     cp = _counting(log, opts)
     names, notes = model_covariates(cp, log.covariates)
@@ -134,8 +137,8 @@ def _models(log, opts, by):
     with warnings.catch_warnings():
         # rows left out for a missing value are listed in the notes below instead
         warnings.filterwarnings("ignore", message=".*missing covariate value", category=UserWarning)
-        ag = sa.andersen_gill(cp, names)
-        pwp = sa.pwp(cp, names)
+        ag = andersen_gill(cp, names)
+        pwp = fit_pwp(cp, names)
     notes += list(ag.details.get("model_notes", ()))
     body = para(
         "Andersen-Gill: every episode counts the same and the effect of each covariate on the episode rate is a "
@@ -146,7 +149,7 @@ def _models(log, opts, by):
         body += f"<h3>{text(title)}</h3>" + table(_summary_table(result), digits=4)
         body += para(f"{result.n} intervals, {result.n_events} events, {result.n_clusters} subjects; "
                      f"robust Wald test {format_p_value(result.wald_test.p_value)}.", cls="small")
-    body += figure(sa.plot_forest({"Andersen-Gill": ag, "PWP": pwp}),
+    body += figure(plot_forest({"Andersen-Gill": ag, "PWP": pwp}),
                    f"Hazard ratios with {ag.confidence_level:.0%} robust confidence intervals; log scale.")
     body += _model_checks(ag)
     for line in notes:
@@ -168,13 +171,14 @@ def _model_checks(ag):
 
 
 def _gaps(log, opts, by):
-    import spasm_analysis as sa
+    from spasm_analysis.nonparametric.gaps import gap_times
+    from spasm_analysis.plotting.cohort import plot_gap_times
 
-    result = sa.gap_times(log, max_order=3, assume_duration_days=opts.assume_duration_days)
+    result = gap_times(log, max_order=3, assume_duration_days=opts.assume_duration_days)
     return (para("Time from the end of one episode to the start of the next, separately for the first, second and "
                  "later gaps (Kaplan-Meier; a tick is a gap still open at the end of follow-up).")
             + table(result.summary, digits=4)
-            + figure(sa.plot_gap_times(result), "Proportion still without a new episode by days since the last one."))
+            + figure(plot_gap_times(result), "Proportion still without a new episode by days since the last one."))
 
 
 def _methods(log, opts, by):

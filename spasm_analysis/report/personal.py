@@ -55,7 +55,7 @@ def _exposure_counts(ex) -> str:
 
 
 def _summary(log, opts):
-    import spasm_analysis as sa
+    from spasm_analysis.personal.rates import yearly_rates
 
     ep, fu = log.episodes, log.follow_up
     logged_days = float(((fu["end"] - fu["start"]) / pd.Timedelta(days=1)).sum())
@@ -73,7 +73,7 @@ def _summary(log, opts):
         pairs.append(("Unknown ends", f"taken as {opts.assume_duration_days:g} days (the median recorded length) "
                                       "where time at risk is needed"))
     body = key_values(pairs)
-    yearly = sa.yearly_rates(log, assume_duration_days=opts.assume_duration_days)
+    yearly = yearly_rates(log, assume_duration_days=opts.assume_duration_days)
     body += "<h3>Episodes per year</h3>" + para(yearly.interpretation)
     body += table(yearly.table.rename(columns={"period": "year"}), digits=3)
     recent = ep.sort_values("onset").tail(10)
@@ -117,19 +117,22 @@ def _kept_columns(log) -> str:
 
 
 def _timeline(log, opts):
-    import spasm_analysis as sa
+    from spasm_analysis.plotting.calendar import plot_calendar
+    from spasm_analysis.plotting.timeline import plot_timeline
 
-    body = figure(sa.plot_timeline(log), "Episodes (bars from onset to end, coloured by severity), treatment "
+    body = figure(plot_timeline(log), "Episodes (bars from onset to end, coloured by severity), treatment "
                   "sessions and courses, and recorded exposures. Hatched stretches were not logged.")
-    body += figure(sa.plot_calendar(log), "Every day of the follow-up: days spent in an episode are coloured; "
+    body += figure(plot_calendar(log), "Every day of the follow-up: days spent in an episode are coloured; "
                    "grey days were not logged, which is not the same as free of episodes.")
     return body
 
 
 def _trend(log, opts):
-    import spasm_analysis as sa
+    from spasm_analysis.personal.rates import seasonality
+    from spasm_analysis.personal.trend_summary import trend_summary
+    from spasm_analysis.plotting.rates import plot_cumulative_episodes
 
-    summary = sa.trend_summary(log, assume_duration_days=opts.assume_duration_days)
+    summary = trend_summary(log, assume_duration_days=opts.assume_duration_days)
     found = summary.change_points
     body = para(summary.answer, cls="finding")
     body += "<h3>Stretches of constant rate</h3>" + para(found.interpretation)
@@ -143,9 +146,9 @@ def _trend(log, opts):
         body += ('<details class="small"><summary>Where the remembered onsets are placed, and what changes</summary>'
                  f"{table(found.sensitivity, digits=3)}</details>")
     body += "<h3>The trend tests beside it</h3>" + table(summary.table, digits=3) + para(summary.explanation)
-    body += figure(sa.plot_cumulative_episodes(log), "Episodes counted up over time with the fitted power law; "
+    body += figure(plot_cumulative_episodes(log), "Episodes counted up over time with the fitted power law; "
                    "a curve bending above the dashed constant-rate line means rising frequency.")
-    season = sa.seasonality(log, assume_duration_days=opts.assume_duration_days)
+    season = seasonality(log, assume_duration_days=opts.assume_duration_days)
     body += "<h3>Time of year</h3>" + para(season.interpretation)
     body += table(season.table.drop(columns=["month"]).rename(columns={"period": "month"}), digits=3)
     return body + para(season.notes, cls="small")
@@ -157,7 +160,8 @@ def _modality_order(log):
 
 
 def _treatments(log, opts):
-    import spasm_analysis as sa
+    from spasm_analysis.personal.treatment_effect import treatment_effect
+    from spasm_analysis.plotting.forest import plot_forest
 
     modalities = _modality_order(log)
     if not modalities:
@@ -165,7 +169,7 @@ def _treatments(log, opts):
     results, rows, failures = {}, [], []
     for modality in modalities:
         try:
-            effect = sa.treatment_effect(log, modality, assume_duration_days=opts.assume_duration_days)
+            effect = treatment_effect(log, modality, assume_duration_days=opts.assume_duration_days)
         except ValueError as error:
             failures.append(f"{modality}: {error}")
             continue
@@ -192,7 +196,7 @@ def _treatments(log, opts):
                                "ci_upper": [r.ci_upper for r in results.values()]})
         forest = forest[np.isfinite(forest["estimate"]) & (forest["estimate"] > 0)]
         if len(forest):
-            body += figure(sa.plot_forest(forest, xlabel="rate ratio during courses + 14 days vs other time "
+            body += figure(plot_forest(forest, xlabel="rate ratio during courses + 14 days vs other time "
                                           "(same year and season)"),
                            "Each treatment's rate ratio with its profile-likelihood interval; log scale. Intervals "
                            "that cross 1 are 'can't tell'.")
@@ -210,7 +214,7 @@ def _treatments(log, opts):
 
 
 def _risk_windows(log, opts, modalities):
-    import spasm_analysis as sa
+    from spasm_analysis.personal.risk_windows import risk_windows
 
     tr = log.treatments
     short = (tr["end"] - tr["start"]) <= pd.Timedelta(days=1)
@@ -223,7 +227,7 @@ def _risk_windows(log, opts, modalities):
                  "person, adjusted for season.")
     for modality in picked:
         try:
-            result = sa.risk_windows(log, exposed=modality, assume_duration_days=opts.assume_duration_days)
+            result = risk_windows(log, exposed=modality, assume_duration_days=opts.assume_duration_days)
         except ValueError as error:
             body += note(f"{modality}: {error}")
             continue
@@ -247,14 +251,14 @@ def _new_start(log, modality):
 
 
 def _before_after(log, opts, modality):
-    import spasm_analysis as sa
+    from spasm_analysis.personal.before_after import before_after
 
     start = _new_start(log, modality)
     if start is None:
         return note(f"Before/after: no {modality} start has a year of logged time on both sides and half a year "
                     f"without {modality} before it, so a before/after comparison is not shown.")
     try:
-        result = sa.before_after(log, start=start)
+        result = before_after(log, start=start)
     except ValueError as error:
         return note(f"Before/after around the first {modality} start: {error}")
     rows = [{"change": "level (rate ratio at the start)", "estimate": result.level_change, "CI lower": result.level_ci_lower,
@@ -269,7 +273,7 @@ def _before_after(log, opts, modality):
 
 
 def _triggers(log, opts):
-    import spasm_analysis as sa
+    from spasm_analysis.personal.case_crossover import case_crossover
     from spasm_analysis.personal.case_crossover import ExposureNotInformativeError
 
     names = list(log.exposures["exposure"].astype(str).value_counts().index)
@@ -282,7 +286,7 @@ def _triggers(log, opts):
     rows, body = [], ""
     for name in names:
         try:
-            result = sa.case_crossover(log, exposure=name)
+            result = case_crossover(log, exposure=name)
         except ExposureNotInformativeError as reason:
             body += note(f"{name}: {reason}")
             continue
@@ -296,9 +300,9 @@ def _triggers(log, opts):
 
 
 def _durations(log, opts):
-    import spasm_analysis as sa
+    from spasm_analysis.nonparametric.gaps import episode_durations
 
-    result = sa.episode_durations(log)
+    result = episode_durations(log)
     s = result.summary.iloc[0]
     body = para(
         f"Median episode length {s['median_days']:.1f} days (middle half {s['q1_days']:.1f} to {s['q3_days']:.1f} "
@@ -317,9 +321,9 @@ def _durations(log, opts):
 
 
 def _forecast(log, opts):
-    import spasm_analysis as sa
+    from spasm_analysis.personal.forecast import forecast_next_episode
 
-    result = sa.forecast_next_episode(log, n_bootstrap=opts.n_bootstrap, seed=opts.seed,
+    result = forecast_next_episode(log, n_bootstrap=opts.n_bootstrap, seed=opts.seed,
                                       assume_duration_days=opts.assume_duration_days)
     frame = result.table.rename(columns={"horizon_days": "within (days)", "constant_rate_probability": "constant-rate check",
                                          "weibull_probability": "Weibull check", "km_probability": "Kaplan-Meier check"})
@@ -334,9 +338,9 @@ def _forecast(log, opts):
 
 
 def _clinician(log, opts):
-    import spasm_analysis as sa
+    from spasm_analysis.personal.clinician import clinician_summary
 
-    result = sa.clinician_summary(log, assume_duration_days=opts.assume_duration_days)
+    result = clinician_summary(log, assume_duration_days=opts.assume_duration_days)
     body = para(result.interpretation, cls="finding") + table(result.table, digits=3)
     body += key_values([("Longest stretch without an episode",
                          f"{result.longest_free_days:.0f} days ({result.longest_free_start:%Y-%m-%d} to "
