@@ -1,6 +1,6 @@
 """Apple Health import: time and peak memory reading a ~1 GB synthetic export.
 
-Target (issue 7): a 1 GB ``export.xml`` is read in under 500 MB of memory.
+Target: a 1 GB ``export.xml`` is read in under 500 MB of memory.
 The export is generated in a temporary directory (see
 ``tests/apple_health_synthetic.py``: heart-rate samples around a repeating
 symptom cycle with a known number of episodes), then read by

@@ -7,7 +7,7 @@ Run from the repository root:
     .venv/bin/python benchmarks/bench_mcf.py --sizes 2000 20000 --r-cap 60
 
 Prints a table and replaces the ``bench_mcf`` section of benchmarks/RESULTS.md.
-Targets (issue 3): ``mcf`` on 100k subjects in under 3 s and
+Targets: ``mcf`` on 100k subjects in under 3 s and
 ``to_counting_process`` in under 5 s on a 2-core machine; at 20k subjects
 ``mcf`` at least 5x faster than
 ``survfit(Surv(start, stop, event) ~ arm, id = subject, timefix = FALSE)``; on

@@ -7,56 +7,19 @@ match R's ``survival`` package.
 
 from .version import __version__
 
+# Errors and warnings: what was wrong with the input, and what was assumed
 from .schema import LogValidationError, Problem
 from . import limits
 from .limits import LimitExceededError
-from .log import EpisodeLog, FollowUpInferredWarning, LogChangedWarning
-from .results import TestResult
-from .nonparametric import EpisodeDurations, GapTimesResult, MCFResult, episode_durations, gap_times, mcf, mcf_test
-from .counting import to_counting_process
-from .counting_process import CountingProcess, ZeroLengthRowsWarning
+from .log import FollowUpInferredWarning, LogChangedWarning
+from .io import UnknownModalityWarning
+from .apps import AppDetectedWarning
+from .counting_process import ZeroLengthRowsWarning
+from .personal import ExposureNotInformativeError
 
-# issue 5: analyses for one person's log
-from .personal import (  # noqa: E402
-    BeforeAfterResult,
-    before_after,
-    CaseCrossoverResult,
-    ChangePointResult,
-    change_points,
-    ClinicianSummary,
-    clinician_summary,
-    DurationTrendResult,
-    duration_trend,
-    case_crossover,
-    ExposureNotInformativeError,
-    ForecastResult,
-    forecast_next_episode,
-    CrowAMSAAResult,
-    crow_amsaa,
-    imprecise_onset_sensitivity,
-    place_onsets,
-    red_flags,
-    laplace_test,
-    lewis_robinson_test,
-    mil_hdbk_test,
-    rate_ratio,
-    RateRatioResult,
-    RateTable,
-    RiskWindowResult,
-    risk_windows,
-    rolling_rates,
-    treatment_effect,
-    TreatmentEffectResult,
-    seasonality,
-    trend_summary,
-    TrendSummary,
-    yearly_rates,
-)
-
-# issue 2: loading (spasm_analysis.io) and the treatment vocabulary
-from .vocabulary import modality_vocabulary, normalize_modality, unknown_modalities  # noqa: E402
-from .io import (  # noqa: E402
-    UnknownModalityWarning,
+# Reading a log: table files, calendars, tracking-app exports, the treatment vocabulary
+from .log import EpisodeLog
+from .io import (
     read_covariates,
     read_episodes,
     read_exposures,
@@ -65,19 +28,59 @@ from .io import (  # noqa: E402
     read_log,
     read_treatments,
 )
+from .apps import detect_app, read_app_export
+from .vocabulary import modality_vocabulary, normalize_modality, unknown_modalities
 
-# issue 4: Cox models for recurrent events
-from .coxph import CoxResult, andersen_gill, cox, pwp, wlw  # noqa: E402
-from .rate_models import RateRegressionResult, rate_regression  # noqa: E402
+# The counting process: the one (start, stop] type every estimator takes
+from .counting_process import CountingProcess
+from .counting import to_counting_process
 
-# issue 7: import from tracking apps
-from .apps import AppDetectedWarning, detect_app, read_app_export  # noqa: E402
+# Nonparametric: mean cumulative function, its two-sample test, gap times, durations
+from .results import TestResult
+from .nonparametric import EpisodeDurations, GapTimesResult, MCFResult, episode_durations, gap_times, mcf, mcf_test
 
-# issue 2: seeded simulators with known truth
-from .simulate import Simulation, SimulationTruth, simulate_cohort, simulate_personal_log, simulate_scenario  # noqa: E402
+# Cox models for recurrent events, and per-subject rate regression
+from .coxph import CoxResult, andersen_gill, cox, pwp, wlw
+from .rate_models import RateRegressionResult, rate_regression
 
-# issue 6: figures (matplotlib is imported only when a figure is drawn)
-from .plotting import (  # noqa: E402
+# One person's log: rates, trend, change points, treatments, triggers, forecast, red flags
+from .personal import (
+    BeforeAfterResult,
+    CaseCrossoverResult,
+    ChangePointResult,
+    CrowAMSAAResult,
+    DurationTrendResult,
+    ForecastResult,
+    RateRatioResult,
+    RateTable,
+    RiskWindowResult,
+    TreatmentEffectResult,
+    TrendSummary,
+    before_after,
+    case_crossover,
+    change_points,
+    crow_amsaa,
+    duration_trend,
+    forecast_next_episode,
+    imprecise_onset_sensitivity,
+    laplace_test,
+    lewis_robinson_test,
+    mil_hdbk_test,
+    place_onsets,
+    rate_ratio,
+    red_flags,
+    risk_windows,
+    rolling_rates,
+    seasonality,
+    treatment_effect,
+    trend_summary,
+    yearly_rates,
+)
+
+# Reports: the log summary, the clinician page, figures (matplotlib is imported only when one is drawn)
+from .summary import LogSummary, summarize_log
+from .personal import ClinicianSummary, clinician_summary
+from .plotting import (
     plot_calendar,
     plot_cumulative_episodes,
     plot_events,
@@ -87,4 +90,6 @@ from .plotting import (  # noqa: E402
     plot_monthly_rate,
     plot_timeline,
 )
-from .summary import LogSummary, summarize_log  # noqa: E402
+
+# Simulation: seeded logs and cohorts with known truth
+from .simulate import Simulation, SimulationTruth, simulate_cohort, simulate_personal_log, simulate_scenario

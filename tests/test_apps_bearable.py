@@ -1,4 +1,4 @@
-"""Bearable CSV export -> EpisodeLog (fixture written from the issue's format description)."""
+"""Bearable CSV export -> EpisodeLog (fixture written from Bearable's documented export format)."""
 
 from pathlib import Path
 

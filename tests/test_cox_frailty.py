@@ -3,7 +3,7 @@
 Data: cgd (treat, inherit, steroids, age) and bladder2 (rx, number, size).
 Reference: tests/reference/cox_frailty_<data>_*.csv from
 tests/reference/make_cox_reference.R (R 4.2.2, survival 3.5.3).
-Tolerances (issue 4): coefficients and frailty variance within 1e-3 relative,
+Tolerances: coefficients and frailty variance within 1e-3 relative,
 standard errors within 2% of R's se(coef).
 """
 

@@ -2,7 +2,7 @@
 
 Reference values: tests/reference/cox_coefficients.csv and cox_fit_stats.csv,
 produced by tests/reference/make_cox_reference.R (R 4.2.2, survival 3.5.3).
-Tolerances (issue 4): coefficients, model SE and robust SE within 1e-6
+Tolerances: coefficients, model SE and robust SE within 1e-6
 relative; log-likelihood within 1e-8 relative.
 """
 

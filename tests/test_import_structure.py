@@ -111,3 +111,17 @@ def test_the_cli_lists_every_command(command):
     from spasm_analysis.cli import COMMANDS
 
     assert COMMANDS[command].name == command
+
+
+def test_no_comment_or_docstring_refers_to_an_issue_number():
+    """Comments say why, not which ticket: the history is in git."""
+    import re
+
+    pattern = re.compile(r"\bissues?\s*#?\s*\d+|(?<![\w&])#1\d\b", re.IGNORECASE)
+    top = ROOT.parent
+    files = [p for folder in (PACKAGE, "tests", "benchmarks", "notebooks") for p in (top / folder).rglob("*")
+             if p.suffix in (".py", ".R", ".ipynb", ".md") and "fixtures" not in p.parts]
+    offenders = [f"{p.relative_to(top)}:{n}" for p in files
+                 for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+                 if pattern.search(line)]
+    assert offenders == []

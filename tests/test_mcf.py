@@ -20,7 +20,7 @@ from scipy import stats
 import spasm_analysis as sa
 
 REF = Path(__file__).parent / "reference"
-RTOL = 1e-8  # issue 3: MCF and its standard error to 1e-8 relative
+RTOL = 1e-8  # the MCF and its standard error to 1e-8 relative
 
 DATASETS = {
     "bladder2": ({"id": "subject"}, "rx"),

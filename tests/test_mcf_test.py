@@ -1,7 +1,7 @@
 """Tests for spasm_analysis.nonparametric.mcf_test (pseudo-score test).
 
 Reference: reda 0.5.6 mcfDiff.test on survival's bladder2 by rx, values quoted in
-issue 3 and stored in tests/reference/mcf_test_reda_bladder2.json.
+the test's specification and stored in tests/reference/mcf_test_reda_bladder2.json.
 """
 
 import json

@@ -123,7 +123,7 @@ def duration_trend(log, *, confidence_level: float = 0.95) -> DurationTrendResul
     days = np.maximum(days, _MIN_DURATION)
     onset = used["onset"].reset_index(drop=True)
     years = ((onset - onset.min()) / pd.Timedelta(days=365.25)).to_numpy(float)
-    # The per-year summary is the package's episode_durations (issue 3); this module adds the trend.
+    # The per-year summary is the package's episode_durations; this module adds the trend.
     table = episode_durations(used).by_year
     if np.ptp(years) == 0:
         raise ValueError("all episodes with a known length began on the same day; no trend can be estimated")

@@ -1,4 +1,4 @@
-# Reference values for spasm_analysis.coxph (issue 4).
+# Reference values for spasm_analysis.coxph.
 #
 # Fits R's coxph() to the recurrent-event data sets shipped with the survival
 # package and writes coefficients, model-based and cluster-robust standard

@@ -1,4 +1,4 @@
-# Reference values for spasm_analysis.mcf (issue 3).
+# Reference values for spasm_analysis.mcf.
 #
 # Exports two recurrent-event data sets from R's survival package to
 # tests/reference/data/ and the Nelson-Aalen mean cumulative function that
