@@ -62,7 +62,9 @@ def test_sensitivity_runs_both_choices_for_rate_ratio():
     assert "mid-month" in mid.notes and "left out" in excl.notes
 
 
-def test_midpoint_that_collides_with_a_recorded_episode_explains_itself():
+def test_midpoint_that_collides_with_a_recorded_episode_moves_beside_it():
+    # "March 2020" (2 days) placed mid-month would fall inside the dated March 15-20 episode:
+    # it starts the day after that one ends, as sa.place_onsets does; one episode at a time.
     episodes = pd.DataFrame({
         "onset": pd.to_datetime(["2020-03-01", "2020-03-15"]),
         "end": pd.to_datetime(["2020-03-03", "2020-03-20"]),
@@ -70,9 +72,37 @@ def test_midpoint_that_collides_with_a_recorded_episode_explains_itself():
     })
     follow_up = pd.DataFrame({"start": [pd.Timestamp("2020-01-01")], "end": [pd.Timestamp("2020-12-31")]})
     log = sa.EpisodeLog(episodes, follow_up=follow_up)
-    with pytest.raises(ValueError, match="try imprecise_onsets='exclude'"):
-        sa.laplace_test(log, imprecise_onsets="midpoint")
+    placed = sa.place_onsets(log.episodes, "midpoint").sort_values("onset")
+    assert placed["onset"].tolist() == [pd.Timestamp("2020-03-15"), pd.Timestamp("2020-03-21")]
+    assert placed["end"].iloc[0] == pd.Timestamp("2020-03-20") and placed["end"].iloc[1] >= placed["onset"].iloc[1]
+    from spasm_analysis.personal.placement import place_onsets  # the treatment-effect placement agrees
+    assert place_onsets(log, "midpoint").episodes.sort_values("onset")["onset"].tolist() == placed["onset"].tolist()
+    assert sa.laplace_test(log, imprecise_onsets="midpoint").details["n_events"] == 2
     assert sa.laplace_test(log, imprecise_onsets="exclude").details["n_events"] == 1
+
+
+def test_placed_episode_before_a_dated_one_ends_the_day_before_it_when_its_interval_allows():
+    from spasm_analysis.personal.precision import place_onsets
+
+    # "2013" (5 days) placed mid-year (July 2) would run into a dated July 4-9 episode that
+    # sorts after it: it ends the day before (June 28 - July 3), still in 2013.
+    episodes = pd.DataFrame({"subject": "me",
+                             "onset": pd.to_datetime(["2013-01-01", "2013-07-04"]),
+                             "onset_latest": pd.to_datetime(["2013-12-31", "2013-07-04"]),
+                             "end": pd.to_datetime(["2013-01-06", "2013-07-09"]),
+                             "end_earliest": pd.NaT, "end_latest": pd.NaT})  # the length, not the end date, is known
+    placed = place_onsets(episodes, "midpoint").sort_values("onset")
+    assert placed["end"].iloc[0] == pd.Timestamp("2013-07-03")
+    assert placed["end"].iloc[0] - placed["onset"].iloc[0] == pd.Timedelta(days=5)
+    # Early October (days 1-10) placed on Oct 5 hits a dated Oct 3-12 episode that sorts first:
+    # it starts the day after that one ends.
+    episodes = pd.DataFrame({"subject": "me",
+                             "onset": pd.to_datetime(["2013-10-01", "2013-10-03"]),
+                             "onset_latest": pd.to_datetime(["2013-10-10", "2013-10-03"]),
+                             "end": pd.to_datetime(["2013-10-06", "2013-10-12"]),
+                             "end_earliest": pd.NaT, "end_latest": pd.NaT})
+    placed = place_onsets(episodes, "midpoint").sort_values("onset")
+    assert placed["onset"].tolist() == [pd.Timestamp("2013-10-03"), pd.Timestamp("2013-10-13")]
 
 
 def test_place_onsets_keeps_lengths_inside_the_written_ends():
@@ -94,13 +124,14 @@ def test_place_onsets_keeps_lengths_inside_the_written_ends():
         place_onsets(ep, "somewhere")
 
 
-def test_sensitivity_reports_a_placement_that_makes_episodes_collide():
-    # "2019, 2 days": placed on its last day it lands exactly on the episode of 2019-12-31.
+def test_sensitivity_places_an_onset_that_would_collide_beside_the_dated_episode():
+    # "2019, 2 days": placed on its last day it would land on the episode of 2019-12-31; it
+    # ends the day before that one instead (still in 2019), so the placement is possible.
     episodes = pd.DataFrame({"onset": ["2019", "2019-12-31", "2020-05-01", "2020-09-01"],
                              "end": ["2019-01-03", "2020-01-02", "2020-05-03", "2020-09-03"],
                              "end_earliest": ["2019-01-03", None, None, None], "end_latest": ["2020-01-03", "2020-01-02", "2020-05-03", "2020-09-03"]})
     log = sa.EpisodeLog(episodes, follow_up=pd.DataFrame({"start": ["2019-01-01"], "end": ["2021-01-01"]}))
     table = sa.imprecise_onset_sensitivity(sa.laplace_test, log, choices=("midpoint", "latest"))
-    assert table["note"].isna().tolist() == [True, False]
-    assert table.loc[1, "note"].startswith("not possible: with imprecise_onsets='latest'")
-    assert pd.isna(table.loc[1, "statistic"]) and pd.notna(table.loc[0, "statistic"])
+    assert "note" not in table.columns and table["statistic"].notna().all()
+    latest = sa.laplace_test(log, imprecise_onsets="latest")
+    assert latest.details["n_events"] == 4 and latest.statistic != table.loc[0, "statistic"]

@@ -139,7 +139,7 @@ def place_onsets(episodes: pd.DataFrame, how: str = "midpoint", *, seed: int | N
     if how not in PLACEMENTS:
         raise ValueError(f"how={how!r} is not a placement; choose one of {', '.join(map(repr, PLACEMENTS))}")
     out = episodes.copy()
-    earliest, latest = onset_interval(out)
+    earliest, latest = (bound.copy() for bound in onset_interval(out))  # not views of the onsets moved below
     imprecise = (latest > earliest).to_numpy()
     if not imprecise.any():
         return out
@@ -156,10 +156,46 @@ def place_onsets(episodes: pd.DataFrame, how: str = "midpoint", *, seed: int | N
         offset = pd.Series(offset, index=width.index)
     placed = earliest[imprecise] + offset
     out.loc[imprecise, "onset"] = placed
-    if "onset_latest" in out.columns:
-        out.loc[imprecise, "onset_latest"] = placed
     if "end" in out.columns:
         out["end"] = _moved_end(out, episodes, imprecise, offset)
+        out = _avoid_collisions(out, imprecise, earliest)
+    if "onset_latest" in out.columns:
+        out.loc[imprecise, "onset_latest"] = out.loc[imprecise, "onset"]
+    return out
+
+
+def _avoid_collisions(out: pd.DataFrame, imprecise: np.ndarray, earliest: pd.Series) -> pd.DataFrame:
+    """A placed episode never overlaps another one: a person has one episode at a time.
+
+    When the placed position would run into another episode (a month-only
+    onset placed mid-month where a dated episode was going on), the placed
+    episode starts the day after the one it hits ends, as
+    :func:`spasm_analysis.personal.placement.place_onsets` does; one placed
+    before a dated episode it would run into ends the day before that one
+    begins if its own interval allows.  Two dated episodes that overlap are
+    left for the log's own check to report.
+    """
+    moved = pd.Series(imprecise, index=out.index)
+    subject = out["subject"] if "subject" in out.columns else pd.Series(0, index=out.index)
+    for _ in range(2 * len(out)):
+        order = out.assign(_s=subject).sort_values(["_s", "onset"], kind="stable").index
+        onset, end = out.loc[order, "onset"], out.loc[order, "end"].fillna(out.loc[order, "onset"])
+        reach_before = end.shift()
+        clash = (subject.loc[order].to_numpy()[1:] == subject.loc[order].to_numpy()[:-1]) & (
+            onset.to_numpy()[1:] <= reach_before.to_numpy()[1:])
+        hits = [(order[k], order[k + 1]) for k in np.flatnonzero(clash) if moved[order[k]] or moved[order[k + 1]]]
+        if not hits:
+            return out
+        first, second = hits[0]
+        if moved[first] and not moved[second] and onset[second] - _DAY - (end[first] - onset[first]) >= earliest[first]:
+            shift, target = onset[second] - _DAY - end[first], first
+        elif moved[second]:
+            shift, target = end[first] + _DAY - onset[second], second
+        else:
+            shift, target = end[second] + _DAY - onset[first], first
+        out.loc[target, "onset"] = out.at[target, "onset"] + shift
+        if pd.notna(out.at[target, "end"]):
+            out.loc[target, "end"] = out.at[target, "end"] + shift
     return out
 
 
