@@ -50,11 +50,14 @@ from .poisson import check_level, poisson_ci
 from .precision import check_choice
 from .rates import PER_YEAR
 from .timeline import DAY, one_subject, timeline
+from .trend_summary import reconcile
 
 __all__ = ["forecast_next_episode", "ForecastResult", "gaps_after_episodes"]
 
 _MIN_GAP = 0.5  # days; dates are day-resolution, so a gap of 0 means "within the day"
 _MIN_PIECE_EVENTS = MIN_EVENTS  # completed gaps in the current stretch needed for the renewal model
+_SEASON_YEARS = 2.0  # an annual cycle needs at least this many years of the stretch to be told from a trend
+_EPOCH = pd.Timestamp("1970-01-01")
 
 
 @dataclass(frozen=True)
@@ -223,11 +226,25 @@ class _Stretch:
     events: int
     days: float
     gaps: pd.DataFrame
+    now: float
+    epoch: float
+    trend: bool = False
+
+    @property
+    def season(self) -> bool:
+        """An annual cycle is fitted when the stretch covers at least two years."""
+        return self.now - self.start_day >= _SEASON_YEARS * PER_YEAR
 
 
-def _current_stretch(line, who, start: pd.Timestamp, segment=None) -> _Stretch:
+def _follow_up_end(line, who) -> float:
+    """Day (since the subject's origin) the forecast window starts: the end of follow-up."""
+    return float(line.at_risk.loc[line.at_risk["subject"] == who, "stop"].max())
+
+
+def _current_stretch(line, who, start: pd.Timestamp, segment=None, trend: bool = False) -> _Stretch:
     """The stretch from ``start`` to the end of follow-up; counts from ``segment`` (a row of
-    the change-point segments) when given, else with an onset on ``start`` counted in it."""
+    the change-point segments) when given, else with an onset on ``start`` counted in it;
+    ``trend``: the model lets the rate drift over calendar time."""
     start_day = float((start - line.origin[who]) / DAY)
     rows = line.at_risk[line.at_risk["subject"] == who]
     if segment is not None:
@@ -237,13 +254,31 @@ def _current_stretch(line, who, start: pd.Timestamp, segment=None) -> _Stretch:
         events = int(((rows["event"] == 1) & (rows["stop"] >= start_day)).sum())
     gaps = gaps_after_episodes(line)
     gaps = gaps[(gaps["subject"] == who) & (gaps["start"] >= start_day)].reset_index(drop=True)
-    return _Stretch(start, start_day, events, days, gaps)
+    epoch = float((line.origin[who] - _EPOCH) / DAY)
+    return _Stretch(start, start_day, events, days, gaps, _follow_up_end(line, who), epoch, trend)
+
+
+def _model_stretch(line, who, found, reading) -> _Stretch:
+    """The data the forecast uses, following the reconciled reading of the log.
+
+    After a step, the current stretch (the years before it describe another
+    rate); under a steady trend, the whole log with the trend fitted; with no
+    clear change, the whole log.
+    """
+    if reading.verdict == "steady trend":
+        return _current_stretch(line, who, found.segments["start"].iloc[0], trend=True)
+    return _current_stretch(line, who, found.current["start"], found.current)
+
+
+def _fit(stretch: _Stretch, duration, observed, start) -> PiecewiseHazard:
+    return fit_piecewise_hazard(duration, observed, start=np.asarray(start, float) + stretch.epoch,
+                                now=stretch.now + stretch.epoch, trend=stretch.trend, season=stretch.season)
 
 
 def _point_forecast(stretch: _Stretch, since: float, horizons: np.ndarray):
     """Probabilities and the fitted hazard (None for the constant-rate model)."""
     if int(stretch.gaps["observed"].sum()) >= _MIN_PIECE_EVENTS:
-        hazard = fit_piecewise_hazard(stretch.gaps["duration"], stretch.gaps["observed"])
+        hazard = _fit(stretch, stretch.gaps["duration"], stretch.gaps["observed"], stretch.gaps["start"])
         return hazard.within(since, horizons), hazard
     return _constant_rate(stretch.events, stretch.days, horizons), None
 
@@ -324,12 +359,14 @@ def forecast_next_episode(
         raise ValueError(f"a forecast needs at least 3 completed gaps between episodes, got {completed}")
     since, since_note = _days_since_end(line, who, days_since_end)
     found = subject_change_points(log, line, who, seed=seed)
-    stretch = _current_stretch(line, who, found.current["start"], found.current)
+    one = log.subset([who]) if len(line.origin) > 1 else log
+    reading = reconcile(found, one, line=None if len(line.origin) > 1 else line, **counting)
+    stretch = _model_stretch(line, who, found, reading)
     probability, hazard = _point_forecast(stretch, since, horizons)
     model = "constant rate" if hazard is None else "piecewise hazard"
     notes = [line.note, since_note]
     if hazard is not None:
-        lower, upper = _bootstrap(stretch.gaps, since, horizons, int(n_bootstrap), seed, confidence_level, progress)
+        lower, upper = _bootstrap(stretch, since, horizons, int(n_bootstrap), seed, confidence_level, progress)
         if not n_bootstrap:
             notes.append("No bootstrap requested (n_bootstrap=0): the interval is not available (NaN).")
     else:
@@ -344,7 +381,7 @@ def forecast_next_episode(
     table = pd.DataFrame({"horizon_days": horizons, "probability": probability, "ci_lower": lower, "ci_upper": upper,
                           "constant_rate_probability": _constant_rate(stretch.events, stretch.days, horizons),
                           "weibull_probability": weibull, "km_probability": km_prob})
-    sensitivity = _sensitivity(log, line, who, found, since, horizons, imprecise_onsets, counting, seed)
+    sensitivity = _sensitivity(log, line, who, found, since, horizons, imprecise_onsets, counting, seed, stretch.trend)
     k = int(np.argmin(np.abs(horizons - 30)))
     interpretation = _interpretation(stretch, found, since, horizons[k], probability[k], lower[k], upper[k],
                                      confidence_level, sensitivity)
@@ -359,15 +396,16 @@ def forecast_next_episode(
     )
 
 
-def _bootstrap(gaps, since, horizons, n_bootstrap, seed, confidence_level, progress):
+def _bootstrap(stretch, since, horizons, n_bootstrap, seed, confidence_level, progress):
     if not n_bootstrap:
         return np.full(len(horizons), np.nan), np.full(len(horizons), np.nan)
     rng = np.random.default_rng(seed)
-    t, d = gaps["duration"].to_numpy(float), gaps["observed"].to_numpy(int)
+    gaps = stretch.gaps
+    t, d, start = (gaps[c].to_numpy(float) for c in ("duration", "observed", "start"))
     draws = np.empty((n_bootstrap, len(horizons)))
     for b in range(n_bootstrap):
         idx = rng.integers(0, len(t), len(t))
-        draws[b] = fit_piecewise_hazard(t[idx], d[idx]).within(since, horizons)
+        draws[b] = _fit(stretch, t[idx], d[idx], start[idx]).within(since, horizons)
         if progress and ((b + 1) % max(1, n_bootstrap // 50) == 0 or b + 1 == n_bootstrap):
             _progress(b + 1, n_bootstrap)
     alpha = 1 - confidence_level
@@ -375,7 +413,7 @@ def _bootstrap(gaps, since, horizons, n_bootstrap, seed, confidence_level, progr
     return lower, upper
 
 
-def _sensitivity(log, line, who, found, since, horizons, how, counting, seed) -> pd.DataFrame:
+def _sensitivity(log, line, who, found, since, horizons, how, counting, seed, trend) -> pd.DataFrame:
     """The point forecast with the current stretch of every placement, and with the other imprecise-onset choice."""
     columns = [f"within_{h:g}_days" for h in horizons]
     if found.sensitivity.empty:
@@ -383,15 +421,17 @@ def _sensitivity(log, line, who, found, since, horizons, how, counting, seed) ->
     rows, by_start = [], {}
     for placement in found.sensitivity.itertuples(index=False):
         changes = [c for c in placement.changes.split(", ") if c]
-        start = pd.Timestamp(changes[-1]) if changes else found.segments["start"].iloc[0]
+        start = pd.Timestamp(changes[-1]) if changes and not trend else found.segments["start"].iloc[0]
         if start not in by_start:
-            by_start[start] = _point_forecast(_current_stretch(line, who, start), since, horizons)[0]
+            by_start[start] = _point_forecast(_current_stretch(line, who, start, trend=trend), since, horizons)[0]
         rows.append([f"placed: {placement.placement}", start, *by_start[start]])
     # The placements are the rows above; the other whole-log choice is leaving imprecise onsets out.
     for other in (c for c in ("midpoint", "exclude") if c != how):
         other_line = timeline(log, imprecise_onsets=other, at_risk=True, **counting)
         other_found = subject_change_points(log, other_line, who, n_placements=0, seed=seed)
-        stretch = _current_stretch(other_line, who, other_found.current["start"], other_found.current)
+        other_reading = reconcile(other_found, log.subset([who]) if len(line.origin) > 1 else log,
+                                  line=None if len(line.origin) > 1 else other_line, **counting)
+        stretch = _model_stretch(other_line, who, other_found, other_reading)
         rows.append([f"imprecise_onsets={other!r}", stretch.start, *_point_forecast(stretch, since, horizons)[0]])
     return pd.DataFrame(rows, columns=["choice", "stretch_start", *columns])
 

@@ -29,9 +29,10 @@ from scipy import optimize
 from ..results import format_p_value
 from .change_points import ChangePointResult, change_points, describe_rate
 from .display import result_html
+from .timeline import timeline
 from .trend import crow_amsaa, laplace_test, lewis_robinson_test, mil_hdbk_test
 
-__all__ = ["trend_summary", "TrendSummary", "loglinear_loglik", "step_loglik"]
+__all__ = ["trend_summary", "reconcile", "TrendSummary", "loglinear_loglik", "step_loglik"]
 
 
 def step_loglik(segments: pd.DataFrame) -> float:
@@ -114,8 +115,22 @@ class TrendSummary:
         return self.change_points.plot(ax=ax)
 
 
-def _test_rows(log, risk_free_days, assume_duration_days) -> list[dict]:
+def _test_data(log, line=None):
+    """What the trend tests are run on: the log, or (one follow-up window) its onset days once, which
+    gives the same statistics without rebuilding the timeline for every test.  ``line``: the log's
+    timeline with imprecise onsets mid-period, when the caller has it already."""
+    line = timeline(log) if line is None or line.how != "midpoint" else line
+    if len(line.windows) != 1:
+        return log, {}
+    window = line.windows.iloc[0]
+    days = line.onsets["day"].to_numpy(float)
+    days = days[(days > window["start_day"]) & (days <= window["end_day"])] - window["start_day"]
+    return days, {"end": float(window["end_day"] - window["start_day"])}
+
+
+def _test_rows(log, risk_free_days, assume_duration_days, line=None) -> list[dict]:
     rows = []
+    data, options = _test_data(log, line)
     looks = {
         "Laplace": "onsets later in the log than the middle of follow-up (any monotone trend)",
         "MIL-HDBK-189": "a smooth power-law change since logging began",
@@ -123,7 +138,7 @@ def _test_rows(log, risk_free_days, assume_duration_days) -> list[dict]:
     }
     for name, test in (("Laplace", laplace_test), ("MIL-HDBK-189", mil_hdbk_test), ("Lewis-Robinson", lewis_robinson_test)):
         try:
-            result = test(log)
+            result = test(data, **options)
         except ValueError as error:
             rows.append({"test": name, "looks for": looks[name], "statistic": np.nan, "p_value": np.nan, "says": str(error)})
             continue
@@ -132,7 +147,7 @@ def _test_rows(log, risk_free_days, assume_duration_days) -> list[dict]:
         rows.append({"test": name, "looks for": looks[name], "statistic": result.statistic, "p_value": result.p_value,
                      "says": says})
     try:
-        fit = crow_amsaa(log)
+        fit = crow_amsaa(data, **options)
         says = "more frequent" if fit.ci_lower > 1 else "less frequent" if fit.ci_upper < 1 else "no clear change"
         rows.append({"test": "Crow-AMSAA", "looks for": "a power-law rate (beta = 1: constant)", "statistic": fit.beta,
                      "p_value": np.nan, "says": f"{says} (beta {fit.beta:.2f}, CI {fit.ci_lower:.2f} to {fit.ci_upper:.2f})"})
@@ -200,9 +215,17 @@ def trend_summary(log, *, subject=None, risk_free_days: float = 0.0, assume_dura
     found = change_points(log, subject=subject, risk_free_days=risk_free_days,
                           assume_duration_days=assume_duration_days, alpha=alpha)
     one = log if subject is None else log.subset([subject])
+    return reconcile(found, one, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days, alpha=alpha)
+
+
+def reconcile(found: ChangePointResult, log, *, risk_free_days: float = 0.0, assume_duration_days: float | None = None,
+              alpha: float = 0.05, line=None) -> TrendSummary:
+    """:func:`trend_summary` from change points already found on ``log`` (one subject); ``line``: its
+    :class:`.Timeline`, when the caller has built it."""
+    one = log
     rows = [{"test": "change points", "looks for": "stretches of constant rate (steps)", "statistic": found.statistic,
              "p_value": found.p_value, "says": _change_point_reading(found.segments)}]
-    rows += _test_rows(one, risk_free_days, assume_duration_days)
+    rows += _test_rows(one, risk_free_days, assume_duration_days, line)
     seg = found.segments
     ll_trend, slope = loglinear_loglik(found.onset_days_at_risk, found.days_at_risk)
     k = len(seg) - 1
