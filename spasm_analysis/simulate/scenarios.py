@@ -136,6 +136,28 @@ class ScenarioDays:
         event = np.r_[np.ones(len(onset), dtype=bool), False]
         return {"lo": lo[keep], "hi": hi[keep], "event": event[keep], "onset_day": onset, "episode_end_day": end}
 
+    def chance_of_onset(self, day: int, horizon: int) -> float:
+        """True probability of an onset on days ``day + 1`` to ``day + horizon`` given the history up to ``day``.
+
+        Exact on the simulation's grid (the hazard of each day, with the
+        clustering after the last episode), for a history without a treatment
+        effect (the effect after ``day`` would depend on onsets not yet drawn)
+        and a ``day`` between episodes.  The forecast benchmark compares
+        :func:`~spasm_analysis.forecast_next_episode` with it.
+        """
+        if self.truth.get("rate_ratio", 1.0) != 1.0:
+            raise ValueError("chance_of_onset needs a history without a treatment effect (effect='none')")
+        before = self.onset_day <= day
+        if np.any(before & (self.end_day >= day)):
+            raise ValueError(f"day {day} falls inside an episode; a forecast is made between episodes")
+        days = np.arange(day + 1, day + horizon + 1)
+        days = days[days < self.n_days]  # no onset is drawn on the last day of follow-up
+        log_rate = _base_log_rate(self.truth["scenario"], days, self.n_days, self.start)
+        if self.truth["scenario"] == "clustered" and before.any():
+            last_end = int(self.end_day[before].max())
+            log_rate = log_rate + np.where(days <= last_end + _CLUSTER_DAYS, np.log(_CLUSTER_FACTOR), 0.0)
+        return float(-np.expm1(-np.exp(log_rate).sum()))
+
     def to_log(self, *, subject: str = "me", modality: str = "physiotherapy") -> EpisodeLog:
         """The history as an :class:`~spasm_analysis.log.EpisodeLog`.
 
