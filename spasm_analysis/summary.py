@@ -234,8 +234,15 @@ def _flag_lines(s: LogSummary) -> list[str]:
     return out
 
 
+#: Said instead of counts when nothing was logged at all (a table with its header and no rows).
+NOTHING_LOGGED = ("No episodes and no logged days: the file holds no episode rows (only a header?), "
+                  "so there is nothing to count.")
+
+
 def _personal_lines(s: LogSummary) -> list[str]:
     out = _flag_lines(s)
+    if s.n_episodes == 0 and s.follow_up_days == 0:
+        return out + [NOTHING_LOGGED]
     span = f"{s.follow_up_start:%Y-%m-%d} to {s.follow_up_end:%Y-%m-%d}" if s.n_subjects else "no follow-up"
     out.append(f"One person's log, logged from {span} ({s.person_years:.1f} years).")
     out.append(f"Episodes: {s.n_episodes}")
@@ -290,6 +297,8 @@ def _imprecise_lines(s: LogSummary) -> list[str]:
 
 
 def _cohort_lines(s: LogSummary) -> list[str]:
+    if s.n_episodes == 0 and s.follow_up_days == 0:
+        return [NOTHING_LOGGED]
     rate = s.episodes_per_person_year
     return [
         f"Cohort log, {s.follow_up_start:%Y-%m-%d} to {s.follow_up_end:%Y-%m-%d}.",

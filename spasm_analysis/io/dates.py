@@ -154,6 +154,11 @@ def _normalise_text(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
+# Control characters (a NUL from a damaged file) are no part of a written date; a parser that
+# skipped them would read "2020-\x0001-05" as a date the person never wrote.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def parse_date(value: Any, *, dayfirst: bool | None = False, tz: str | None = None) -> tuple[pd.Timestamp, str | None]:
     """Parse one written date into ``(earliest day it can mean, precision)``.
 
@@ -221,6 +226,8 @@ def parse_date_interval(
         return _year_number(int(value))
     if not isinstance(value, str):
         raise ValueError(_refused(f"not a date ({type(value).__name__})"))
+    if control := _CONTROL.search(value):
+        raise ValueError(f"holds the control character {control[0]!r}, which no written date has (a damaged file?)")
     text = _normalise_text(value)
     if not text:
         return pd.NaT, pd.NaT, None

@@ -64,6 +64,11 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
     cohort = (log.n_subjects > 1) if cohort is None else bool(cohort)
     if by is not None and not cohort:
         raise ValueError("--by groups the cohort report; add --cohort or give a log with several subjects")
+    if by is not None:
+        names = [c for c in log.covariates.columns if c != "subject"]
+        if by not in names:
+            raise ValueError(f"--by {by}: the log has no covariate of that name; its covariates are: "
+                             f"{', '.join(names) or 'none (add a covariates table: subject plus one column per covariate)'}")
     opts = ReportOptions(
         carryover_days=DEFAULT_CARRYOVER_DAYS if carryover_days is None else float(carryover_days),
         assume_duration_days=assumed_duration(log),
