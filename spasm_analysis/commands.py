@@ -8,7 +8,6 @@ no import cycle between the CLI and the report.
 from __future__ import annotations
 
 import argparse
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
@@ -28,11 +27,9 @@ class Command:
 
 def load_log(path: str, *, err: TextIO, **reading):
     """Read any source with :func:`~spasm_analysis.reading.read_source`, printing its warnings as notes on ``err``."""
-    from .reading import read_source
+    from .reading import read_source_noting
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        log = read_source(path, **reading)
-    for warning in caught:
-        print(f"note: {warning.message}", file=err)
+    log, notes = read_source_noting(path, **reading)
+    for message in notes:
+        print(f"note: {message}", file=err)
     return log

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import warnings
 from pathlib import Path
 
 from .log import EpisodeLog
 from .schema import LogValidationError
 
-__all__ = ["read_source", "add_reading_options", "reading_options"]
+__all__ = ["read_source", "read_source_noting", "add_reading_options", "reading_options"]
 
 #: Choices for a table, folder or calendar (passed to read_log) and for an app export.
 _TABLE_CHOICES = ("dayfirst", "until", "match", "tz", "encoding", "sep")
@@ -90,6 +91,32 @@ def read_source(path, *, app: str | None = None, **choices) -> EpisodeLog:
     _refuse(given, [c for c in _APP_CHOICES if c in accepted], f"{path.name} is read as a {LABELS[app]} export")
     # Without a chosen app, read_app_export detects it again and says which it assumed.
     return read_app_export(path, app=chosen, **given)
+
+
+def read_source_noting(path, **choices) -> tuple[EpisodeLog, tuple[str, ...]]:
+    """:func:`read_source`, and what the readers said along the way as notes.
+
+    A reader tells what it assumed or left out as a warning: the app it
+    detected, rows or records it did not use and why, treatment names no
+    vocabulary rule knows, a follow-up window it inferred.  The command line
+    prints these and the report shows them, so nothing is dropped or assumed
+    out of the person's sight.
+
+    Returns
+    -------
+    (EpisodeLog, tuple of str)
+        The log, and each distinct warning message once, in the order raised.
+
+    Examples
+    --------
+    >>> log, notes = read_source_noting("tests/fixtures/apps/daylio.csv", symptom="back spasm")  # doctest: +SKIP
+    >>> notes[0]  # doctest: +SKIP
+    'daylio.csv: detected app Daylio (...); pass app='daylio' to skip detection'
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        log = read_source(path, **choices)
+    return log, tuple(dict.fromkeys(str(warning.message) for warning in caught))
 
 
 def _refuse(given: dict, allowed, what: str) -> None:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import spasm_analysis as sa
-from spasm_analysis.apps import detect_app
+from spasm_analysis.apps import ExportNoteWarning, detect_app
 from spasm_analysis.apps.apple_health import SEVERITY
 
 from apple_health_synthetic import write_synthetic_export
@@ -170,7 +170,8 @@ def test_presence_symptoms_are_read(tmp_path):
     path.write_text(text)
     with pytest.raises(sa.LogValidationError, match=r"'MoodChanges' \(2 records\)"):
         read(path)
-    episodes = read(path, symptom="MoodChanges").episodes
+    with pytest.warns(ExportNoteWarning, match="MoodChanges recorded as present or not present, without a severity"):
+        episodes = read(path, symptom="MoodChanges").episodes
     assert episodes["onset"].tolist() == [T("2024-03-01 09:00")]
     assert episodes["end"].tolist() == [T("2024-03-03")]
     # Present, severity unknown: no severity is made up.

@@ -75,3 +75,34 @@ def test_calendar_zone_and_broken_zip_messages(capsys, tmp_path):
     broken.write_bytes(b"PK\x03\x04cut short")
     code, out, err = run(capsys, "summary", str(broken))
     assert code == 2 and "not a readable zip file" in err and "Traceback" not in err
+
+
+def test_report_shows_the_readers_notes_escaped_and_prints_them(capsys, tmp_path):
+    # A made-up medication name carrying markup: the note quotes it, the page must not run it.
+    export = tmp_path / "bearable.csv"
+    export.write_text(
+        "date,date formatted,weekday,time of day,category,rating/amount,detail,notes\n"
+        "2021-05-03,3 May 2021,Monday,am,Symptom,2,Back (lower) pain (Moderate),\n"
+        "2021-05-04,4 May 2021,Tuesday,am,Mood,3,Okay,\n"
+        "2021-05-05,5 May 2021,Wednesday,am,Symptom,3,Back (lower) pain (Severe),\n"
+        "2021-05-05,5 May 2021,Wednesday,pm,Medication,1,<b>Fizzy</b>,\n", encoding="utf-8")
+    output = tmp_path / "r.html"
+    code, out, err = run(capsys, "report", str(export), "-o", str(output))
+    assert code == 0, err
+    # The same notes on the command line and in the page.
+    assert "note: bearable.csv: detected app Bearable" in err
+    assert "note: 1 treatment name(s) matched no vocabulary rule" in err and "'<b>Fizzy</b>'" in err
+    page = output.read_text(encoding="utf-8")
+    assert "Notes from reading the file (2)" in page
+    assert "detected app Bearable" in page
+    assert "&#x27;&lt;b&gt;Fizzy&lt;/b&gt;&#x27;" in page and "<b>Fizzy</b>" not in page
+    assert "No follow_up given" not in page  # an app export's logged days are its follow-up
+    assert page.index("Notes from reading the file") < page.index("Red flags")
+
+
+def test_read_source_noting_returns_each_note_once():
+    from spasm_analysis.reading import read_source_noting
+
+    log, notes = read_source_noting(APPS / "daylio.csv", symptom="back spasm")
+    assert log.n_episodes > 0
+    assert len(notes) == len(set(notes)) and any("detected app Daylio" in n for n in notes)

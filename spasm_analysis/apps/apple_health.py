@@ -38,6 +38,7 @@ carry medications in ``export.xml``, so the log has no treatments.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -47,7 +48,7 @@ from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
 from .daily import build_log, counts, daily_indicator_exposures, select_symptoms
 from .health_stream import open_health_xml
-from .source import SourceProblems
+from .source import ExportNoteWarning, SourceProblems
 
 __all__ = ["read_apple_health", "SEVERITY", "TYPE_PREFIX"]
 
@@ -189,6 +190,10 @@ def read_apple_health(
         symptom = symptom[len(TYPE_PREFIX):]
     chosen = select_symptoms(counts(frame.loc[present, "symptom"]), symptom, source=path.name, unit="record")
     picked = frame[frame["symptom"].isin(chosen)]
+    presence = sorted(picked.loc[picked["value"].str.startswith("HKCategoryValuePresence"), "symptom"].unique())
+    if presence:
+        warnings.warn(f"{path.name}: {', '.join(presence)} recorded as present or not present, without a severity; "
+                      "its episodes have no severity", ExportNoteWarning, stacklevel=3)
     records = pd.DataFrame(
         {
             "subject": DEFAULT_SUBJECT,

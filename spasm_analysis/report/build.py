@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .html import document
+from .html import Section, document, para, text
 from .output import OutputPath, input_files
 from .progress import Progress
 
@@ -14,18 +13,30 @@ __all__ = ["build_report", "write_report", "load_for_report"]
 
 
 def load_for_report(path, *, progress=None, **reading):
-    """Read ``path`` with :func:`~spasm_analysis.reading.read_source` (``reading``: its choices, e.g. ``symptom``)."""
-    from ..reading import read_source
+    """Read ``path`` with :func:`~spasm_analysis.reading.read_source_noting` (``reading``: its choices, e.g. ``symptom``).
+
+    Returns the log and the readers' notes (what they assumed or left out), which the report shows.
+    """
+    from ..reading import read_source_noting
 
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
     progress = progress or Progress(enabled=False)
     with progress.step(f"reading {path.name}"):
-        return read_source(path, **reading)
+        return read_source_noting(path, **reading)
 
 
-def build_report(log, *, cohort=None, by=None, title=None, source=None, carryover_days=None, progress=None) -> str:
+def _reading_notes_section(notes) -> Section:
+    """What the readers said while reading the input (escaped: the messages quote the file's own text)."""
+    items = "".join(f"<li>{text(message)}</li>" for message in notes)
+    body = para("While reading the input, the readers noted the following. Each says what was assumed, "
+                "left out or changed, and why; check that it matches what you meant.") + f"<ul>{items}</ul>"
+    return Section("reading-notes", f"Notes from reading the file ({len(notes)})", body)
+
+
+def build_report(log, *, cohort=None, by=None, title=None, source=None, carryover_days=None, progress=None,
+                 reading_notes=()) -> str:
     """The HTML report of a log, as a string.
 
     Parameters
@@ -43,6 +54,9 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
         Carry-over after each treatment session or course (personal report; default 14).
     progress : Progress, optional
         Where step progress goes (default: stderr, for steps over a second).
+    reading_notes : sequence of str
+        What the readers noted while reading the input (rows left out and why,
+        unknown treatment names, the app detected); shown first, as written.
 
     Returns
     -------
@@ -83,6 +97,8 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
             raise ValueError(f"a personal report needs one subject; this log has {log.n_subjects} (use --cohort)")
         else:
             sections = personal_sections(log, opts, progress)
+    if reading_notes:
+        sections = [_reading_notes_section(reading_notes), *sections]
     fu = log.follow_up
     kind = f"Cohort of {log.n_subjects} subjects" if cohort else "Personal episode log"
     title = title or ("Recurrent episodes in a cohort" if cohort else "Your episode log")
@@ -100,13 +116,15 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
 
 
 def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False, progress=None, window=(None, None),
-                 **reading) -> Path:
+                 notes_to=None, **reading) -> Path:
     """Read ``source`` (a folder, a file or an app export), build the report and write it to ``output``.
 
     ``window=(start, end)`` reports on that part of the log only (:meth:`EpisodeLog.between`).
 
     ``reading`` holds the choices of :func:`~spasm_analysis.reading.read_source`
     (``app``, ``symptom``, ``dayfirst``, ``until``, ``match``, ``encoding``, ...).
+    What the readers noted is shown in the report and, with ``notes_to`` (a
+    text stream such as ``sys.stderr``), printed there as ``note: ...`` lines.
 
     Returns the path written.  With ``pdf=True`` a PDF is printed next to it
     by headless Chromium when available (no new Python dependency).  The
@@ -120,12 +138,13 @@ def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False,
         raise FileNotFoundError(f"{source}: no such file or folder")
     # The output is checked (and claimed) before the analysis, and never replaces an input.
     with OutputPath(output, input_files(source), siblings=(".pdf",) if pdf else ()) as target:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            log = load_for_report(source, progress=progress, **reading)
+        log, notes = load_for_report(source, progress=progress, **reading)
+        for message in notes if notes_to is not None else ():
+            print(f"note: {message}", file=notes_to)
         if any(bound is not None for bound in window):
             log = log.between(*window)
-        page = build_report(log, cohort=cohort, by=by, title=title, source=source.name, progress=progress)
+        page = build_report(log, cohort=cohort, by=by, title=title, source=source.name, progress=progress,
+                            reading_notes=notes)
         target.path.write_text(page, encoding="utf-8")
         if pdf:
             from .pdf import print_pdf

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TextIO
 
 from spasm_analysis.commands import Command
@@ -28,7 +29,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     from .build import write_report
 
     path = write_report(args.path, args.output, cohort=True if args.cohort else None, by=args.by,
-                        title=args.title, pdf=args.pdf, window=(args.since, args.until), **reading_options(args))
+                        title=args.title, pdf=args.pdf, window=(args.since, args.until), notes_to=sys.stderr,
+                        **reading_options(args))
     print(f"Report written to {_shown(path.resolve(), out)}", file=out)
     if args.pdf:
         print(f"PDF written to {_shown(path.with_suffix('.pdf').resolve(), out)}", file=out)
