@@ -23,7 +23,7 @@ __all__ = ["read_source", "read_source_noting", "add_reading_options", "reading_
 
 #: Choices for a table, folder or calendar (passed to read_log) and for an app export.
 _TABLE_CHOICES = ("dayfirst", "until", "match", "tz", "encoding", "sep")
-_APP_CHOICES = ("symptom", "dayfirst", "language")
+_APP_CHOICES = ("symptom", "dayfirst", "language", "encoding")
 
 
 def _app_of(path: Path) -> str | None:
@@ -54,7 +54,7 @@ def read_source(path, *, app: str | None = None, **choices) -> EpisodeLog:
         detected when omitted.  A file no app is detected in is read as a table.
     **choices
         ``symptom``, ``language`` (app exports), ``until``, ``match``, ``tz``
-        (calendars), ``encoding``, ``sep`` (tables) and ``dayfirst`` (both);
+        (calendars), ``sep`` (tables), ``dayfirst`` and ``encoding`` (both);
         None means "not given".  A choice the chosen reader does not take is an
         error naming the readers that do.
 
@@ -150,7 +150,7 @@ def add_reading_options(parser: argparse.ArgumentParser) -> None:
         pass  # the command has its own --until (the end of what it describes), which serves calendars too
     group.add_argument("--match", metavar="TEXT", help="for a calendar (.ics): read only events whose title or category contains TEXT")
     group.add_argument("--tz", metavar="ZONE", help="for a calendar (.ics): the time zone its UTC times are shown in, e.g. Europe/Berlin")
-    group.add_argument("--encoding", help="text encoding of a CSV/TSV file, e.g. cp1252 or utf-16")
+    group.add_argument("--encoding", help="text encoding of a CSV/TSV file or app export, e.g. cp1252 or utf-16")
     group.add_argument("--separator", dest="sep", metavar="CHAR", help="column separator of a CSV file, e.g. ';' or '\\t'")
 
 

@@ -39,7 +39,7 @@ import pandas as pd
 
 from ..log import EpisodeLog
 from .daily import build_log, counts, daily_indicator_exposures, one_day_treatments, select_symptoms
-from .source import SourceProblems, csv_records, parse_day, parse_number, read_text, split_list
+from .source import SourceProblems, csv_records, parse_day, parse_number, split_list
 
 __all__ = ["read_bearable", "HEADER", "INTENSITY"]
 
@@ -97,7 +97,8 @@ def _foods(detail: str) -> list[str]:
     return split_list(rest, "|")
 
 
-def read_bearable(path, *, symptom: str | None = None, min_severity: float | None = None) -> EpisodeLog:
+def read_bearable(path, *, symptom: str | None = None, min_severity: float | None = None,
+                  encoding: str | None = None) -> EpisodeLog:
     """Read a Bearable CSV export into an :class:`EpisodeLog`.
 
     Parameters
@@ -110,6 +111,9 @@ def read_bearable(path, *, symptom: str | None = None, min_severity: float | Non
         Required when the export holds several symptoms.
     min_severity : float, optional
         Symptom days below this severity (0-10) count as symptom-free.
+    encoding : str, optional
+        The file's text encoding (e.g. ``"cp1252"``); by default from its
+        byte-order mark, else UTF-8.
 
     Returns
     -------
@@ -122,7 +126,7 @@ def read_bearable(path, *, symptom: str | None = None, min_severity: float | Non
     """
     path = Path(path)
     problems = SourceProblems(path, APP)
-    header, _, records = csv_records(read_text(path), is_header=lambda f: {"category", "detail"} <= {x.lower() for x in f})
+    header, _, records = csv_records(path, problems, encoding=encoding, is_header=lambda f: {"category", "detail"} <= {x.lower() for x in f})
     if not header:
         problems.add_line(None, None, None, f"no header row with the Bearable columns ({', '.join(HEADER)})")
         problems.raise_if_any()

@@ -25,7 +25,7 @@ from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
 from .daily import build_log, counts, daily_indicator_exposures, select_symptoms
 from .month_names import read_day_month
-from .source import Record, SourceProblems, csv_records, day_of_text, parse_day, read_text
+from .source import Record, SourceProblems, csv_records, day_of_text, parse_day
 
 __all__ = ["read_daylio", "HEADER", "OLD_HEADER"]
 
@@ -64,7 +64,8 @@ def _month_names(rows: list[Record], language: str | None, problems: SourceProbl
     return months
 
 
-def read_daylio(path, *, symptom: str | None = None, min_severity: float | None = None, language: str | None = None) -> EpisodeLog:
+def read_daylio(path, *, symptom: str | None = None, min_severity: float | None = None, language: str | None = None,
+                encoding: str | None = None) -> EpisodeLog:
     """Read a Daylio CSV export into an :class:`EpisodeLog`.
 
     Parameters
@@ -79,6 +80,9 @@ def read_daylio(path, *, symptom: str | None = None, min_severity: float | None 
     language : str, optional
         The language of the older layout's dates, as a CLDR code ("pl", "de");
         found from the month names when omitted.
+    encoding : str, optional
+        The file's text encoding (e.g. ``"cp1252"``); by default from its
+        byte-order mark, else UTF-8.
 
     Returns
     -------
@@ -93,7 +97,7 @@ def read_daylio(path, *, symptom: str | None = None, min_severity: float | None 
         raise ValueError("Daylio exports record no severity, so min_severity cannot be applied; leave it None")
     path = Path(path)
     problems = SourceProblems(path, APP)
-    header, _, records = csv_records(read_text(path), is_header=lambda f: {"mood", "activities"} <= {x.lower() for x in f})
+    header, _, records = csv_records(path, problems, encoding=encoding, is_header=lambda f: {"mood", "activities"} <= {x.lower() for x in f})
     fields = {h.lower() for h in header}
     if not header or not ("full_date" in fields or {"year", "date"} <= fields):
         problems.add_line(None, None, None, f"no Daylio header ({','.join(HEADER)} or {','.join(OLD_HEADER)})")

@@ -13,6 +13,7 @@ import io
 import zipfile
 from pathlib import Path
 
+from ..io.delimited import detect_encoding
 from .health_stream import find_health_xml
 from .registry import APPS, LABELS, REGISTRY, SIGNATURES
 
@@ -56,7 +57,8 @@ def detect_app(path) -> str:
         return "apple_health"
     with path.open("rb") as handle:
         head = handle.read(_SCAN_BYTES)
-    text = head.decode("utf-8-sig", errors="replace")
+    # Decoded as the readers will (byte-order mark, else UTF-8); an odd byte must not hide the header.
+    text = head.decode(detect_encoding(head), errors="replace")
     if text.lstrip().startswith("<?xml") or "<HealthData" in text:
         if "<HealthData" in text:
             return "apple_health"

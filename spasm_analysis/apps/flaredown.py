@@ -39,7 +39,7 @@ from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
 from .flaredown_research import NOT_TAKEN, read_research_dump
 from .daily import build_log, counts, daily_indicator_exposures, one_day_treatments, select_symptoms
-from .source import Record, SourceProblems, csv_records, parse_day, parse_number, read_text, split_list
+from .source import Record, SourceProblems, csv_records, parse_day, parse_number, split_list
 
 __all__ = ["read_flaredown", "RESEARCH_HEADER"]
 
@@ -122,7 +122,8 @@ def _wide(records, header: list[str], collected: _Collected, problems: SourcePro
             collected.tags.extend((DEFAULT_SUBJECT, day, tag) for tag in split_list(record.get(column), ";"))
 
 
-def read_flaredown(path, *, symptom: str | None = None, min_severity: float | None = None) -> EpisodeLog:
+def read_flaredown(path, *, symptom: str | None = None, min_severity: float | None = None,
+                   encoding: str | None = None) -> EpisodeLog:
     """Read a Flaredown export (per-user wide export or research dump) into an :class:`EpisodeLog`.
 
     Parameters
@@ -135,6 +136,9 @@ def read_flaredown(path, *, symptom: str | None = None, min_severity: float | No
     min_severity : float, optional
         Ratings below this severity (0-10; a rating r is ``2.5 r``) count as
         symptom-free.
+    encoding : str, optional
+        The file's text encoding (e.g. ``"cp1252"``); by default from its
+        byte-order mark, else UTF-8.
 
     Returns
     -------
@@ -148,11 +152,10 @@ def read_flaredown(path, *, symptom: str | None = None, min_severity: float | No
     """
     path = Path(path)
     problems = SourceProblems(path, APP)
-    text = read_text(path)
-    header, _, records = csv_records(text)
+    header, _, records = csv_records(path, problems, encoding=encoding)
     fields = {h.lower() for h in header}
     if {"user_id", "checkin_date", "trackable_type"} <= fields:
-        tables = read_research_dump(text, problems)
+        tables = read_research_dump(path, problems, encoding=encoding)
     elif "date" in fields:
         collected = _Collected()
         _wide(records, header, collected, problems)

@@ -17,7 +17,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .source import ExportNoteWarning, SourceProblems, day_of_text, csv_records
+from ..io import delimited
+from .source import ExportNoteWarning, SourceProblems, day_of_text
 
 __all__ = ["read_research_dump", "NOT_TAKEN"]
 
@@ -27,12 +28,13 @@ _NAMED = ("condition", "symptom", "treatment", "tag", "food")
 NOT_TAKEN = ("not taken", "no", "false")
 
 
-def _line_numbers(text: str, n_rows: int) -> np.ndarray:
+def _line_numbers(text: str, path, encoding: str | None, n_rows: int) -> np.ndarray:
     lines = text.splitlines()
     if len(lines) - 1 == n_rows and all(lines):
         return np.arange(n_rows) + 2
-    _, _, records = csv_records(text)
-    return np.array([record.line for record in records])
+    # Some record spans lines (a quoted newline) or a line is blank: count with the csv reader.
+    numbers = np.array([line for line, _ in delimited.records(path, encoding=encoding)][1:], dtype=int)
+    return numbers[:n_rows]
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -41,13 +43,18 @@ def _numbers(values: pd.Series) -> pd.Series:
     return values.map(dict(zip(distinct, parsed)))
 
 
-def read_research_dump(text: str, problems: SourceProblems) -> dict[str, pd.DataFrame]:
-    """Tables ``logged, ratings, treatments, tags, covariates`` from the dump's text."""
+def read_research_dump(path, problems: SourceProblems, *, encoding: str | None = None) -> dict[str, pd.DataFrame]:
+    """Tables ``logged, ratings, treatments, tags, covariates`` from the dump (decoded as every table is)."""
+    try:
+        text = delimited.read_text(path, encoding)
+    except delimited.UnreadableText as error:
+        problems.add_line(error.line, None, None, str(error))
+        problems.raise_if_any()
     table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
     table.columns = [c.strip().lower() for c in table.columns]
     # Strip each distinct value once; the dump repeats the same few values on many rows.
     table = table.apply(lambda column: column.map({v: v.strip() for v in column.unique()}))
-    line = _line_numbers(text, len(table))
+    line = _line_numbers(text, path, encoding, len(table))
     found: list[tuple[int, str, object, str]] = []
 
     def report(mask: pd.Series, field: str, message: str, show_value: bool = True) -> None:

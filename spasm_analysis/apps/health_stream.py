@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import re
 import zipfile
-import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
 from .. import limits
+from ..io.archives import ZIP_ERRORS, zip_problem
 from ..schema import LogValidationError, Problem
 
 __all__ = ["open_health_xml", "find_health_xml", "MAX_TOKEN_BYTES", "MAX_RATIO", "MIN_LIMIT_BYTES"]
@@ -80,17 +80,14 @@ def find_health_xml(path: Path) -> tuple[str, str | None]:
                 with archive.open(name) as handle:
                     if _is_health_xml(handle.read(_DTD_SEARCH_BYTES)):
                         return "zip", name
-    except (zipfile.BadZipFile, zlib.error, RuntimeError, EOFError, OSError, NotImplementedError) as error:
+    except (*ZIP_ERRORS, OSError) as error:
         raise _error(path, _zip_problem(error)) from None
     shown = ", ".join(everything[:10]) + (", ..." if len(everything) > 10 else "") or "nothing"
     raise ValueError(f"{path.name} is a zip without an Apple Health export XML (a <HealthData> element); it holds {shown}")
 
 
 def _zip_problem(error: Exception) -> str:
-    text = str(error)
-    if "encrypted" in text or "password" in text:
-        return f"the zip is encrypted ({text}); unzip it with its password and read the export folder"
-    return f"not a readable zip file, perhaps corrupt or cut short ({type(error).__name__}: {text}); download or copy it again"
+    return zip_problem(error, if_encrypted="unzip it with its password and read the export folder")
 
 
 def _too_large(path: Path, limit: int) -> LogValidationError:
@@ -152,7 +149,7 @@ def open_health_xml(path: Path, *, max_xml_bytes: int | None = None, filtered: b
                     raise _too_large(path, limit)  # the declared size; a zip that lies is caught while reading
                 with archive.open(info) as raw:
                     yield wrap(raw, limit)
-        except (zipfile.BadZipFile, zlib.error, RuntimeError, EOFError, NotImplementedError) as error:
+        except ZIP_ERRORS as error:
             raise _error(path, _zip_problem(error)) from None
     else:
         with Path(name if kind == "folder" else path).open("rb") as raw:

@@ -46,7 +46,7 @@ from ..log import EpisodeLog
 from ..schema import DEFAULT_SUBJECT
 from .daily import counts, one_day_treatments, select_symptoms
 from .registry import REGISTRY
-from .source import Record, SourceProblems, csv_records, parse_number, read_text, split_list
+from .source import Record, SourceProblems, csv_records, parse_number, split_list
 
 __all__ = ["read_migraine_buddy", "MEDICATION_COLUMNS", "TriggersOnEpisodeDaysOnlyWarning"]
 
@@ -132,7 +132,8 @@ def _follow_up(option, source: str) -> pd.DataFrame | None:
 
 
 def read_migraine_buddy(
-    path, *, symptom: str | None = None, min_severity: float | None = None, dayfirst: bool | None = None, follow_up=None
+    path, *, symptom: str | None = None, min_severity: float | None = None, dayfirst: bool | None = None, follow_up=None,
+    encoding: str | None = None,
 ) -> EpisodeLog:
     """Read a Migraine Buddy CSV export into an :class:`EpisodeLog`.
 
@@ -150,6 +151,9 @@ def read_migraine_buddy(
     follow_up : (start, end) or DataFrame, optional
         When the person was using the app.  Default: first to last record, with
         a :class:`~spasm_analysis.log.FollowUpInferredWarning`.
+    encoding : str, optional
+        The file's text encoding (e.g. ``"cp1252"``); by default from its
+        byte-order mark, else UTF-8.
 
     Returns
     -------
@@ -163,7 +167,7 @@ def read_migraine_buddy(
     problems = SourceProblems(path, APP)
     # The same test as detection: a preamble line of health events may have a "Started" column too.
     sniff = REGISTRY["migraine_buddy"].sniff
-    header, _, records = csv_records(read_text(path), is_header=lambda f: sniff({x.lower() for x in f}))
+    header, _, records = csv_records(path, problems, encoding=encoding, is_header=lambda f: sniff({x.lower() for x in f}))
     if not header:
         problems.add_line(None, "Started", None, "no header row with columns 'Started' and 'Lasted' or 'Pain Level' (after the optional preamble)")
         problems.raise_if_any()

@@ -1,24 +1,24 @@
 """Reading an app's export file line by line, so every problem can name its line and field.
 
-Exports are read with the :mod:`csv` module rather than :func:`pandas.read_csv`
-because the readers need the file line each record starts on (a quoted note
-may span several lines) and because some exports put a preamble before the
-header.  Problems are collected as :class:`LineProblem` (which prints
-``file, line N, field 'x', value ...``) and raised together.
+Exports are read by the same delimited-text reader as the table loaders
+(:mod:`spasm_analysis.io.delimited`), which keeps the file line each record
+starts on (a quoted note may span several lines); :func:`csv_records` adds
+what exports need on top: a header found after an app's preamble, and records
+with fields by name.  Problems are collected as :class:`LineProblem` (which
+prints ``file, line N, field 'x', value ...``) and raised together.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
+from ..io import delimited
 from ..schema import LogValidationError, Problem, ProblemList
 
-__all__ = ["ExportNoteWarning", "LineProblem", "SourceProblems", "Record", "read_text", "csv_records", "split_list", "parse_day", "parse_number", "day_of_text"]
+__all__ = ["ExportNoteWarning", "LineProblem", "SourceProblems", "Record", "csv_records", "split_list", "parse_day", "parse_number", "day_of_text"]
 
 
 class ExportNoteWarning(UserWarning):
@@ -74,58 +74,62 @@ class Record:
         return (value or "").strip()
 
 
-def read_text(path: Path) -> str:
-    """The whole file as text; UTF-8 (with or without BOM), falling back to Latin-1."""
-    raw = Path(path).read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
 def csv_records(
-    text: str, *, is_header: Callable[[list[str]], bool] | None = None
+    path, problems: SourceProblems, *, is_header: Callable[[list[str]], bool] | None = None, encoding: str | None = None
 ) -> tuple[list[str], int, Iterator[Record]]:
     """Find the header row and iterate the records after it.
 
+    The file is read by the one delimited-text reader the table loaders use
+    (:func:`spasm_analysis.io.delimited.records`: decoding, strict parsing,
+    limits, line numbers, blank records); a file it cannot read is a problem
+    in ``problems``, raised at once.
+
     Parameters
     ----------
-    text : str
-        The file's contents.
+    path : Path
+        The export.
+    problems : SourceProblems
+        Where an unreadable file is reported.
     is_header : callable, optional
         Called with each row's stripped fields until it returns True; rows
         before the header (an app's preamble) are skipped.  Without it the
         first non-blank row is the header.
+    encoding : str, optional
+        The text encoding; by default from the byte-order mark, else UTF-8.
 
     Returns
     -------
     (header, header_line, records)
         ``records`` yields :class:`Record` for every non-blank row after the header.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = _reported(delimited.records(path, encoding=encoding), problems)
     header: list[str] | None = None
     header_line = 0
-    previous_end = 0
-    for row in reader:
-        start, previous_end = previous_end + 1, reader.line_num
+    for line, row in rows:
         fields = [f.strip() for f in row]
-        if not any(fields):
+        if delimited.is_blank(fields):
             continue
         if is_header is None or is_header(fields):
-            header, header_line = fields, start
+            header, header_line = fields, line
             break
     if header is None:
         return [], 0, iter(())
 
     def records() -> Iterator[Record]:
-        end = reader.line_num
-        for row in reader:
-            start, end = end + 1, reader.line_num
-            if not any(f.strip() for f in row):
-                continue
-            yield Record(start, {name: (row[i] if i < len(row) else "") for i, name in enumerate(header)})
+        for line, row in rows:
+            if not delimited.is_blank(row):
+                yield Record(line, {name: (row[i] if i < len(row) else "") for i, name in enumerate(header)})
 
     return header, header_line, records()
+
+
+def _reported(rows, problems: SourceProblems):
+    """``rows``, with a file that cannot be read as text or as a table raised as the export's problem."""
+    try:
+        yield from rows
+    except delimited.UnreadableText as error:
+        problems.add_line(error.line, None, None, str(error))
+        problems.raise_if_any()
 
 
 def split_list(text: str, separators: str = ",|;") -> list[str]:

@@ -12,11 +12,9 @@ own exception.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import zipfile
-import zlib
 from collections import Counter
 from xml.etree.ElementTree import ParseError
 from pathlib import Path
@@ -26,6 +24,8 @@ import pandas as pd
 
 from .. import limits
 from ..schema import ProblemList
+from . import delimited
+from .archives import ZIP_ERRORS, zip_problem
 from .formula_text import unescape_formula_text
 from ..options import check_reading_options
 
@@ -129,28 +129,14 @@ def _with_header(rows: pd.DataFrame, table: str, problems: ProblemList) -> pd.Da
     return data.loc[:, keep]
 
 
-def _read_delimited(path: Path, table: str, problems: ProblemList, *, sep: str = ",", encoding: str = "utf-8-sig", quotechar: str = '"') -> pd.DataFrame:
-    # The csv module (not pandas) so that each record keeps the line it starts
-    # on, even after blank lines or quoted fields spanning lines.
+def _read_delimited(path: Path, table: str, problems: ProblemList, *, sep: str = ",", encoding: str | None = None, quotechar: str = '"') -> pd.DataFrame:
     labels, records = [], []
-    line = 1
-    bounds = limits.current()
     try:
-        with path.open("r", encoding=encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=sep, quotechar=quotechar, strict=True)
-            for record in reader:
-                labels.append(line)
-                records.append(record)
-                line = reader.line_num + 1
-                if len(record) > bounds.max_columns:
-                    limits.check("max_columns", len(record), f"{path.name} (line {labels[-1]})")
-                if len(records) > bounds.max_rows + 1:
-                    limits.check("max_rows", len(records) - 1, path.name)
-    except UnicodeError as error:
-        problems.add(table, None, None, None, f"{path.name} cannot be read as text ({encoding}): {error}; pass encoding=")
-        return pd.DataFrame()
-    except csv.Error as error:
-        problems.add(table, line, None, None, f"{path.name} is not a well-formed table: {error}")
+        for line, record in delimited.records(path, sep=sep, quotechar=quotechar, encoding=encoding):
+            labels.append(line)
+            records.append(record)
+    except delimited.UnreadableText as error:
+        problems.add(table, error.line, None, None, str(error))
         return pd.DataFrame()
     if not records:
         problems.add(table, None, None, None, f"{path.name} is empty")
@@ -197,7 +183,7 @@ def _read_xlsx(path: Path, table: str, problems: ProblemList, *, sheet=None, **o
         raise ValueError(str(choice)) from None
     except limits.LimitExceededError:
         raise
-    except (InvalidFileException, zipfile.BadZipFile, zlib.error, KeyError, OSError, RuntimeError, EOFError, ValueError, ParseError) as error:
+    except (InvalidFileException, *ZIP_ERRORS, KeyError, OSError, ValueError, ParseError) as error:
         problems.add(table, None, None, None, f"{path.name} is not a readable .xlsx workbook ({_reason(error)})")
         return pd.DataFrame()
     _unsaved_formulas(records, formulas, table, problems)
@@ -240,10 +226,8 @@ def _reason(error: BaseException) -> str:
         error = cause
     if isinstance(error, DefusedXmlException):
         return "it declares XML entities, which a workbook never needs and which can expand without bound"
-    if isinstance(error, RuntimeError) and "encrypted" in str(error):
-        return "it is encrypted; save an unprotected copy"
-    if isinstance(error, zlib.error):
-        return f"its compressed data is damaged: {error}"
+    if isinstance(error, ZIP_ERRORS):
+        return zip_problem(error, if_encrypted="save an unprotected copy")
     return str(error) or type(error).__name__
 
 
@@ -312,11 +296,10 @@ def _read_parquet(path: Path, table: str, problems: ProblemList, **options) -> p
 
 
 def _read_json(path: Path, table: str, problems: ProblemList, **options) -> pd.DataFrame:
-    encoding = options.pop("encoding", "utf-8-sig")
     try:
-        text = path.read_text(encoding=encoding)
-    except UnicodeError as error:
-        problems.add(table, None, None, None, f"{path.name} cannot be read as text ({encoding}): {error}")
+        text = delimited.read_text(path, options.pop("encoding", None))
+    except delimited.UnreadableText as error:
+        problems.add(table, error.line, None, None, str(error))
         return pd.DataFrame()
     limits.check("max_nesting", _json_depth(text), path.name)
     try:
