@@ -106,3 +106,17 @@ def test_meds_supplements_sleep_and_food_diary(recwarn):
     assert exposures["food: Coffee"].tolist() == [1.0, 1.0, 0.0]
     assert exposures["food: Toast"].tolist() == [1.0, 0.0, 0.0]
     assert not any(name.startswith("food: Amount") for name in exposures.columns)
+
+
+def test_seven_column_layout_with_ordinal_dates(tmp_path):
+    # Another Bearable layout seen in public readers' tests: no "date formatted", every field quoted, "8th Dec 2021".
+    path = tmp_path / "bearable.csv"
+    path.write_text(
+        'date,weekday,time of day,category,rating/amount,detail,notes\n'
+        '"8th Dec 2021","Wednesday","mid","Symptom","2","Neck pain (Moderate)",""\n'
+        '"9th Dec 2021","Thursday","am","Mood","3","",""\n'
+        '"10th Dec 2021","Friday","pm","Symptom","3","Neck pain (Severe)",""\n', encoding="utf-8")
+    log = sa.read_app_export(path, app="bearable")
+    assert [str(t.date()) for t in log.episodes["onset"]] == ["2021-12-08", "2021-12-10"]
+    assert log.episodes["severity"].tolist() == [5.0, 7.5]  # 2.5 x the 0-4 rating
+    assert [str(t.date()) for t in log.follow_up["start"]] == ["2021-12-08"]

@@ -122,7 +122,7 @@ def test_wide_export_as_flaredown_writes_it_today(tmp_path):
     assert sorted(log.exposures["exposure"].unique()) == ["Bread, white", "Coffee, brewed from grounds", "poor sleep", "stress"]
 
 
-def test_research_dump_age_zero_is_unknown(tmp_path):
+def test_research_dump_age_zero_is_kept(tmp_path):
     path = tmp_path / "fd-export.csv"
     path.write_text(
         "user_id,age,sex,country,checkin_date,trackable_id,trackable_type,trackable_name,trackable_value\n"
@@ -130,7 +130,6 @@ def test_research_dump_age_zero_is_unknown(tmp_path):
         "QEVuQwEA,0,female,CA,2017-04-28,9363,Weather,pressure,1012.0\n"
         "QEVuQwEB,30,male,US,2015-11-26,3175,Condition,neck and upper back pain,0\n"
     )
-    with pytest.warns(sa.apps.ExportNoteWarning, match="age 0 read as unknown for 1 person"):
-        log = sa.read_app_export(path, app="flaredown")
+    log = sa.read_app_export(path, app="flaredown")
     ages = log.covariates.set_index("subject")["age"]
-    assert np.isnan(ages["QEVuQwEA"]) and ages["QEVuQwEB"] == 30
+    assert ages["QEVuQwEA"] == 0 and ages["QEVuQwEB"] == 30

@@ -42,3 +42,105 @@ def test_real_health_export_with_a_symptom_record_added(tmp_path):
     # quantity records with MetadataEntry children and the activity summaries are not symptoms.
     assert log.exposures[["time", "exposure", "value"]].values.tolist() == [
         [pd.Timestamp("2016-11-14"), "workout: Running", 1.0]]
+
+
+# ------------------------------------------------------------------ Daylio (MichaelCurrin/daylio-csv-parser, MIT)
+
+
+def _days(series):
+    return [str(pd.Timestamp(t).date()) for t in series]
+
+
+def test_real_daylio_export_current_layout():
+    path = REAL / "daylio_currin_sample.csv"
+    assert detect_app(path) == "daylio"
+    log = sa.read_app_export(path, app="daylio", symptom="stomachache")
+    # 26 Sep without it, 27 and 28 Sep with it: one episode of two days.
+    assert _days(log.episodes["onset"]) == ["2021-09-27"] and _days(log.episodes["end"]) == ["2021-09-29"]
+    assert _days(log.follow_up["start"]) == ["2021-09-26"] and _days(log.follow_up["end"]) == ["2021-09-29"]
+    exposures = log.exposures.pivot(index="time", columns="exposure", values="value")
+    # Activity names with "/" and the export's doubled spaces ("stressed / frustrated  |") are one activity each.
+    assert exposures["stressed / frustrated"].tolist() == [0.0, 1.0, 0.0]
+    assert exposures["bad sleep"].tolist() == [1.0, 1.0, 1.0] and exposures["alcohol"].tolist() == [1.0, 0.0, 0.0]
+    assert "stomachache" not in exposures.columns
+
+
+def test_real_daylio_export_custom_moods_and_no_final_newline():
+    path = REAL / "daylio_currin_multiple_moods.csv"
+    assert not path.read_bytes().endswith(b"\n")
+    # "Sleeping " is written with a trailing space; the name matches without it.
+    log = sa.read_app_export(path, app="daylio", symptom="Sleeping")
+    assert _days(log.episodes["onset"]) == ["2020-07-21", "2020-08-31"]
+    assert _days(log.episodes["end"]) == ["2020-07-22", "2020-09-01"]
+    # Five separate logged days, each its own follow-up window (a gap in logging is not symptom-free time).
+    assert _days(log.follow_up["start"]) == ["2020-07-21", "2020-08-25", "2020-08-28", "2020-08-31", "2021-05-12"]
+
+
+# ------------------------------------------------- Flaredown research dump (rows quoted in Vincent-lau/flare-down)
+
+
+FLAREDOWN = REAL / "flaredown_research_excerpt.csv"
+
+
+def test_real_flaredown_dump_rows():
+    assert detect_app(FLAREDOWN) == "flaredown"
+    assert FLAREDOWN.read_bytes().endswith(b",0\n\n")  # the quoted rows end with a blank line
+    with pytest.warns(sa.vocabulary.UnknownModalityWarning, match="'Zofran'"):
+        log = sa.read_app_export(FLAREDOWN, app="flaredown", symptom="Nausea")
+    nausea = "QEVuQwEAO+R1md5HUn8+w1Qpbg7ogw=="
+    # Nausea rated 1 on 26 May 2015 and 0 on 14 June: one one-day episode, severity 2.5 (= 2.5 x 1).
+    assert log.episodes["subject"].tolist() == [nausea]
+    assert _days(log.episodes["onset"]) == ["2015-05-26"] and log.episodes["severity"].tolist() == [2.5]
+    assert log.n_subjects == 5 and len(log.follow_up) == 6
+    ages = log.covariates.set_index("subject")["age"]
+    assert ages["QEVuQwEA+WkNxtp/qkHvN2YmTBBDqg=="] == 0  # age 0 is kept as written
+    assert ages["QEVuQwEAWRNGnuTRqXG2996KSkTIEw=="] == 30 and pd.isna(ages[nausea])
+    assert log.treatments[["name", "dose"]].values.tolist() == [["Zofran", "8.0 mg"]]
+    tags = log.exposures[log.exposures["subject"] == nausea].pivot(index="time", columns="exposure", values="value")
+    assert tags["stressed"].tolist() == [1.0, 0.0] and sorted(tags.columns) == ["feels", "stressed", "tired"]
+
+
+def test_real_flaredown_dump_condition_with_weather_rows():
+    log = sa.read_app_export(FLAREDOWN, app="flaredown", symptom="Headache")
+    assert log.episodes["subject"].tolist() == ["QEVuQwEA+WkNxtp/qkHvN2YmTBBDqg=="]
+    assert _days(log.episodes["onset"]) == ["2017-04-28"] and log.episodes["severity"].tolist() == [5.0]
+
+
+# ----------------------------------------------------- calendars (collective/icalendar test calendars, BSD-2-Clause)
+
+
+def _times(episodes, column="onset"):
+    return [f"{t:%Y-%m-%d %H:%M}" for t in episodes[column].sort_values()]
+
+
+def test_real_exchange_every_weekday_rule_with_spaces():
+    # Exchange writes BYDAY=MO, TU, WE, TH, FR (spaces) under a Windows zone name, UNTIL in UTC.
+    episodes = sa.read_ics(REAL / "calendar_exchange_cdo_weekdays.ics")
+    assert len(episodes) == 14
+    starts = _times(episodes)
+    assert starts[0] == "2015-07-03 10:00" and starts[-1] == "2015-07-22 10:00"  # UNTIL 08:00Z is 10:00 there
+    assert all(pd.Timestamp(t).dayofweek < 5 for t in starts)
+    assert ((episodes["end"] - episodes["onset"]) == pd.Timedelta(minutes=30)).all()
+
+
+def test_real_google_weekly_weekdays_needs_an_end():
+    path = REAL / "calendar_google_weekdays_zurich.ics"
+    with pytest.raises(sa.LogValidationError, match="repeats forever"):
+        sa.read_ics(path)
+    episodes = sa.read_ics(path, until="2016-11-11 23:59")
+    assert len(episodes) == 11 and _times(episodes)[0] == "2016-10-28 14:00" and _times(episodes)[-1] == "2016-11-11 14:00"
+    assert episodes["notes"].iloc[0] == "Some Description"
+
+
+def test_real_exchange_2010_windows_zone_name():
+    episodes = sa.read_ics(REAL / "calendar_exchange_2010_windows_zone.ics")
+    assert _times(episodes) == ["2017-02-24 12:00"] and _times(episodes, "end") == ["2017-02-24 12:30"]
+
+
+def test_real_rule_with_exdate_and_period_rdate_in_a_zone():
+    episodes = sa.read_ics(REAL / "calendar_rdate_period_exdate_tzid.ics")
+    starts = _times(episodes)
+    assert len(starts) == 9 and "2023-12-20 12:00" not in starts  # the EXDATE
+    # The RDATE is a PERIOD: it ends when it says (15:00), not after the rule's two hours.
+    ends = dict(zip(_times(episodes), _times(episodes, "end")))
+    assert ends["2023-12-13 12:00"] == "2023-12-13 15:00" and ends["2023-09-20 12:00"] == "2023-09-20 14:00"

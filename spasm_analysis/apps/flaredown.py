@@ -3,9 +3,8 @@
 **Research dump** (long): ``user_id, age, sex, country, checkin_date,
 trackable_id, trackable_type, trackable_name, trackable_value``, one row per
 thing rated at a check-in.  It becomes a cohort: one subject per ``user_id``,
-covariates ``age``, ``sex``, ``country``.  The dump writes age 0 for a person
-who gave no age (adults rating joint pain are listed as 0), so age 0 is read as
-unknown, with an :class:`~spasm_analysis.apps.source.ExportNoteWarning`.
+covariates ``age``, ``sex``, ``country``, as written: an empty cell is a value
+not given, and an age of 0 is kept as 0.  A blank line is spacing.
 
 **Per-user export** (wide), as Flaredown's data export writes it: ``Date``,
 one column per condition, then per symptom, then per treatment, ``Tags``,

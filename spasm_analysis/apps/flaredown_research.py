@@ -12,13 +12,12 @@ lines are counted with the :mod:`csv` module.
 from __future__ import annotations
 
 import io
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from ..io import delimited
-from .source import ExportNoteWarning, SourceProblems, day_of_text
+from .source import SourceProblems, day_of_text
 
 __all__ = ["read_research_dump", "NOT_TAKEN"]
 
@@ -55,6 +54,10 @@ def read_research_dump(path, problems: SourceProblems, *, encoding: str | None =
     # Strip each distinct value once; the dump repeats the same few values on many rows.
     table = table.apply(lambda column: column.map({v: v.strip() for v in column.unique()}))
     line = _line_numbers(text, path, encoding, len(table))
+    # A blank line (the empty line that ends many files) is spacing, as in every table.
+    filled = table.ne("").any(axis=1).to_numpy()
+    if not filled.all():
+        table, line = table[filled].reset_index(drop=True), line[filled]
     found: list[tuple[int, str, object, str]] = []
 
     def report(mask: pd.Series, field: str, message: str, show_value: bool = True) -> None:
@@ -94,12 +97,7 @@ def read_research_dump(path, problems: SourceProblems, *, encoding: str | None =
 
     taken = kind.eq("treatment") & name.ne("") & ~value.str.lower().isin(NOT_TAKEN)
     dose = value.where(~value.str.lower().isin(("", "taken"))).astype(object)
-    unknown_age = subject.ne("") & age.eq(0)
-    if unknown_age.any():
-        warnings.warn(
-            f"{problems.path.name}: age 0 read as unknown for {subject[unknown_age].nunique()} person(s) "
-            f"(the research dump writes 0 when no age was given)", ExportNoteWarning, stacklevel=4)
-    age = age.where(~unknown_age)
+    # Ages are kept as written, 0 included: an empty cell is the dump's way of saying "not given".
     people = table.loc[subject.ne(""), ["user_id", "sex", "country"]].replace("", np.nan).assign(age=age[subject.ne("")])
     # groupby.first takes each person's first non-empty value
     covariates = people.groupby("user_id", sort=False)[["age", "sex", "country"]].first().reset_index()

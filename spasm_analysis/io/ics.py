@@ -42,6 +42,7 @@ import pandas as pd
 from .. import limits
 from ..schema import ProblemList
 from .dates import LATEST
+from .delimited import UnreadableText, read_text
 from .ics_lines import EventLines, scan_lines, zone_info
 from .tables import read_episodes, read_treatments
 
@@ -124,6 +125,23 @@ def _checked(component, lines: EventLines, problems: ProblemList, table: str) ->
             problems.add(table, lines.begin, "DTSTART", None, "event has no DTSTART")
         return False
     return good
+
+
+_FOLD = re.compile(r"\r?\n[ \t]")
+_RULE_LINE = re.compile(r"^(?:RRULE|EXRULE)[;:].*$", re.MULTILINE | re.IGNORECASE)
+_RULE_SPACE = re.compile(r"\s*([,;=])\s*")
+
+
+def _tidy_rules(text: str) -> str:
+    """The text with spaces inside repeat rules removed.
+
+    Microsoft Exchange writes ``BYDAY=MO, TU, WE, TH, FR`` (a space after each
+    comma), which the parser refuses as the weekday " TU"; the rule means
+    every weekday.  Lines are unfolded first, because a folded rule can break
+    anywhere; the event count and order are unchanged, so line numbers (from
+    the line scan) still match.
+    """
+    return _RULE_LINE.sub(lambda rule: _RULE_SPACE.sub(r"\1", rule[0]), _FOLD.sub("", text))
 
 
 def _rules(component) -> list:
@@ -247,15 +265,15 @@ def read_ics(
     table, source, problems = kind, Path(path), ProblemList()
     context = f"{kind} read from {source}"
     try:
-        text = source.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        problems.add(table, None, None, None, f"{source.name} is not UTF-8 text as iCalendar requires ({error})")
+        text = read_text(source)
+    except UnreadableText as error:
+        problems.add(table, error.line, None, None, f"{error} (iCalendar files are UTF-8)")
         problems.raise_if_any(context)
     scan = scan_lines(text, problems, table)
     if scan.broken:
         problems.raise_if_any(context)
     try:
-        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+        calendars = icalendar.Calendar.from_ical(_tidy_rules(text), multiple=True)
     except ValueError as error:
         problems.add(table, None, None, None, f"not an iCalendar file ({error})")
         problems.raise_if_any(context)
@@ -390,9 +408,14 @@ def _rows(occurrences, info, problems, table, *, tz, match, recurring) -> dict:
             continue
         own = recurring and "RECURRENCE-ID" not in lines.names
         when = f"{start:%Y-%m-%d}" if start.time() == dt.time(0) else f"{start:%Y-%m-%dT%H:%M}"
+        end = start + length if length is not None else None
+        if recurring and "DTEND" in occurrence:
+            # An RDATE given as a PERIOD has its own end, which the expanded occurrence carries.
+            own_end, _ = _wall_clock(occurrence.decoded("DTEND"), tz=tz)
+            end = own_end if own_end >= start else end
         out[f"{lines.begin} {when}" if own else lines.begin] = {
             "start": start,
-            "end": start + length if length is not None else None,
+            "end": end,
             "summary": _text(occurrence, "SUMMARY"),
             "description": _text(occurrence, "DESCRIPTION"),
             "categories": ", ".join(_categories(occurrence)) or None,
