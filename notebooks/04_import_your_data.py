@@ -38,7 +38,7 @@
 # |---|---|---|
 # | Daylio | More → Export → CSV | the `.csv` |
 # | Bearable | Settings → Export data → CSV | `Bearable App - Data Export. Generated DD-MM-YYYY.csv` |
-# | Migraine Buddy | the app's data export (CSV) on its reports/export screen | the `.csv`, preamble and all |
+# | Migraine Buddy | the data export in the app's options menu (not checked against a help page: look for "export") | the `.csv`, preamble and all |
 # | Flaredown | flaredown.com → Settings → "Download my data" (sent by email) | the emailed `.csv` |
 # | Apple Health | Health → your picture → Export All Health Data | `export.zip`, or the unzipped `apple_health_export` folder |
 # | Google Calendar | Settings → Import & export → Export | the calendar's `.ics` from the zip |
@@ -170,8 +170,8 @@ migraine.treatments[["start", "modality", "name", "notes"]]
 # `Tags` and `Foods` (separated by `; `, so "Coffee, brewed from grounds" stays one food) and six
 # weather columns, which only mark the day as logged. Treatment cells hold a dose ("10 mg"),
 # `Taken` or `Not Taken`. The research dump is long and holds many people: it becomes a cohort with
-# covariates `age`, `sex` and `country` (age 0, which the dump writes when no age was given, is read
-# as unknown, with a note).
+# covariates `age`, `sex` and `country`, kept as written (an empty cell is "not given"; an age of 0
+# stays 0).
 
 # %%
 flaredown = sa.read_app_export(FIXTURES / "flaredown_wide.csv", app="flaredown", symptom="Back spasm")
@@ -249,6 +249,32 @@ for name in ["bearable_malformed.csv", "migraine_buddy_malformed.csv", "apple_he
         sa.read_app_export(FIXTURES / name, dayfirst=False) if "migraine" in name else sa.read_app_export(FIXTURES / name)
     except sa.LogValidationError as error:
         print(error, end="\n\n")
+
+# %% [markdown]
+# ## Real exports, and what the readers noted
+#
+# `tests/fixtures/apps/real` holds small excerpts of real exports from public repositories
+# (`PROVENANCE.md` there says where each comes from and under which licence): Daylio's own sample
+# exports, rows of Flaredown's research dump, and Exchange and Google calendars. Whatever a reader
+# assumed or left out comes back as notes; `summary` and `report` print them, and the report shows
+# them in its first section.
+
+# %%
+from spasm_analysis.reading import read_source_noting
+
+REAL = FIXTURES / "real"
+daylio_real, notes = read_source_noting(REAL / "daylio_currin_sample.csv", symptom="stomachache")
+print(*notes, sep="\n")
+daylio_real.episodes[["onset", "end"]]
+
+# %%
+dump, notes = read_source_noting(REAL / "flaredown_research_excerpt.csv", symptom="Nausea")
+print(*notes, sep="\n")
+dump.covariates
+
+# %%
+standup = sa.read_ics(REAL / "calendar_exchange_cdo_weekdays.ics")  # Exchange's "BYDAY=MO, TU, WE, TH, FR"
+standup[["onset", "end", "summary"]].head()
 
 # %% [markdown]
 # ## Keep the imported log
