@@ -133,3 +133,22 @@ def test_research_dump_age_zero_is_kept(tmp_path):
     log = sa.read_app_export(path, app="flaredown")
     ages = log.covariates.set_index("subject")["age"]
     assert ages["QEVuQwEA"] == 0 and ages["QEVuQwEB"] == 30
+
+
+def test_treatment_names_go_through_the_one_modality_mapping(tmp_path):
+    # The same mapping as read_treatments: known names get their modality, unknown ones are listed in a warning.
+    path = tmp_path / "fd.csv"
+    path.write_text(
+        "Date,Back spasm,Treatment: Flexeril,Treatment: Ibuprofen,Treatment: Moon water,Tags,Foods\n"
+        "2024-01-01,2,10 mg,Taken,Taken,,\n"
+        "2024-01-02,0,Not Taken,400 mg,,,\n"
+    )
+    with pytest.warns(sa.vocabulary.UnknownModalityWarning, match="'Moon water'"):
+        log = sa.read_app_export(path, app="flaredown")
+    treatments = log.treatments.sort_values(["start", "name"])
+    assert treatments[["name", "modality"]].values.tolist() == [
+        ["Flexeril", sa.normalize_modality("Flexeril")], ["Ibuprofen", sa.normalize_modality("Ibuprofen")],
+        ["Moon water", "Moon water"], ["Ibuprofen", sa.normalize_modality("Ibuprofen")]]
+    assert sa.normalize_modality("Flexeril") == "muscle_relaxant"
+    expected = sa.read_treatments(pd.DataFrame({"Date": ["2024-01-01"], "Treatment": ["Ibuprofen"]}))["modality"].iloc[0]
+    assert treatments["modality"].iloc[1] == expected
