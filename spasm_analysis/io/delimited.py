@@ -58,14 +58,15 @@ def _encoding_of(path: Path, encoding: str | None) -> str:
 def _undecodable(path: Path, encoding: str) -> UnreadableText:
     """Where the first byte that is not ``encoding`` text sits (read again only on this error path)."""
     data = path.read_bytes()
+    shown = "UTF-8" if encoding == "utf-8-sig" else encoding
     try:
         data.decode(encoding)
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         return UnreadableText(
-            f"{path.name} cannot be read as {encoding} text: line {line} holds the byte(s) "
+            f"{path.name} cannot be read as {shown} text: line {line} holds the byte(s) "
             f"{data[error.start:error.end]!r}; pass encoding= the file's encoding (e.g. cp1252 or latin-1)", line)
-    return UnreadableText(f"{path.name} cannot be read as {encoding} text; pass encoding= the file's encoding")
+    return UnreadableText(f"{path.name} cannot be read as {shown} text; pass encoding= the file's encoding")
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from .files import _SUFFIXES
 from .ics import read_ics
 from ..options import check_reading_options
 from .tables import read_covariates, read_episodes, read_exposures, read_follow_up, read_treatments
+from .delimited import read_text
 
 __all__ = ["read_log", "find_table_files", "require_file_or_folder"]
 
@@ -204,8 +205,8 @@ def _tables_inside(source: Path) -> list[str]:
         book.close()
     elif suffix == ".json":
         try:
-            content = json.loads(source.read_text(encoding="utf-8-sig"))
-        except (ValueError, UnicodeError):
+            content = json.loads(read_text(source))
+        except ValueError:  # UnreadableText is one too
             return []  # read_episodes has reported what is wrong with it
         names = list(content) if isinstance(content, dict) else []
     else:
