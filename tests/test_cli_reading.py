@@ -106,3 +106,21 @@ def test_read_source_noting_returns_each_note_once():
     log, notes = read_source_noting(APPS / "daylio.csv", symptom="back spasm")
     assert log.n_episodes > 0
     assert len(notes) == len(set(notes)) and any("detected app Daylio" in n for n in notes)
+
+
+def test_report_notes_say_which_calendar_events_were_left_out(capsys, tmp_path):
+    path = tmp_path / "cal.ics"
+    events = [("1", "20200105", "20200108", "CONFIRMED"), ("2", "20200302", "20200304", "CONFIRMED"),
+              ("3", "20200610", "20200611", "CONFIRMED"), ("4", "20200801", "20200803", "CANCELLED")]
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0"]
+    for uid, start, end, status in events:
+        lines += ["BEGIN:VEVENT", f"UID:{uid}", "SUMMARY:Back spasm", f"DTSTART;VALUE=DATE:{start}",
+                  f"DTEND;VALUE=DATE:{end}", f"STATUS:{status}", "END:VEVENT"]
+    path.write_text("\r\n".join(lines + ["END:VCALENDAR", ""]))
+    output = tmp_path / "r.html"
+    code, out, err = run(capsys, "report", str(path), "-o", str(output))
+    assert code == 0, err
+    assert "note: 1 event(s) with STATUS:CANCELLED were not read" in err
+    page = output.read_text(encoding="utf-8")
+    assert "1 event(s) with STATUS:CANCELLED were not read" in page
+    assert "Personal episode log: 3 episodes" in page
