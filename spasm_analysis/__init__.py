@@ -66,6 +66,7 @@ from .personal import (
     laplace_test,
     lewis_robinson_test,
     mil_hdbk_test,
+    monthly_rates,
     place_onsets,
     rate_ratio,
     red_flags,

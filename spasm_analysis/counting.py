@@ -162,6 +162,7 @@ def to_counting_process(
         origin=origin.to_dict(),
         index_episodes=index_eps.to_dict("records"),
         not_counted=not_counted.to_dict("records"),
+        log=log,
     )
 
 
@@ -188,7 +189,7 @@ def as_counting_process(data, *, subject: str = "subject", cluster: str | None =
 def _built_with(cp: CountingProcess) -> dict:
     return dict(time_scale=cp.time_scale, risk_free_days=cp.risk_free_days,
                 carryover_days=cp.carryover_days, origin=cp.origin,
-                index_episodes=cp.index_episodes, not_counted=cp.not_counted)
+                index_episodes=cp.index_episodes, not_counted=cp.not_counted, log=cp.log)
 
 
 def _blocked_until(episodes: pd.DataFrame, risk_free_days: float, assume_duration_days: float | None, rows=None) -> pd.Series:

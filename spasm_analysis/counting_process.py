@@ -164,6 +164,11 @@ class CountingProcess:
     source_row, source_label : ndarray
         Each row's position and index label in the frame it was built from,
         so per-row results (residuals) can be given in the caller's order.
+    log : EpisodeLog or None
+        The log the rows were built from (by ``to_counting_process``): the
+        analyses of one person read dates, follow-up windows and treatment
+        sessions from it, and time at risk from the rows. None for a frame
+        given as is.
 
     Examples
     --------
@@ -199,13 +204,14 @@ class CountingProcess:
     overlaps: tuple = ()
     source_row: np.ndarray | None = None
     source_label: np.ndarray | None = None
+    log: object | None = field(default=None, repr=False)
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, subject: str = "subject", cluster: str | None = None,
                    timefix: bool = True, time_scale: str | None = None,
                    risk_free_days: float | None = None, carryover_days: float | None = None,
-                   origin=None, index_episodes=(), not_counted=()) -> CountingProcess:
+                   origin=None, index_episodes=(), not_counted=(), log=None) -> CountingProcess:
         """Validate a DataFrame in counting-process form and build the type.
 
         Parameters
@@ -221,7 +227,7 @@ class CountingProcess:
             family), when they are larger than one subject.
         timefix : bool, default True
             Merge near-tied times as R's ``timefix = TRUE`` does.
-        time_scale, risk_free_days, carryover_days, origin, index_episodes, not_counted
+        time_scale, risk_free_days, carryover_days, origin, index_episodes, not_counted, log
             How the rows were built (``to_counting_process`` passes them).
 
         Raises
@@ -336,7 +342,7 @@ class CountingProcess:
             index_episodes=tuple(index_episodes), not_counted=tuple(not_counted),
             n_zero_length_dropped=n_dropped, n_tied_onsets=n_tied, n_near_ties_merged=n_merged,
             overlaps=tuple(overlaps), source_row=_frozen(positions),
-            source_label=_frozen(labels))
+            source_label=_frozen(labels), log=log)
 
     def require_one_row_at_a_time(self, analysis: str) -> None:
         """Raise unless every subject is at risk through one row at a time.

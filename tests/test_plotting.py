@@ -157,30 +157,44 @@ def test_calendar_cells(personal_log):
 
 # ----------------------------------------------------------------- rates and trend
 def test_monthly_rates_count_every_onset(personal_log):
-    table = plotting.monthly_rates(personal_log, assume_duration_days=4, imprecise_onsets="exclude")
+    """The monthly rates the plot draws come from sa.monthly_rates: onsets per day at risk."""
+    table = sa.monthly_rates(personal_log, assume_duration_days=4, imprecise_onsets="exclude").table
     assert table["events"].sum() == 12
-    assert table["month"].iloc[0] == pd.Timestamp("2017-01-01") and len(table) == 54
+    assert table["period"].iloc[0] == pd.Timestamp("2017-01-01") and len(table) == 54
     fu_days = (pd.Timestamp("2018-06-30") - pd.Timestamp("2017-01-01")).days + (
         pd.Timestamp("2021-06-30") - pd.Timestamp("2019-01-01")).days
     in_episodes = 3 + 5 + 2 + 9 + 4 + 3 + 6 + 2 + 3 + 4 + 5 + 3
     assert table["days_at_risk"].sum() == pytest.approx(fu_days - in_episodes)
-    feb = table[table["month"] == pd.Timestamp("2019-02-01")].iloc[0]
+    feb = table[table["period"] == pd.Timestamp("2019-02-01")].iloc[0]
     assert feb["events"] == 1 and feb["days_at_risk"] == pytest.approx(28 - 3)
-    assert feb["rate"] == pytest.approx(365.25 / 12 / 25)
+    assert feb["rate_per_year"] == pytest.approx(365.25 / 25)
+    # the six months between the two follow-up windows have no time at risk: no rate
+    gap = table[(table["period"] >= "2018-07-01") & (table["period"] < "2019-01-01")]
+    assert len(gap) == 6 and (gap["days_at_risk"] == 0).all() and gap["rate_per_year"].isna().all()
 
 
-def test_monthly_rate_plot_shades_exposed_periods_and_annotates(personal_log):
-    ax = plotting.plot_monthly_rate(personal_log, exposed="massage", carryover_days=14, assume_duration_days=4)
+def test_monthly_rate_plot_draws_the_computed_table(personal_log):
+    rates = sa.monthly_rates(personal_log, assume_duration_days=4)
+    ax = plotting.plot_monthly_rate(personal_log, exposed="massage", carryover_days=14, assume_duration_days=4,
+                                    rates=rates)
     bars = [p for p in ax.patches if p.get_gid() == "monthly-rate"]
-    table = plotting.monthly_rates(personal_log, assume_duration_days=4)
-    assert len(bars) == int(table["rate"].notna().sum())
-    assert max(b.get_height() for b in bars) == pytest.approx(table["rate"].max())
+    table = rates.table
+    shown = table[table["days_at_risk"] >= 5]
+    assert len(bars) == len(shown)
+    np.testing.assert_allclose([b.get_height() for b in bars], shown["rate_per_year"] / 12, rtol=1e-12)
+    rolling = sa.rolling_rates(personal_log, assume_duration_days=4).table
+    np.testing.assert_allclose(_artist(ax, "rolling-rate").get_ydata(), rolling["rate_per_year"] / 12, rtol=1e-12)
     rr = sa.rate_ratio(personal_log, exposed="massage", carryover_days=14, assume_duration_days=4)
     text = _artist(ax, "rate-ratio").get_text()
     assert f"{rr.rate_ratio:.2f}" in text and f"{rr.ci_upper:.2f}" in text
     spans = [p for p in ax.patches if p.get_gid() == "exposed"]
     assert len(spans) == 1  # the three weekly sessions + 14 days merge into one period
     assert ax.get_ylabel() == "Onsets per 30 days at risk"
+    # without rates= the plot computes the same table
+    again = plotting.plot_monthly_rate(personal_log, assume_duration_days=4)
+    assert [b.get_height() for b in again.patches if b.get_gid() == "monthly-rate"] == [b.get_height() for b in bars]
+    with pytest.raises(ValueError, match="monthly_rates"):
+        plotting.plot_monthly_rate(personal_log, assume_duration_days=4, rates=sa.yearly_rates(personal_log, assume_duration_days=4))
 
 
 def test_cumulative_episodes_and_duane(personal_log):

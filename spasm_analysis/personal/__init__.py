@@ -13,7 +13,7 @@ from .forecast import ForecastResult, forecast_next_episode
 from .precision import IMPRECISE_CHOICES, imprecise_onset_sensitivity, place_onsets, resolve_imprecise_onsets
 from .red_flags import WHEN_TO_GET_CARE, red_flags
 from .rate_ratio import RateRatioResult, rate_ratio
-from .rates import RateTable, rolling_rates, seasonality, yearly_rates
+from .rates import RateTable, monthly_rates, rolling_rates, seasonality, yearly_rates
 from .risk_windows import RiskWindowResult, risk_windows
 from .treatment_effect import TreatmentEffectResult, treatment_effect
 from .trend_summary import TrendSummary, trend_summary
@@ -36,6 +36,7 @@ __all__ = [
     "rate_ratio",
     "RateRatioResult",
     "yearly_rates",
+    "monthly_rates",
     "rolling_rates",
     "seasonality",
     "RateTable",

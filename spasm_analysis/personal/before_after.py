@@ -262,7 +262,8 @@ def before_after(
 
     Parameters
     ----------
-    log : EpisodeLog
+    log : EpisodeLog or CountingProcess
+        A CountingProcess from ``sa.to_counting_process(log)``: its rows are the time at risk.
     start : date-like or str
         The start date, or a treatment modality (its first session).
     family : {"poisson", "negative-binomial"}

@@ -25,7 +25,7 @@ from .display import result_html
 from .poisson import check_level
 from .rates import PER_YEAR, rate_columns
 from .risk_clock import OnsetPositions, RiskClock, onset_positions
-from .timeline import is_episode_log, one_subject, timeline
+from .timeline import is_log_or_counting_process, logged, one_subject, timeline
 from .worsley import N_PERMUTATIONS, N_SIMULATIONS, NULLS, segment
 
 __all__ = ["change_points", "ChangePointResult", "describe_rate", "subject_change_points"]
@@ -270,7 +270,7 @@ def change_points(
 
     Parameters
     ----------
-    data : EpisodeLog or array_like
+    data : EpisodeLog, CountingProcess (from ``sa.to_counting_process``) or array_like
         A log (one subject, or pass ``subject=``), or onset times in days on an
         at-risk clock with ``end`` its length.
     max_changes : int, optional
@@ -324,14 +324,14 @@ def change_points(
     check_level(confidence_level)
     _check_options(max_changes, alpha, n_placements)
     options = dict(alpha=alpha, max_changes=max_changes, null=null, n_simulations=n_simulations)
-    if not is_episode_log(data):
+    if not is_log_or_counting_process(data):
         return _from_array(data, end, confidence_level, options)
     if end is not None:
         raise ValueError("end applies to an array of times; a log is observed over its follow-up")
     line = timeline(data, at_risk=True, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
     who = one_subject(line.origin.index, subject)
     _default_simulations(null, n_simulations)
-    return subject_change_points(data, line, who, confidence_level=confidence_level, n_placements=int(n_placements),
+    return subject_change_points(logged(data), line, who, confidence_level=confidence_level, n_placements=int(n_placements),
                                  seed=seed, **options)
 
 

@@ -49,7 +49,7 @@ from .gap_hazard import MIN_EVENTS, PiecewiseHazard, fit_piecewise_hazard
 from .poisson import check_level, poisson_ci
 from .precision import check_choice
 from .rates import PER_YEAR
-from .timeline import DAY, one_subject, timeline
+from .timeline import DAY, logged, one_subject, timeline
 from .trend_summary import reconcile
 
 __all__ = ["forecast_next_episode", "ForecastResult", "gaps_after_episodes"]
@@ -309,7 +309,8 @@ def forecast_next_episode(
 
     Parameters
     ----------
-    log : EpisodeLog
+    log : EpisodeLog or CountingProcess
+        A CountingProcess from ``sa.to_counting_process(log)``: its rows are the time at risk.
     horizons : sequence of float
         Horizons in days.
     days_since_end : float, optional
@@ -358,8 +359,8 @@ def forecast_next_episode(
     if completed < 3:
         raise ValueError(f"a forecast needs at least 3 completed gaps between episodes, got {completed}")
     since, since_note = _days_since_end(line, who, days_since_end)
-    found = subject_change_points(log, line, who, seed=seed)
-    one = log.subset([who]) if len(line.origin) > 1 else log
+    found = subject_change_points(logged(log), line, who, seed=seed)
+    one = logged(log).subset([who]) if len(line.origin) > 1 else log
     reading = reconcile(found, one, line=None if len(line.origin) > 1 else line, **counting)
     stretch = _model_stretch(line, who, found, reading)
     probability, hazard = _point_forecast(stretch, since, horizons)
@@ -428,8 +429,8 @@ def _sensitivity(log, line, who, found, since, horizons, how, counting, seed, tr
     # The placements are the rows above; the other whole-log choice is leaving imprecise onsets out.
     for other in (c for c in ("midpoint", "exclude") if c != how):
         other_line = timeline(log, imprecise_onsets=other, at_risk=True, **counting)
-        other_found = subject_change_points(log, other_line, who, n_placements=0, seed=seed)
-        other_reading = reconcile(other_found, log.subset([who]) if len(line.origin) > 1 else log,
+        other_found = subject_change_points(logged(log), other_line, who, n_placements=0, seed=seed)
+        other_reading = reconcile(other_found, logged(log).subset([who]) if len(line.origin) > 1 else log,
                                   line=None if len(line.origin) > 1 else other_line, **counting)
         stretch = _model_stretch(other_line, who, other_found, other_reading)
         rows.append([f"imprecise_onsets={other!r}", stretch.start, *_point_forecast(stretch, since, horizons)[0]])

@@ -24,7 +24,7 @@ import pandas as pd
 from ..results import format_p_value
 from .display import interval_plot, result_html
 from .poisson import check_level, exact_rate_ratio, poisson_ci
-from .timeline import DAY, merge_periods, overlap_days, timeline
+from .timeline import DAY, days_at_risk_until, merge_periods, timeline
 
 __all__ = ["rate_ratio", "RateRatioResult", "exposure_periods", "WITHIN_CHOICES"]
 
@@ -173,9 +173,9 @@ def split_exposed(line, periods: pd.DataFrame) -> tuple[int, int, float, float]:
         origin = line.origin[subject]
         starts, ends = merge_periods(((p["start"] - origin) / DAY).to_numpy(float), ((p["end"] - origin) / DAY).to_numpy(float))
         lo, hi = rows["start"].to_numpy(float), rows["stop"].to_numpy(float)
-        inside = overlap_days(lo, hi, starts, ends)
-        t1 += inside.sum()
-        t0 += (hi - lo).sum() - inside.sum()
+        inside = float(np.sum(days_at_risk_until(lo, hi, ends) - days_at_risk_until(lo, hi, starts)))
+        t1 += inside
+        t0 += (hi - lo).sum() - inside
         stop = hi[rows["event"].to_numpy() == 1]
         if len(starts):
             j = np.searchsorted(starts, stop, side="left") - 1
@@ -230,7 +230,8 @@ def rate_ratio(
 
     Parameters
     ----------
-    log : EpisodeLog
+    log : EpisodeLog or CountingProcess
+        A CountingProcess from ``sa.to_counting_process(log)``: its rows are the time at risk.
     exposed : str or DataFrame
         A treatment modality (its sessions or courses) or periods
         ``subject, start, end`` (``subject`` optional for one person).

@@ -1,9 +1,11 @@
-"""Onset rates by calendar year, over rolling 12-month windows, and by month of year.
+"""Onset rates by calendar year and month, over rolling 12-month windows, and by month of year.
 
 Each rate is onsets per year at risk (episode days are not at risk), with an
 exact Poisson (Garwood) confidence interval.  A calendar period only counts the
 time a subject was observed and at risk in it, so partly logged years are not
-mistaken for quiet ones.
+mistaken for quiet ones.  Every function takes an EpisodeLog or a
+:class:`~spasm_analysis.CountingProcess` built from one; time at risk is the
+counting-process rows either way (:func:`.timeline.split_at_risk`).
 
 References
 ----------
@@ -25,9 +27,9 @@ from ..results import TestResult, format_p_value
 from .display import interval_plot, result_html
 from .poisson import check_level, poisson_ci
 from .precision import onset_interval
-from .timeline import DAY, timeline
+from .timeline import DAY, is_counting_process, logged, split_at_risk, timeline
 
-__all__ = ["yearly_rates", "rolling_rates", "seasonality", "RateTable"]
+__all__ = ["yearly_rates", "monthly_rates", "rolling_rates", "seasonality", "RateTable"]
 
 PER_YEAR = 365.25
 MONTH_NAMES = tuple(calendar.month_name[1:])
@@ -43,7 +45,7 @@ class RateTable:
         ``period, events, days_at_risk, rate_per_year, ci_lower, ci_upper``.
     confidence_level : float
     kind : str
-        ``"calendar year"``, ``"rolling 12 months"`` or ``"month of year"``.
+        ``"calendar year"``, ``"calendar month"``, ``"rolling 12 months"`` or ``"month of year"``.
     test : TestResult or None
         For seasonality: likelihood-ratio test of equal rates in all months.
     interpretation : str
@@ -68,7 +70,7 @@ class RateTable:
     def plot(self, ax=None):
         """Rate per year at risk by period, with its exact confidence interval."""
         t = self.table
-        rolling = self.kind.startswith("rolling")
+        rolling = self.kind.startswith("rolling") or self.kind == "calendar month"
         x = pd.to_datetime(t["period"]) if rolling else np.arange(len(t))
         ax = interval_plot(
             ax, x, t["rate_per_year"], t["ci_lower"], t["ci_upper"], ylabel="onsets per year at risk",
@@ -96,12 +98,9 @@ def split_calendar(line, edges: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarra
     days = np.zeros(n)
     for subject, rows in line.at_risk.groupby("subject", sort=False):
         cut = ((edges - line.origin[subject]) / DAY).to_numpy(float)
-        lo = rows["start"].to_numpy(float)[:, None]
-        hi = rows["stop"].to_numpy(float)[:, None]
-        days += np.clip(np.minimum(hi, cut[None, 1:]) - np.maximum(lo, cut[None, :-1]), 0, None).sum(axis=0)
-        stops = rows.loc[rows["event"] == 1, "stop"].to_numpy(float)
-        k = np.searchsorted(cut, stops, side="right") - 1
-        np.add.at(events, k[(k >= 0) & (k < n)], 1)
+        d, e = split_at_risk(rows["start"].to_numpy(float), rows["stop"].to_numpy(float), rows["event"].to_numpy(), cut)
+        days += d
+        events += e
     return events, days
 
 
@@ -147,7 +146,8 @@ def yearly_rates(
 
     Parameters
     ----------
-    log : EpisodeLog
+    log : EpisodeLog or CountingProcess
+        A CountingProcess from ``sa.to_counting_process(log)``: its rows are the time at risk.
     confidence_level : float
     imprecise_onsets : {"midpoint", "exclude"}
     risk_free_days, assume_duration_days
@@ -179,6 +179,54 @@ def yearly_rates(
     return RateTable(table, confidence_level, "calendar year", _rate_sentence(table, "year"), notes=notes)
 
 
+def monthly_rates(
+    log, *, confidence_level: float = 0.95, imprecise_onsets: str = "midpoint",
+    risk_free_days: float = 0.0, assume_duration_days: float | None = None,
+) -> RateTable:
+    """Onsets per year at risk in each calendar month, with exact Poisson CIs.
+
+    A month's rate is its onsets divided by its days at risk (follow-up
+    minus episode days and any ``risk_free_days``), the same definition as
+    every other rate here; an onset counts in the month of its date.
+
+    Parameters
+    ----------
+    log : EpisodeLog or CountingProcess
+    confidence_level, imprecise_onsets, risk_free_days, assume_duration_days
+        As for :func:`yearly_rates`.
+
+    Returns
+    -------
+    RateTable
+        ``period`` is the first day of the month; months without time at
+        risk have NaN rates.
+
+    References
+    ----------
+    Garwood (1936).
+
+    Examples
+    --------
+    >>> import pandas as pd, spasm_analysis as sa
+    >>> log = sa.EpisodeLog(
+    ...     pd.DataFrame({"subject": "me", "onset": pd.to_datetime(["2020-01-10", "2020-02-03"]),
+    ...                   "end": pd.to_datetime(["2020-01-13", "2020-02-05"])}),
+    ...     follow_up=pd.DataFrame({"subject": ["me"], "start": pd.to_datetime(["2020-01-01"]),
+    ...                             "end": pd.to_datetime(["2020-02-29"])}))
+    >>> sa.monthly_rates(log).table[["period", "events", "days_at_risk"]]
+          period  events  days_at_risk
+    0 2020-01-01       1          28.0
+    1 2020-02-01       1          26.0
+    """
+    check_level(confidence_level)
+    line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
+    first, last = _span(line)
+    edges = calendar_edges(first, last, "MS")
+    events, days = split_calendar(line, edges)
+    table = _rate_frame(edges[:-1], events, days, confidence_level)
+    return RateTable(table, confidence_level, "calendar month", _rate_sentence(table, "month"), notes=line.note)
+
+
 def rolling_rates(
     log, *, window_months: int = 12, confidence_level: float = 0.95, imprecise_onsets: str = "midpoint",
     risk_free_days: float = 0.0, assume_duration_days: float | None = None,
@@ -187,7 +235,8 @@ def rolling_rates(
 
     Parameters
     ----------
-    log : EpisodeLog
+    log : EpisodeLog or CountingProcess
+        A CountingProcess from ``sa.to_counting_process(log)``: its rows are the time at risk.
     window_months : int
         Window length (12 = rolling year).
     confidence_level, imprecise_onsets, risk_free_days, assume_duration_days
@@ -227,13 +276,13 @@ def _without_unknown_month(log) -> tuple[object, int, int]:
     one calendar month is kept (placed mid-interval, inside that month); one
     whose interval spans months (a season, a year) is left out.
     """
-    ep = log.episodes
+    ep = logged(log).episodes
     earliest, latest = onset_interval(ep)
     imprecise = latest > earliest
     same_month = earliest.dt.to_period("M") == latest.dt.to_period("M")
     unknown = imprecise & ~same_month
     n_kept, n_out = int((imprecise & same_month).sum()), int(unknown.sum())
-    return (log.replace(episodes=ep[~unknown]) if n_out else log), n_kept, n_out
+    return (log.replace(episodes=ep[~unknown]) if n_out and not is_counting_process(log) else log), n_kept, n_out
 
 
 def _season_note(n_month: int, n_year: int) -> str:
@@ -276,6 +325,11 @@ def seasonality(
     """
     check_level(confidence_level)
     placed, n_month, n_year = _without_unknown_month(log)
+    if n_year and is_counting_process(log):
+        raise ValueError(
+            f"{n_year} onset(s) of the log this CountingProcess was built from are known only to a season or year, "
+            "so their month is unknown; pass the EpisodeLog (they are then left out), or place them with "
+            "sa.place_onsets before sa.to_counting_process")
     line = _line(placed, "midpoint", risk_free_days, assume_duration_days)
     first, last = _span(line)
     edges = calendar_edges(first, last, "MS")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .precision import onset_interval, resolve_imprecise_onsets
-from .timeline import DAY
+from .timeline import DAY, days_at_risk_until
 
 __all__ = ["RiskClock", "onset_bounds", "OnsetPositions", "onset_positions"]
 
@@ -58,8 +58,7 @@ class RiskClock:
 
     def at(self, days) -> np.ndarray:
         """Days at risk from the origin up to each calendar day (days since origin)."""
-        days = np.asarray(days, dtype=float)
-        return np.clip(np.minimum(days[..., None], self.stops) - self.starts, 0, None).sum(axis=-1)
+        return days_at_risk_until(self.starts, self.stops, days)
 
     def day_of(self, clock) -> np.ndarray:
         """Calendar day (since origin) at which the clock reads ``clock``.

@@ -259,7 +259,8 @@ def risk_windows(
 
     Parameters
     ----------
-    log : EpisodeLog
+    log : EpisodeLog or CountingProcess
+        A CountingProcess from ``sa.to_counting_process(log)``: its rows are the time at risk.
     exposed : str or DataFrame
         A treatment modality (each session's start opens the windows) or a table
         of session times ``subject, start`` (``end`` optional).

@@ -6,7 +6,10 @@ subject was observed in, and which stretches they were at risk of a new onset
 (not during an episode).  This module computes them once, after the
 month/year-precision choice of :mod:`.precision`; at-risk time comes from
 :func:`spasm_analysis.to_counting_process`, so every analysis counts it the
-same way as the cohort estimators.
+same way as the cohort estimators.  Given a :class:`~spasm_analysis.CountingProcess`
+instead of a log, the analyses take its rows as the time at risk, so a
+person's rates, rate ratios and trend tests use exactly the rows (risk-free
+days, merged near-ties) that the cohort estimators used.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import pandas as pd
 
 from .precision import check_choice, resolve_imprecise_onsets
 
-__all__ = ["Timeline", "timeline", "is_episode_log", "DAY", "one_subject"]
+__all__ = ["Timeline", "timeline", "is_episode_log", "is_log_or_counting_process", "logged", "DAY", "one_subject",
+           "days_at_risk_until", "split_at_risk"]
 
 DAY = pd.Timedelta(days=1)
 
@@ -26,6 +30,22 @@ DAY = pd.Timedelta(days=1)
 def is_episode_log(data) -> bool:
     """True for an EpisodeLog (anything with episode and follow-up tables)."""
     return hasattr(data, "episodes") and hasattr(data, "follow_up")
+
+
+def is_counting_process(data) -> bool:
+    from ..counting_process import CountingProcess
+
+    return isinstance(data, CountingProcess)
+
+
+def is_log_or_counting_process(data) -> bool:
+    """True for what :func:`timeline` takes: an EpisodeLog or a CountingProcess."""
+    return is_episode_log(data) or is_counting_process(data)
+
+
+def logged(data):
+    """The EpisodeLog as logged: ``data`` itself, or the log a CountingProcess was built from."""
+    return data.log if is_counting_process(data) else data
 
 
 @dataclass(frozen=True)
@@ -43,7 +63,7 @@ class Timeline:
         ``subject, start, end, start_day, end_day``: the follow-up windows.
     at_risk : DataFrame or None
         ``subject, start, stop, event`` from :func:`~spasm_analysis.to_counting_process`
-        (None unless requested).
+        (None unless requested), or the rows of the CountingProcess given.
     origin : Series
         Day 0 (first follow-up start) per subject.
     note : str
@@ -73,24 +93,32 @@ def timeline(
     risk_free_days: float = 0.0,
     assume_duration_days: float | None = None,
 ) -> Timeline:
-    """Build the :class:`Timeline` of an EpisodeLog.
+    """Build the :class:`Timeline` of an EpisodeLog or of a CountingProcess.
 
     Parameters
     ----------
-    log : EpisodeLog
+    log : EpisodeLog or CountingProcess
+        A CountingProcess must come from :func:`~spasm_analysis.to_counting_process`
+        on the calendar time scale (it then knows each subject's dates); its
+        rows are the time at risk and its events the onsets, as they were
+        counted when it was built (imprecise onsets at their earliest date
+        unless placed first with :func:`~spasm_analysis.place_onsets`).
     imprecise_onsets : {"midpoint", "exclude"}
-        See :mod:`spasm_analysis.personal.precision`.
+        See :mod:`spasm_analysis.personal.precision` (an EpisodeLog only).
     at_risk : bool
         Also compute the at-risk intervals (needs every episode's end, or
         ``assume_duration_days``).
     risk_free_days, assume_duration_days
-        Passed to :func:`~spasm_analysis.to_counting_process`.
+        Passed to :func:`~spasm_analysis.to_counting_process` (an EpisodeLog
+        only: a CountingProcess was built with its own).
 
     Returns
     -------
     Timeline
     """
     check_choice(imprecise_onsets)
+    if is_counting_process(log):
+        return _from_counting_process(log, risk_free_days, assume_duration_days)
     resolved = resolve_imprecise_onsets(log.episodes, how=imprecise_onsets)
     if resolved.n_month + resolved.n_year:
         from ..schema import LogValidationError
@@ -125,6 +153,24 @@ def timeline(
     return Timeline(log, onsets, windows.reset_index(drop=True), intervals, origin, resolved.note, imprecise_onsets)
 
 
+def _from_counting_process(cp, risk_free_days, assume_duration_days) -> Timeline:
+    """The Timeline of the log a CountingProcess was built from, at risk on its rows."""
+    if cp.log is None or cp.time_scale != "calendar":
+        raise ValueError(
+            "the analyses of one person need a CountingProcess built by sa.to_counting_process(log) on the "
+            "calendar time scale (it holds each subject's dates and follow-up); "
+            + ("this one was built from a DataFrame" if cp.log is None else f"this one is on the {cp.time_scale!r} scale"))
+    if risk_free_days or assume_duration_days is not None:
+        raise ValueError(
+            "risk_free_days and assume_duration_days are fixed when the CountingProcess is built "
+            f"(this one has risk_free_days={cp.risk_free_days:g}); pass them to sa.to_counting_process")
+    # to_counting_process counts each onset at `onset`, the earliest day it can have been
+    line = timeline(cp.log, imprecise_onsets="earliest")
+    rows = pd.DataFrame({"subject": cp.subject, "start": cp.start, "stop": cp.stop, "event": cp.event})
+    # the onsets are every episode that began (as with a log); the events are the rows' own
+    return Timeline(line.log, line.onsets, line.windows, rows, line.origin, line.note, "earliest")
+
+
 def one_subject(subjects, subject, *, alternative: str = "") -> str:
     """The one person an analysis is about: ``subject``, or the only subject of the log."""
     subjects = tuple(subjects)
@@ -138,12 +184,42 @@ def one_subject(subjects, subject, *, alternative: str = "") -> str:
     return subject
 
 
-def overlap_days(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Length of each interval (lo, hi] inside the union of disjoint periods [start, end)."""
-    total = np.zeros(len(lo))
-    for s, e in zip(starts, ends):
-        total += np.clip(np.minimum(hi, e) - np.maximum(lo, s), 0, None)
-    return total
+def days_at_risk_until(lo: np.ndarray, hi: np.ndarray, instants) -> np.ndarray:
+    """Days at risk from the origin up to each instant, for one subject's at-risk rows.
+
+    The rows (lo, hi] are one subject's rows of a counting process: disjoint,
+    in time order.  This cumulative clock is the one way the analyses of one
+    person measure time at risk: the days in a period [a, b) are
+    ``days_at_risk_until(.., b) - days_at_risk_until(.., a)``.
+
+    Examples
+    --------
+    >>> days_at_risk_until(np.array([0.0, 10.0]), np.array([4.0, 20.0]), [2.0, 4.0, 12.0, 30.0]).tolist()
+    [2.0, 4.0, 6.0, 14.0]
+    """
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    instants = np.asarray(instants, dtype=float)
+    before = np.concatenate([[0.0], np.cumsum(hi - lo)])
+    whole = np.searchsorted(hi, instants, side="right")  # rows over by each instant
+    partial = np.minimum(whole, max(len(lo) - 1, 0))
+    inside = np.clip(instants - lo[partial], 0, None) if len(lo) else np.zeros(instants.shape)
+    return before[whole] + np.where(whole < len(lo), inside, 0.0)
+
+
+def split_at_risk(lo: np.ndarray, hi: np.ndarray, event, cuts) -> tuple[np.ndarray, np.ndarray]:
+    """Days at risk and onsets of one subject's rows in each period [cuts[k], cuts[k+1]).
+
+    An onset at the last cut (the end of follow-up) counts in the last period.
+    """
+    cuts = np.asarray(cuts, dtype=float)
+    days = np.diff(days_at_risk_until(lo, hi, cuts))
+    onsets = np.asarray(hi, dtype=float)[np.asarray(event) >= 1]
+    weights = np.asarray(event, dtype=float)[np.asarray(event) >= 1]
+    k = np.searchsorted(cuts, onsets, side="right") - 1
+    k = np.where(onsets == cuts[-1], len(cuts) - 2, k)
+    inside = (k >= 0) & (k < len(cuts) - 1)
+    events = np.bincount(k[inside], weights=weights[inside], minlength=len(cuts) - 1)
+    return days, events
 
 
 def merge_periods(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

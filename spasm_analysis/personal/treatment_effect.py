@@ -43,7 +43,7 @@ from .poisson import check_level
 from .rate_ratio import exposure_periods
 from .self_controlled import STATES, build_cells, calendar_cuts, exposure_periods_days
 from .self_controlled_fit import fit_cells
-from .timeline import DAY, one_subject
+from .timeline import DAY, is_counting_process, logged, one_subject
 
 __all__ = ["treatment_effect", "TreatmentEffectResult", "VERDICTS", "TREATMENT_EFFECT_OPTIONS", "PERIOD_CHOICES"]
 
@@ -208,10 +208,11 @@ def verdict(fit: dict, min_onsets: int) -> str:
     return "can't tell"
 
 
-def _days_of(log, subject, assume_duration_days, risk_free_days):
+def _days_of(log, subject, assume_duration_days, risk_free_days, counted=None):
     from ..counting import to_counting_process
 
-    cp = to_counting_process(log, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
+    cp = counted if counted is not None else to_counting_process(
+        log, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
     cp = cp[cp["subject"] == subject]
     fu = log.follow_up[log.follow_up["subject"] == subject]
     origin = fu["start"].min()
@@ -236,7 +237,8 @@ def treatment_effect(log, treatment, *, window=None, confidence_level: float = 0
 
     Parameters
     ----------
-    log : EpisodeLog
+    log : EpisodeLog or CountingProcess
+        A CountingProcess from ``sa.to_counting_process(log)``: its rows are the time at risk.
         One person's log (or pass ``subject=``).
     treatment : str or DataFrame
         A modality in the log (its sessions or courses), or sessions
@@ -289,6 +291,12 @@ def treatment_effect(log, treatment, *, window=None, confidence_level: float = 0
     level = check_level(confidence_level)
     window = check_window(window)
     opts = _check_options(options)
+    # a CountingProcess's rows are the time at risk, and its onsets stay where they were counted
+    counted = log if is_counting_process(log) else None
+    if counted is not None and (opts["risk_free_days"] or opts["assume_duration_days"] is not None):
+        raise ValueError("risk_free_days and assume_duration_days are fixed when the CountingProcess is built; "
+                         "pass them to sa.to_counting_process")
+    log = logged(log)
     subject = one_subject(log.subjects, opts["subject"])
     if len(log.subjects) > 1:
         log = log.subset([subject])
@@ -301,13 +309,13 @@ def treatment_effect(log, treatment, *, window=None, confidence_level: float = 0
     inside = (sessions["start"] >= fu["start"].min()) & (sessions["start"] <= fu["end"].max())
     if not inside.any():
         raise ValueError(f"no session of {label} falls inside follow-up ({fu['start'].min():%Y-%m-%d} to {fu['end'].max():%Y-%m-%d})")
-    imprecise = has_imprecise_onsets(log.episodes)
+    imprecise = counted is None and has_imprecise_onsets(log.episodes)
     runs = opts["placements"] if imprecise else ("as recorded",)
     model_options = {k: opts[k] for k in ("periods", "season", "pre_exposure_days", "since_episode_days", "min_onsets")}
     fits = {}
     for how in runs:
         placed = log if how == "as recorded" else place_onsets(log, how)
-        days = _days_of(placed, subject, opts["assume_duration_days"], opts["risk_free_days"])
+        days = _days_of(placed, subject, opts["assume_duration_days"], opts["risk_free_days"], counted)
         origin = days["origin"]
         fits[how] = estimate_from_days(
             **days, session_start=((sessions["start"] - origin) / DAY).to_numpy(float),

@@ -28,7 +28,7 @@ from scipy import optimize, stats
 
 from ..results import TestResult, format_p_value
 from .display import result_html
-from .timeline import is_episode_log, timeline
+from .timeline import is_log_or_counting_process, timeline
 
 __all__ = ["laplace_test", "mil_hdbk_test", "lewis_robinson_test", "crow_amsaa", "CrowAMSAAResult"]
 
@@ -85,7 +85,7 @@ def _from_log(log, end, imprecise_onsets) -> tuple[list[_Process], str]:
 
 
 def _processes(data, end, imprecise_onsets="midpoint") -> tuple[list[_Process], str]:
-    if is_episode_log(data):
+    if is_log_or_counting_process(data):
         return _from_log(data, end, imprecise_onsets)
     return _from_array(data, end), ""
 
@@ -145,7 +145,7 @@ def laplace_test(data, *, end=None, imprecise_onsets: str = "midpoint") -> TestR
 
     Parameters
     ----------
-    data : array_like or EpisodeLog
+    data : array_like, EpisodeLog or CountingProcess
         Event times in days from the start of observation, or a log (each
         subject one process over its follow-up; onsets on the first day of
         follow-up are not counted).

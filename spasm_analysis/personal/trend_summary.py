@@ -198,7 +198,8 @@ def trend_summary(log, *, subject=None, risk_free_days: float = 0.0, assume_dura
 
     Parameters
     ----------
-    log : EpisodeLog
+    log : EpisodeLog or CountingProcess
+        A CountingProcess from ``sa.to_counting_process(log)``: its rows are the time at risk.
         One person's log (or pass ``subject=``).
     subject, risk_free_days, assume_duration_days, alpha
         As for :func:`~spasm_analysis.change_points`.

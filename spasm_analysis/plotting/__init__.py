@@ -8,13 +8,12 @@ and returns the Axes.  matplotlib is imported only when this subpackage is.
 from .calendar import episode_days, plot_calendar
 from .cohort import plot_events, plot_gap_times, plot_mcf
 from .forest import forest_table, plot_forest
-from .rates import monthly_rates, plot_cumulative_episodes, plot_monthly_rate
+from .rates import plot_cumulative_episodes, plot_monthly_rate
 from .timeline import plot_timeline
 
 __all__ = [
     "episode_days",
     "forest_table",
-    "monthly_rates",
     "plot_calendar",
     "plot_cumulative_episodes",
     "plot_events",

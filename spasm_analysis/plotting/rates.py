@@ -7,55 +7,14 @@ import pandas as pd
 
 from .style import EPISODE, finish, log_subject, new_axes, series_colour, to_num
 
-__all__ = ["monthly_rates", "plot_monthly_rate", "plot_cumulative_episodes"]
+__all__ = ["plot_monthly_rate", "plot_cumulative_episodes"]
 
-_MONTH_DAYS = 365.25 / 12
-_MIN_AT_RISK_DAYS = 5.0  # a month with less time at risk than this gives no readable rate
+_MIN_AT_RISK_DAYS = 5.0  # a month with less time at risk than this is too short to show as a bar
 
 
 def _one_subject(log, subject):
     subject = log_subject(log, subject)
     return (log if len(log.subjects) == 1 else log.subset([subject])), subject
-
-
-def monthly_rates(log, *, subject=None, imprecise_onsets="midpoint", risk_free_days=0.0, assume_duration_days=None):
-    """Onsets and days at risk per calendar month for one person.
-
-    Time at risk is the follow-up minus days in an episode (and any
-    ``risk_free_days``), as in :func:`spasm_analysis.to_counting_process`; an
-    onset counts in the month of its date.
-
-    Returns
-    -------
-    DataFrame
-        ``month`` (first day), ``events``, ``days_at_risk``, ``rate`` (onsets
-        per 30.44 days at risk; NaN for months with under 5 days at risk),
-        ``rate_12m`` (trailing 12 months; NaN under 60 days at risk).
-    """
-    from spasm_analysis.personal.timeline import timeline
-
-    log, subject = _one_subject(log, subject)
-    line = timeline(log, imprecise_onsets=imprecise_onsets, at_risk=True, risk_free_days=risk_free_days,
-                    assume_duration_days=assume_duration_days)
-    rows = line.at_risk
-    origin = line.origin[subject]
-    fu = log.follow_up
-    edges = pd.date_range(fu["start"].min().to_period("M").to_timestamp(),
-                          (fu["end"].max().to_period("M") + 1).to_timestamp(), freq="MS")
-    t = ((edges - origin) / pd.Timedelta(days=1)).to_numpy(float)
-    start, stop = rows["start"].to_numpy(float), rows["stop"].to_numpy(float)
-    # cumulative time at risk up to each month edge; differences give each month's share
-    cumulative = np.clip(t[:, None] - start[None, :], 0, (stop - start)[None, :]).sum(axis=1)
-    at_risk = np.diff(cumulative)
-    events = np.histogram(stop[rows["event"].to_numpy() == 1], bins=t)[0]
-    out = pd.DataFrame({"month": edges[:-1], "events": events, "days_at_risk": at_risk})
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["rate"] = np.where(at_risk >= _MIN_AT_RISK_DAYS, events / at_risk * _MONTH_DAYS, np.nan)
-        ev12 = out["events"].rolling(12, min_periods=1).sum()
-        risk12 = out["days_at_risk"].rolling(12, min_periods=1).sum()
-        out["rate_12m"] = np.where(risk12 >= 60, ev12 / risk12 * _MONTH_DAYS, np.nan)
-    out.attrs["note"] = line.note
-    return out
 
 
 def plot_monthly_rate(
@@ -67,15 +26,17 @@ def plot_monthly_rate(
     rate_ratio=None,
     imprecise_onsets="midpoint",
     assume_duration_days=None,
+    rates=None,
     ax=None,
 ):
     """Episodes per month at risk, with treatment periods shaded and the rate ratio.
 
-    Bars are each calendar month's onsets per 30.44 days at risk (months with
-    under 5 days at risk are left blank); the line is the trailing 12-month
-    rate, which is far less noisy.  With ``exposed``, the exposed periods are
-    shaded and the rate ratio inside vs outside them is written on the plot
-    with its confidence interval.
+    Bars are each calendar month's onsets per 30.44 days at risk, from
+    :func:`spasm_analysis.monthly_rates` (months with under 5 days at risk are
+    left blank); the line is the rolling 12-month rate of
+    :func:`spasm_analysis.rolling_rates`, which is far less noisy.  With
+    ``exposed``, the exposed periods are shaded and the rate ratio inside vs
+    outside them is written on the plot with its confidence interval.
 
     Parameters
     ----------
@@ -93,6 +54,9 @@ def plot_monthly_rate(
         How onsets known only to the month or year are placed.
     assume_duration_days : float, optional
         Length given to episodes with an unknown end (needed to count time at risk).
+    rates : RateTable, optional
+        The person's :func:`~spasm_analysis.monthly_rates`, when already
+        computed; computed from ``log`` when not given.
     ax : matplotlib Axes, optional
 
     Returns
@@ -108,21 +72,34 @@ def plot_monthly_rate(
     import matplotlib.dates as mdates
 
     from spasm_analysis.personal.rate_ratio import exposure_periods
+    from spasm_analysis.personal.rates import monthly_rates, rolling_rates
     from spasm_analysis.personal.timeline import merge_periods
     from spasm_analysis.results import format_p_value
 
     log, subject = _one_subject(log, subject)
-    table = monthly_rates(log, imprecise_onsets=imprecise_onsets, assume_duration_days=assume_duration_days)
+    counting = dict(imprecise_onsets=imprecise_onsets, assume_duration_days=assume_duration_days)
+    if rates is None:
+        rates = monthly_rates(log, **counting)
+    elif rates.kind != "calendar month":
+        raise ValueError(f"rates= must be a table of sa.monthly_rates, not of {rates.kind!r}")
+    table = rates.table
     ax = new_axes(ax, (11, 3.6))
-    left = to_num(table["month"])
-    right = to_num(table["month"] + pd.offsets.MonthBegin(1))
-    shown = table["rate"].notna().to_numpy()
-    bars = ax.bar(left[shown], table["rate"].to_numpy()[shown], width=(right - left)[shown] * 0.86, align="edge",
+    left = to_num(table["period"])
+    right = to_num(table["period"] + pd.offsets.MonthBegin(1))
+    shown = (table["days_at_risk"] >= _MIN_AT_RISK_DAYS).to_numpy()
+    per_month = table["rate_per_year"].to_numpy() / 12
+    bars = ax.bar(left[shown], per_month[shown], width=(right - left)[shown] * 0.86, align="edge",
                   color=EPISODE, alpha=0.55, linewidth=0, label="episodes per month at risk")
     for patch in bars.patches:
         patch.set_gid("monthly-rate")
-    middle = (left + right) / 2
-    ax.plot(middle, table["rate_12m"], color="#222222", linewidth=1.6, label="trailing 12-month rate")
+    if len(table) >= 12:
+        rolling = rolling_rates(log, window_months=12, confidence_level=rates.confidence_level, **counting).table
+        # each 12-month window is drawn at the middle of its last month
+        last_month = rolling["period"] - pd.offsets.MonthBegin(1)
+        middle = (to_num(last_month) + to_num(rolling["period"])) / 2
+        line = ax.plot(middle, rolling["rate_per_year"] / 12, color="#222222", linewidth=1.6,
+                       label="rate over the last 12 months")
+        line[0].set_gid("rolling-rate")
 
     if exposed is not None:
         periods, label = exposure_periods(log, exposed, carryover_days=carryover_days)
@@ -150,7 +127,7 @@ def plot_monthly_rate(
         note.set_gid("rate-ratio")
 
     ax.set_xlim(left[0], right[-1])
-    ax.set_ylim(0, max(np.nanmax(table["rate"].to_numpy(), initial=0.0), 0.5) * 1.35)
+    ax.set_ylim(0, max(np.nanmax(per_month[shown], initial=0.0), 0.5) * 1.35)
     locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
