@@ -187,3 +187,26 @@ def test_permuting_rows_or_relabelling_subjects_changes_nothing(seed, rnd):
     for key in ("mcf", "mcf_test", "cox"):
         np.testing.assert_allclose(got[key], expected[key], rtol=1e-10, atol=1e-13, err_msg=key)
     np.testing.assert_array_equal(got["gaps"], expected["gaps"])
+
+
+def test_every_estimator_takes_the_counting_process_as_the_frame_or_the_log():
+    """mcf, mcf_test, gap_times and the Cox wrappers give the same numbers from a
+    CountingProcess as from its frame, and from a log as from its to_counting_process."""
+    frame = _cohort(3)
+    cp = sa.CountingProcess.from_frame(frame)
+    from_frame, from_cp = _results(frame), _results(cp)
+    for key in from_frame:
+        np.testing.assert_array_equal(from_cp[key], from_frame[key], err_msg=key)
+    log, _ = sa.simulate_cohort(30, seed=4)
+    built = sa.to_counting_process(log)
+    arm = "arm"
+    pairs = [
+        (lambda d: sa.mcf(d).table[["time", "mcf", "std_error"]].to_numpy(float)),
+        (lambda d: np.array([sa.mcf_test(d, by=arm).statistic, sa.mcf_test(d, by=arm).variance])),
+        (lambda d: sa.gap_times(d).table[["episode", "gap_days"]].to_numpy(float)),
+        (lambda d: sa.andersen_gill(d, [arm]).robust_std_errors.to_numpy()),
+        (lambda d: sa.pwp(d, [arm], scale="gap").params.to_numpy()),
+        (lambda d: sa.wlw(d, [arm], max_episodes=3).params.to_numpy()),
+    ]
+    for k, analysis in enumerate(pairs):
+        np.testing.assert_array_equal(analysis(built), analysis(log), err_msg=str(k))
