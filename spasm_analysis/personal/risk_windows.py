@@ -42,7 +42,7 @@ from .display import interval_plot, result_html
 from .poisson import check_level, exact_rate_ratio
 from .rate_ratio import exposure_periods
 from .self_controlled import calendar_cuts
-from .timeline import DAY, merge_periods, timeline
+from .timeline import DAY, cut_rows, merge_periods, timeline
 
 __all__ = ["risk_windows", "RiskWindowResult", "ADJUSTMENTS"]
 
@@ -161,17 +161,7 @@ def _cells(line, sessions: pd.DataFrame, windows, adjust: str, calendar: str | N
         month_cuts = ((span - origin) / DAY).to_numpy(float)
         blocks = calendar_cuts(origin, float(hi_all.max()), calendar) if calendar else np.array([0.0, float(hi_all.max())])
         cuts = np.unique(np.concatenate([lo_all, hi_all, month_cuts, blocks, *[s + a for a, _ in windows], *[s + b for _, b in windows]]))
-        pieces_lo, pieces_hi, is_event = [], [], []
-        for lo, hi, ev in zip(lo_all, hi_all, rows["event"].to_numpy()):
-            inner = cuts[(cuts > lo) & (cuts < hi)]
-            edges = np.concatenate([[lo], inner, [hi]])
-            pieces_lo.append(edges[:-1])
-            pieces_hi.append(edges[1:])
-            flag = np.zeros(len(edges) - 1, dtype=bool)
-            flag[-1] = bool(ev)
-            is_event.append(flag)
-        lo = np.concatenate(pieces_lo)
-        hi = np.concatenate(pieces_hi)
+        _, lo, hi, is_event = cut_rows(lo_all, hi_all, rows["event"].to_numpy(), cuts)
         mid = (lo + hi) / 2
         j = np.searchsorted(s, mid, side="left") - 1  # most recent session starting before mid
         since = np.where(j >= 0, mid - s[np.maximum(j, 0)], np.inf)
@@ -182,7 +172,7 @@ def _cells(line, sessions: pd.DataFrame, windows, adjust: str, calendar: str | N
         period = np.clip(np.searchsorted(blocks, mid, side="right") - 1, 0, len(blocks) - 2)
         frames.append(pd.DataFrame({
             "subject": subject, "period": period, "window": window, "adjust": _adjust_labels(stamps, adjust),
-            "days": hi - lo, "events": np.concatenate(is_event).astype(int),
+            "days": hi - lo, "events": is_event.astype(int),
         }))
     cells = pd.concat(frames, ignore_index=True)
     cells = cells.groupby(["subject", "period", "window", "adjust"], as_index=False)[["days", "events"]].sum()

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .timeline import cut_rows
+
 __all__ = ["STATES", "SEASONS", "Cells", "exposure_periods_days", "build_cells", "calendar_cuts"]
 
 STATES = ("baseline", "pre-exposure", "window")
@@ -207,16 +209,7 @@ def build_cells(
         cuts.append(_season_cuts(origin, float(hi.max(initial=0.0))))
     if since_episode_days is not None:
         cuts.append(ep_end + since_episode_days)
-    cut = np.unique(np.concatenate(cuts))
-    k0 = np.searchsorted(cut, lo, side="right")
-    k1 = np.searchsorted(cut, hi, side="left")
-    n_pieces = np.maximum(k1 - k0, 0) + 1
-    row = np.repeat(np.arange(len(lo)), n_pieces)
-    pos = np.arange(n_pieces.sum()) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
-    last_piece = pos == n_pieces[row] - 1
-    left = np.where(pos == 0, lo[row], cut[np.clip(k0[row] + pos - 1, 0, len(cut) - 1)])
-    right = np.where(last_piece, hi[row], cut[np.clip(k0[row] + pos, 0, len(cut) - 1)])
-    ev = last_piece & event[row]
+    _, left, right, ev = cut_rows(lo, hi, event, np.concatenate(cuts))
     mid = (left + right) / 2
     state = np.where(_inside(starts, ends, mid), 2, np.where(_inside(pre_lo, pre_hi, mid), 1, 0))
     period = np.clip(np.searchsorted(period_bounds, mid, side="right") - 1, 0, len(period_bounds) - 2)

@@ -22,7 +22,7 @@ import pandas as pd
 from .precision import check_choice, resolve_imprecise_onsets
 
 __all__ = ["Timeline", "timeline", "is_episode_log", "is_log_or_counting_process", "logged", "DAY", "one_subject",
-           "days_at_risk_until", "split_at_risk"]
+           "days_at_risk_until", "split_at_risk", "cut_rows"]
 
 DAY = pd.Timedelta(days=1)
 
@@ -204,6 +204,36 @@ def days_at_risk_until(lo: np.ndarray, hi: np.ndarray, instants) -> np.ndarray:
     partial = np.minimum(whole, max(len(lo) - 1, 0))
     inside = np.clip(instants - lo[partial], 0, None) if len(lo) else np.zeros(instants.shape)
     return before[whole] + np.where(whole < len(lo), inside, 0.0)
+
+
+def cut_rows(lo, hi, event, cuts) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """At-risk rows (lo, hi] cut at every cut point strictly inside them.
+
+    Returns, per piece, the row it came from, its left and right ends and
+    whether it ends in the row's onset (only a row's last piece can).  The
+    analyses that give each piece a covariate value (exposure window, season,
+    calendar block) cut the rows here and then label each piece by its middle.
+
+    Examples
+    --------
+    >>> row, left, right, onset = cut_rows([0.0, 10.0], [4.0, 20.0], [1, 0], [2.0, 4.0, 15.0])
+    >>> row.tolist(), left.tolist(), right.tolist(), onset.tolist()
+    ([0, 0, 1, 1], [0.0, 2.0, 10.0, 15.0], [2.0, 4.0, 15.0, 20.0], [False, True, False, False])
+    """
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    event = np.asarray(event).astype(bool)
+    cut = np.unique(np.asarray(cuts, dtype=float))
+    k0 = np.searchsorted(cut, lo, side="right")
+    k1 = np.searchsorted(cut, hi, side="left")
+    n_pieces = np.maximum(k1 - k0, 0) + 1
+    row = np.repeat(np.arange(len(lo)), n_pieces)
+    pos = np.arange(n_pieces.sum()) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
+    last_piece = pos == n_pieces[row] - 1
+    last_cut = max(len(cut) - 1, 0)
+    inner = cut if len(cut) else np.zeros(1)
+    left = np.where(pos == 0, lo[row], inner[np.clip(k0[row] + pos - 1, 0, last_cut)])
+    right = np.where(last_piece, hi[row], inner[np.clip(k0[row] + pos, 0, last_cut)])
+    return row, left, right, last_piece & event[row]
 
 
 def split_at_risk(lo: np.ndarray, hi: np.ndarray, event, cuts) -> tuple[np.ndarray, np.ndarray]:
