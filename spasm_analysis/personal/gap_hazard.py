@@ -213,7 +213,7 @@ def _shrink_season(theta, info):
     return out
 
 
-def _fit_calendar(t, d, start, edges, now, trend, season):
+def _fit_calendar(t, d, start, edges, now, trend, season, shrink: bool = True):
     """Newton's method on the profile log-likelihood of the calendar terms; None when not estimable."""
     piece, days, x, events = _exposure_chunks(t, d, start, edges)
     angle = 2 * np.pi * x / YEAR
@@ -255,7 +255,7 @@ def _fit_calendar(t, d, start, edges, now, trend, season):
         return None
     if not np.all(np.isfinite(theta)) or np.max(np.abs(theta)) > _MAX_LOG_EFFECT:
         return None
-    if season:
+    if season and shrink:
         theta = _shrink_season(theta, info)
     total = parts(theta)[3]
     rates = np.divide(piece_events, total, out=np.zeros(n_pieces), where=total > 0)
