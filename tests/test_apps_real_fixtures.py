@@ -144,3 +144,16 @@ def test_real_rule_with_exdate_and_period_rdate_in_a_zone():
     # The RDATE is a PERIOD: it ends when it says (15:00), not after the rule's two hours.
     ends = dict(zip(_times(episodes), _times(episodes, "end")))
     assert ends["2023-12-13 12:00"] == "2023-12-13 15:00" and ends["2023-09-20 12:00"] == "2023-09-20 14:00"
+
+
+def test_real_google_all_day_rule_with_exdate_and_a_broken_one(tmp_path):
+    path = REAL / "calendar_google_allday_exdate_broken.ics"
+    # The second event's empty EXDATE (line 19) is named, not the valid one above it.
+    with pytest.raises(sa.LogValidationError, match=r"row 19, column 'EXDATE', value '': not a valid EXDATE value"):
+        sa.read_ics(path)
+    # The first event alone: daily 3-23 March 2008 (UNTIL in UTC on all-day dates), 11 March excluded.
+    text = path.read_text(encoding="utf-8")
+    good = tmp_path / "good.ics"
+    good.write_text(text[:text.index("BEGIN:VEVENT\nDESCRIPTION:Wrong")] + "END:VCALENDAR\n", encoding="utf-8")
+    days = [f"{t:%Y-%m-%d}" for t in sa.read_ics(good)["onset"].sort_values()]
+    assert len(days) == 20 and days[0] == "2008-03-03" and days[-1] == "2008-03-23" and "2008-03-11" not in days

@@ -109,6 +109,9 @@ def _length(component, lines: EventLines, problems: ProblemList, table: str, *, 
     return dt.timedelta(days=1) if all_day else None
 
 
+_GOT = re.compile(r"Got: '(.*)'$")
+
+
 def _checked(component, lines: EventLines, problems: ProblemList, table: str) -> bool:
     """Report what icalendar could not parse in one event; True when it can be used."""
     good = True
@@ -118,7 +121,10 @@ def _checked(component, lines: EventLines, problems: ProblemList, table: str) ->
                 problems.add(table, lines.begin, None, None, message)
             good = False
         else:
-            problems.add(table, lines.line_of(name), name, lines.value_of(name), message.split(": ", 1)[-1])
+            # The parser says "Expected ... Got: '<value>'": name the line written with that value.
+            got = _GOT.search(message)
+            line, value = lines.where(name, got[1] if got else None)
+            problems.add(table, line, name, value, f"not a valid {name} value ({message})")
             good = good and name not in ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
     if "DTSTART" not in component:
         if not any(name == "DTSTART" for name, _ in component.errors):

@@ -24,6 +24,8 @@ class EventLines:
     begin: int
     properties: dict[str, tuple[int, str]] = field(default_factory=dict)
     malformed: bool = False
+    #: Every (line, value) of each property, for properties an event may repeat (EXDATE, RDATE, ...).
+    every: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
     @property
     def names(self) -> set[str]:
@@ -34,6 +36,14 @@ class EventLines:
 
     def value_of(self, name: str) -> str | None:
         return self.properties.get(name, (None, None))[1]
+
+    def where(self, name: str, value: str | None = None) -> tuple[int, str | None]:
+        """``(line, value)`` of the property written with ``value`` (the first one when not found or not given)."""
+        if value is not None:
+            for line, written in self.every.get(name, []):
+                if written.strip() == value:
+                    return line, written
+        return self.line_of(name), self.value_of(name)
 
 
 @dataclass
@@ -93,6 +103,7 @@ def scan_lines(text: str, problems: ProblemList, table: str) -> ScannedCalendar:
                 stack.pop()
         elif stack[-1:] == ["VEVENT"]:
             scanned.events[-1].properties.setdefault(name, (number, value))
+            scanned.events[-1].every.setdefault(name, []).append((number, value))
         elif stack == ["VCALENDAR"] and name == "X-WR-TIMEZONE":
             scanned.calendar_zone, scanned.calendar_zone_line = value.strip(), number
     if stack:
