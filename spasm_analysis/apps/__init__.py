@@ -62,8 +62,9 @@ def read_app_export(
         Symptom records below this severity (0-10 scale) count as symptom-free.
     **options
         App-specific options: ``dayfirst`` and ``follow_up`` (Migraine Buddy),
-        ``language`` (Daylio's older layout, e.g. ``"pl"``), ``max_xml_bytes``
-        (Apple Health).
+        ``language`` (Daylio's older layout, e.g. ``"pl"``), ``encoding`` (the
+        CSV exports; by default from the byte-order mark, else UTF-8),
+        ``max_xml_bytes`` (Apple Health).
 
     Returns
     -------
