@@ -30,8 +30,10 @@ import numpy as np
 import pandas as pd
 
 from .schema import LogValidationError, ProblemList
+from .sorted_codes import sorted_codes
 
-__all__ = ["CountingProcess", "ZeroLengthRowsWarning", "merge_near_ties", "TIME_TOLERANCE"]
+__all__ = ["CountingProcess", "ZeroLengthRowsWarning", "merge_near_ties", "near_tie_ranks",
+           "TIME_TOLERANCE"]
 
 #: R's ``aeqSurv`` tolerance, ``sqrt(.Machine$double.eps)``.
 TIME_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
@@ -43,33 +45,59 @@ class ZeroLengthRowsWarning(UserWarning):
     """Rows with start == stop were dropped (they hold no time at risk), as R does."""
 
 
+def near_tie_ranks(times: np.ndarray, tolerance: float = TIME_TOLERANCE):
+    """R's ``aeqSurv`` as ranks: each time's rank among the distinct times once near-ties merge.
+
+    Sorted distinct times closer than ``tolerance``, absolutely or relative to
+    the mean absolute (finite, distinct) time, form one run, which takes the
+    value of its smallest time; non-finite times are never merged. Returns
+    ``(ranks, firsts, n_merged)``: per time its run's rank (int64, 0..K-1),
+    the smallest time of each run, and how many distinct values were merged
+    into a smaller neighbour. The Cox engine ranks its (start, stop] times
+    with this, and :func:`merge_near_ties` snaps times to ``firsts``.
+
+    Whole numbers that no tolerance merges (day-scale times) are ranked by a
+    presence table over their range instead of a sort; many repeated values
+    by hashing and a sort of the distinct values only.
+
+    Examples
+    --------
+    >>> ranks, firsts, merged = near_tie_ranks(np.array([2.0, np.sqrt(2) ** 2, 5.0, 1.0]))
+    >>> ranks.tolist(), firsts.tolist(), merged
+    ([1, 1, 2, 0], [1.0, 2.0, 5.0], 1)
+    """
+    times = np.asarray(times, dtype=float)
+    if _whole_numbers_far_apart(times, tolerance):
+        # magnitudes below 0.5 / tolerance: exact as 64-bit integers
+        values, ranks = sorted_codes(times.astype(np.int64))
+        return ranks, values.astype(float), 0
+    values, codes = sorted_codes(times)
+    with np.errstate(invalid="ignore", divide="ignore"):  # inf - inf, 0 / 0: never tied
+        gaps = np.diff(values)
+        finite = values[np.isfinite(values)]
+        scale = float(np.mean(np.abs(finite))) if len(finite) else 0.0
+        tied = (gaps <= tolerance) | (gaps / scale <= tolerance)  # as R's aeqSurv writes it
+    run_start = np.r_[True, ~tied]
+    rank_of_value = np.cumsum(run_start, dtype=np.int64) - 1
+    return rank_of_value[codes], values[run_start], int(tied.sum())
+
+
 def merge_near_ties(start: np.ndarray, stop: np.ndarray, tolerance: float = TIME_TOLERANCE):
     """R's ``aeqSurv``: times closer than ``tolerance`` become the smaller one.
 
     Returns the new start and stop arrays and how many distinct values were
     merged into a smaller neighbour (0: the inputs are returned unchanged).
+    The rule is :func:`near_tie_ranks`.
     """
     both = np.concatenate([start, stop])
     if _whole_numbers_far_apart(both, tolerance):
         return start, stop, 0
-    # one sort gives each row's rank among the distinct values; a merged value's rank then
-    # points at its run's first value (a lookup per row, no search of unsorted queries)
-    values, rank = np.unique(both, return_inverse=True)
-    finite = np.isfinite(values)
-    if finite.sum() < 2:
+    ranks, firsts, n_merged = near_tie_ranks(both, tolerance)
+    if not n_merged:
         return start, stop, 0
-    gaps = np.diff(values[finite])
-    tied_finite = (gaps <= tolerance) | (gaps / np.mean(np.abs(values[finite])) <= tolerance)
-    if not tied_finite.any():
-        return start, stop, 0
-    # non-finite values sort last and are never merged
-    tied = np.zeros(len(values) - 1, dtype=bool)
-    tied[: len(tied_finite)] = tied_finite
-    run_start = np.r_[True, ~tied]
-    first_of_run = np.flatnonzero(run_start)[np.cumsum(run_start) - 1]
-    snapped = values[first_of_run][rank]
+    snapped = firsts[ranks]
     n = len(start)
-    return snapped[:n], snapped[n:], int(tied.sum())
+    return snapped[:n], snapped[n:], n_merged
 
 
 def _whole_numbers_far_apart(values: np.ndarray, tolerance: float) -> bool:
@@ -104,6 +132,9 @@ def _in_order(keys) -> bool:
 
 def _sorted_codes(labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of subject labels in sorted label order (text order if types are mixed)."""
+    if isinstance(labels.dtype, np.dtype) and labels.dtype.kind in "iu":  # integer ids: no sort
+        uniques, codes = sorted_codes(labels.to_numpy())
+        return codes, uniques
     try:
         codes, uniques = pd.factorize(labels, sort=True)
     except TypeError:
@@ -114,6 +145,11 @@ def _sorted_codes(labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return codes.astype(np.int64), np.asarray(uniques, dtype=object)
     # numeric labels keep their dtype: later lookups (missing values, codes) stay vectorised
     return codes.astype(np.int64), np.asarray(uniques)
+
+
+def _plain(label):
+    """A label as Python shows it in a message (``5``, not ``np.int64(5)``)."""
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def _rows(labels) -> str:
@@ -161,7 +197,8 @@ class CountingProcess:
     overlaps : tuple
         Rows of a subject overlapping an earlier row (fine for a Cox model,
         refused by the MCF and gap times).
-    source_row, source_label : ndarray
+    source_row : ndarray
+    source_label : pandas.Index
         Each row's position and index label in the frame it was built from,
         so per-row results (residuals) can be given in the caller's order.
     log : EpisodeLog or None
@@ -203,7 +240,7 @@ class CountingProcess:
     n_near_ties_merged: int = 0
     overlaps: tuple = ()
     source_row: np.ndarray | None = None
-    source_label: np.ndarray | None = None
+    source_label: pd.Index | None = None
     log: object | None = field(default=None, repr=False)
 
     # -- construction ----------------------------------------------------------------------
@@ -303,13 +340,13 @@ class CountingProcess:
             order = slice(None)
             start, stop = start.copy(), stop.copy()
         code, start, stop, event = code[order], start[order], stop[order], event[order].astype(np.int64)
-        labels = np.empty(len(code), dtype=object)
-        labels[:] = index[order].tolist()  # plain Python labels, for messages and to_source_order
+        labels = index[order]  # an Index: no per-row Python objects for a frame in order
         positions = np.arange(len(code)) if isinstance(order, slice) else np.asarray(order)
         episode = frame["episode"].to_numpy()[order].astype(np.int64) if "episode" in frame.columns else None
         cluster_values = None if cluster is None else np.asarray(frame[cluster].to_numpy()[order], dtype=object)
         skip = {subject, "start", "stop", "event", "episode"}
-        covariates = frame.iloc[order][[c for c in frame.columns if c not in skip]].reset_index(drop=True)
+        covariates = frame.iloc[order][[c for c in frame.columns if c not in skip]]
+        covariates.index = pd.RangeIndex(len(covariates))  # a new frame already: no second copy
 
         keep, n_tied, n_dropped = _zero_length_rows(code, start, stop, event)
         if n_dropped:
@@ -322,13 +359,14 @@ class CountingProcess:
             positions = positions[keep]
             episode = None if episode is None else episode[keep]
             cluster_values = None if cluster_values is None else cluster_values[keep]
-            covariates = covariates[keep].reset_index(drop=True)
+            covariates = covariates[keep]
+            covariates.index = pd.RangeIndex(len(covariates))
 
         same = code[1:] == code[:-1]
         overlaps = ProblemList()
         for i in np.flatnonzero(same & (start[1:] < stop[:-1]))[:_LISTED]:
-            overlaps.add(where, labels[i + 1], "start", start[i + 1],
-                         f"(start, stop] = ({start[i + 1]:g}, {stop[i + 1]:g}] overlaps row {labels[i]!r} "
+            overlaps.add(where, _plain(labels[i + 1]), "start", start[i + 1],
+                         f"(start, stop] = ({start[i + 1]:g}, {stop[i + 1]:g}] overlaps row {_plain(labels[i])!r} "
                          f"({start[i]:g}, {stop[i]:g}] of subject {subjects[code[i + 1]]!r}, so the subject "
                          "would be at risk twice")
         if episode is None:
@@ -342,7 +380,7 @@ class CountingProcess:
             index_episodes=tuple(index_episodes), not_counted=tuple(not_counted),
             n_zero_length_dropped=n_dropped, n_tied_onsets=n_tied, n_near_ties_merged=n_merged,
             overlaps=tuple(overlaps), source_row=_frozen(positions),
-            source_label=_frozen(labels), log=log)
+            source_label=labels, log=log)
 
     def require_one_row_at_a_time(self, analysis: str) -> None:
         """Raise unless every subject is at risk through one row at a time.
@@ -387,10 +425,15 @@ class CountingProcess:
         ``risk_free_days``, ``carryover_days``, ``origin``, ``index_episodes``,
         ``not_counted``).
         """
-        out = pd.DataFrame({"subject": self.subject, "start": self.start, "stop": self.stop,
-                            "event": self.event, "episode": self.episode})
-        for column in self.covariates.columns:
-            out[column] = self.covariates[column].to_numpy()
+        columns = {"subject": self.subject, "start": self.start, "stop": self.stop,
+                   "event": self.event, "episode": self.episode}
+        if self.covariates.columns.is_unique:  # one construction: no block per added column
+            out = pd.DataFrame({**columns, **{c: self.covariates[c].to_numpy()
+                                              for c in self.covariates.columns}})
+        else:
+            out = pd.DataFrame(columns)
+            for column in self.covariates.columns:
+                out[column] = self.covariates[column].to_numpy()
         out.attrs.update(time_scale=self.time_scale, risk_free_days=self.risk_free_days,
                          carryover_days=self.carryover_days, origin=dict(self.origin),
                          index_episodes=list(self.index_episodes), not_counted=list(self.not_counted))
@@ -402,9 +445,12 @@ class CountingProcess:
         frame = self.to_frame()
         if self.source_row is None:
             return frame
+        if _in_order((self.source_row,)):  # the caller's rows were in order: nothing to move
+            frame.index = self.source_label
+            return frame
         back = np.argsort(self.source_row, kind="stable")
         frame = frame.iloc[back]
-        frame.index = pd.Index(self.source_label[back])
+        frame.index = self.source_label[back]
         return frame
 
     def head(self, n: int = 5) -> pd.DataFrame:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from spasm_analysis.sorted_codes import sorted_codes
+
 __all__ = ["CoxDesign", "make_design", "first_dependent_column", "aliased_columns", "TIES"]
 
 TIES = ("efron", "breslow")
@@ -94,7 +96,11 @@ def _codes(frame: pd.DataFrame, columns, role: str) -> tuple[np.ndarray, pd.Inde
         rows = list(frame.index[part[col].isna()][:5])
         raise ValueError(f"{role} column {col!r} has missing values at row(s) {rows}")
     if len(columns) == 1:
-        codes, labels = pd.factorize(part.iloc[:, 0], sort=True)
+        column = part.iloc[:, 0]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
+            labels, codes = sorted_codes(column.to_numpy())  # subject ids, episodes: no sort
+            return codes, pd.Index(labels)
+        codes, labels = pd.factorize(column, sort=True)
         return codes.astype(np.int64), pd.Index(labels)
     codes = part.groupby(list(columns), sort=True, observed=True).ngroup().to_numpy()
     first = np.unique(codes, return_index=True)[1]
@@ -172,8 +178,10 @@ def make_design(frame: pd.DataFrame, covariates, *, strata=None, cluster=None, w
     else:
         cluster_codes, cluster_labels = _codes(frame, [cluster], "cluster")
 
-    X = np.column_stack([_numeric(frame, c, "covariate") for c in covariates]
-                        + [np.empty((len(frame), 0))])
+    # one covariate per contiguous column: the engine reads X.T, and w @ X stays a fast gemv
+    X = np.empty((len(frame), len(covariates)), order="F")
+    for k, c in enumerate(covariates):
+        X[:, k] = _numeric(frame, c, "covariate")
     n_events = int(ev.sum())
     if n_events == 0:
         raise ValueError("the data has no events (event == 1); a Cox model needs events")
@@ -216,10 +224,12 @@ def _centred(X, w, stratum, n_strata) -> tuple[np.ndarray, np.ndarray]:
         means = (w @ X / w.sum())[None, :]
         return X - means[0], means
     totals = np.bincount(stratum, weights=w, minlength=n_strata)
-    means = np.column_stack([np.bincount(stratum, weights=w * X[:, k], minlength=n_strata)
-                             for k in range(X.shape[1])]
-                            + [np.empty((n_strata, 0))]) / totals[:, None]
-    return X - means[stratum], means
+    means = np.empty((n_strata, X.shape[1]))
+    centred = np.empty_like(X, order="F")
+    for k in range(X.shape[1]):  # column by column: X keeps its layout, no n x p temporary
+        means[:, k] = np.bincount(stratum, weights=w * X[:, k], minlength=n_strata) / totals
+        centred[:, k] = X[:, k] - means[stratum, k]
+    return centred, means
 
 
 #: R's ``coxph.control(toler.chol)``: a pivot below this fraction of the largest

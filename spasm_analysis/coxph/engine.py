@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import pandas as pd
 import scipy.linalg
+
+from spasm_analysis.counting_process import near_tie_ranks
+from spasm_analysis.sorted_codes import sorted_codes
 
 from .binned import GroupTerms, reduce_sums, row_sums
 from .design import first_dependent_column
@@ -36,12 +38,6 @@ __all__ = [
     "maximise_partial_likelihood",
     "row_interval_sum",
 ]
-
-#: R's ``aeqSurv`` tolerance: times closer than this (absolutely or relative to
-#: their mean magnitude) are treated as tied, so that e.g. computed gap times
-#: that differ only by rounding tie exactly as they do in R.
-TIME_TOLERANCE = np.sqrt(np.finfo(float).eps)
-
 
 @dataclass(frozen=True)
 class RiskSets:
@@ -111,58 +107,17 @@ class RiskSets:
         return within / size[self.term_group]
 
 
-def _whole_number_ranks(start, stop):
-    """Ranks of whole-number times spanning a modest range, without sorting (or None).
-
-    Whole numbers are at least 1 apart, so ``aeqSurv`` merges none of them
-    while their magnitude stays below 1/TIME_TOLERANCE; the rank is then the
-    time minus the smallest time.
-    """
-    n = len(start)
-    if n == 0:
-        return None
-    low = min(float(start.min()), float(stop.min()))
-    high = max(float(start.max()), float(stop.max()))
-    if not (np.isfinite(low) and np.isfinite(high)) or high - low > 4 * n + 65536:
-        return None
-    if max(abs(low), abs(high)) * TIME_TOLERANCE >= 0.5:
-        return None
-    if not (np.array_equal(np.floor(start), start) and np.array_equal(np.floor(stop), stop)):
-        return None
-    return ((start - low).astype(np.int64), (stop - low).astype(np.int64),
-            int(high - low) + 1)
-
-
-def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` by hashing: sorts only the distinct values.
-
-    With many repeated values (day-scale times, stratum keys) this is O(n)
-    plus a sort of the few distinct values, instead of a sort of all n;
-    mostly distinct values (judged on a sample) are sorted outright.
-    """
-    sample = values[:: max(1, len(values) // 4096)]
-    if len(np.unique(sample)) > 0.75 * len(sample):  # mostly distinct: sorting all is cheaper
-        return np.unique(values, return_inverse=True)
-    codes, uniques = pd.factorize(values, sort=False)
-    order = np.argsort(uniques, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return np.asarray(uniques)[order], rank[codes]
-
-
 def _time_ranks(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Integer ranks of start and stop times, with R's ``aeqSurv`` near-tie merging."""
-    fast = _whole_number_ranks(start, stop)
-    if fast is not None:
-        return fast
+    """Ranks of start and stop times among the distinct times, and how many there are.
+
+    Near-ties are merged by the one rule of the package, R's ``aeqSurv``
+    (:func:`~spasm_analysis.counting_process.near_tie_ranks`), applied here to
+    the times the model sees: a gap-time or marginal layout makes new times.
+    Whole-day times are ranked without sorting.
+    """
     n = len(start)
-    values, inverse = _sorted_codes(np.concatenate([start, stop]))
-    gaps = np.diff(values)
-    scale = np.mean(np.abs(values)) if len(values) else 0.0
-    tied = (gaps <= TIME_TOLERANCE) | (gaps <= TIME_TOLERANCE * scale)
-    rank_of_value = np.concatenate([[0], np.cumsum(~tied)])
-    ranks = rank_of_value[inverse]
-    return ranks[:n], ranks[n:], int(rank_of_value[-1]) + 1 if len(values) else 1
+    ranks, firsts, _ = near_tie_ranks(np.concatenate([start, stop]))
+    return ranks[:n], ranks[n:], max(len(firsts), 1)
 
 
 def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron") -> RiskSets:
@@ -202,7 +157,7 @@ def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron"
         domain, code_stop, code_start = n_strata * width, key_stop, key_start
         keys = None
     else:  # compact the (stratum, time) keys so the lookup table below stays O(n)
-        keys, codes = _sorted_codes(np.concatenate([key_stop, key_start]))
+        keys, codes = sorted_codes(np.concatenate([key_stop, key_start]))
         domain, code_stop, code_start = len(keys), codes[:n], codes[n:]
     deaths = np.flatnonzero(event)
     is_group = np.zeros(domain + 1, dtype=bool)

@@ -63,7 +63,7 @@ def _engine_frame(data, subject: str, cluster):
     cp = as_counting_process(data, subject=subject, cluster=None if by_subject else cluster)
     # per-row results (residuals) come back in the caller's row order, as R gives them
     frame = cp.to_source_order()
-    if (frame["event"] > 1).any():
+    if len(cp) and cp.event.max() > 1:
         tied = int((frame["event"] - 1).clip(lower=0).sum())
         warnings.warn(
             f"{tied} onset(s) fall at the same instant as another onset of the same subject; the Cox "
@@ -184,11 +184,11 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
         est = fit_gamma_frailty(design, rs)
     else:
         est = _fixed_effects(design, rs, None if dropped else start)
+    rows = mf.frame[[c for c in ("subject", "start", "stop") if c in mf.frame.columns]]
+    rows.index = pd.RangeIndex(len(rows))  # a new frame already: no second copy
     return assemble_result(design, rs, est, all_names=mf.columns, terms=mf.terms, model=model,
                            ties=ties, confidence_level=confidence_level, notes=mf.notes,
-                           coding=replace(mf, frame=None),
-                           rows=mf.frame[[c for c in ("subject", "start", "stop")
-                                          if c in mf.frame.columns]].reset_index(drop=True))
+                           coding=replace(mf, frame=None), rows=rows)
 
 
 def _fixed_effects(design, rs, start=None) -> Estimates:

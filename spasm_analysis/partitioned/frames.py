@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spasm_analysis.counting_process import TIME_TOLERANCE
+from spasm_analysis.counting_process import TIME_TOLERANCE, near_tie_ranks
 from spasm_analysis.schema import LogValidationError, ProblemList
 
 __all__ = ["fits_in_memory", "require_columns", "validated", "tree_sum", "by_subject", "event_time_grid",
@@ -166,13 +166,8 @@ def event_time_grid(times: np.ndarray) -> np.ndarray:
     merging over all times only when three or more times form a chain of
     near-ties, which real data do not have.
     """
-    values = np.unique(times[np.isfinite(times)])
-    if len(values) < 2:
-        return values
-    gaps = np.diff(values)
-    scale = np.mean(np.abs(values))
-    tied = (gaps <= TIME_TOLERANCE) | (gaps / scale <= TIME_TOLERANCE) if scale else gaps <= TIME_TOLERANCE
-    return values[np.r_[True, ~tied]]
+    _, firsts, _ = near_tie_ranks(np.unique(times[np.isfinite(times)]))
+    return firsts
 
 
 def snap_to(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
