@@ -303,15 +303,26 @@ def run_case(model: str, times: str, sizes, cap: float, r_cap: float, peers: boo
     return rows
 
 
-def step_costs(n_subjects: int = 100000, repeats: int = 5) -> pd.DataFrame:
-    """Wall and CPU time of each step of the AG fit with robust variance (day-scale cohort)."""
+def step_costs(n_subjects: int, model: str = "AG", repeats: int = 7) -> pd.DataFrame:
+    """Wall and CPU time of each step of an AG or PWP fit with robust variance (day-scale).
+
+    The steps are those ``sa.andersen_gill`` / ``sa.pwp`` run, called one by one
+    on the same cohort: each is timed ``repeats`` times (median).
+    """
+    from dataclasses import replace
+
+    from spasm_analysis.counting import as_counting_process
+    from spasm_analysis.coxph.assemble import assemble_result
     from spasm_analysis.coxph.binned import reduce_sums, row_sums
     from spasm_analysis.coxph.design import make_design
     from spasm_analysis.coxph.engine import _covariate_rows, build_risk_sets, newton_raphson
+    from spasm_analysis.coxph.formula import model_frame
+    from spasm_analysis.coxph.models import _fixed_effects
     from spasm_analysis.coxph.robust import cluster_score_residuals
 
     frame = cohort(n_subjects, "day")
-    fit_ours(frame.iloc[:2000])
+    fit_ours(frame.iloc[:2000], model)
+    strata = "episode" if model == "PWP" else None
 
     def timed(func):
         wall, cpu, out = [], [], None
@@ -323,11 +334,18 @@ def step_costs(n_subjects: int = 100000, repeats: int = 5) -> pd.DataFrame:
         return float(np.median(wall)), float(np.median(cpu)), out
 
     steps = []
-    w, c, design = timed(lambda: make_design(frame, COVARIATES, cluster="subject"))
-    steps.append(("validate the frame, centre covariates, code clusters", w, c))
+    w, c, cp = timed(lambda: as_counting_process(frame, subject="subject"))
+    steps.append(("CountingProcess from the DataFrame (checks, near-ties, order, episodes)", w, c))
+    w, c, rows = timed(cp.to_source_order)
+    steps.append(("rows handed to the engine in the caller's order", w, c))
+    w, c, mf = timed(lambda: model_frame(rows, COVARIATES))
+    steps.append(("model frame (covariate columns or formula)", w, c))
+    w, c, design = timed(lambda: make_design(mf.frame, mf.columns, strata=strata,
+                                             cluster="subject"))
+    steps.append(("design: column checks, strata and cluster codes, centring", w, c))
     w, c, rs = timed(lambda: build_risk_sets(design.start, design.stop, design.event,
                                              design.stratum, design.weights))
-    steps.append((f"bin rows: {rs.n_groups} event times, no sort (whole days)", w, c))
+    steps.append((f"risk sets: rank times, bin rows ({rs.n_groups} event groups, no sort)", w, c))
     XT, off = _covariate_rows(design.X), np.zeros(design.n_rows)
     fit = newton_raphson(rs, design.X, design.weights, off)
     w, c, sums = timed(lambda: row_sums(rs, XT, design.weights, off, fit.beta))
@@ -335,14 +353,26 @@ def step_costs(n_subjects: int = 100000, repeats: int = 5) -> pd.DataFrame:
     w, c, _ = timed(lambda: reduce_sums(rs, sums))
     steps.append(("one Newton step: reduction over the per-time arrays (Efron terms)", w, c))
     w, c, _ = timed(lambda: newton_raphson(rs, design.X, design.weights, off))
-    steps.append((f"Newton-Raphson to convergence ({fit.iterations} iterations + start)", w, c))
+    steps.append((f"Newton-Raphson to convergence (start + {fit.iterations} iterations)", w, c))
     w, c, _ = timed(lambda: cluster_score_residuals(rs, design.X, design.weights, fit.final,
                                                     design.cluster, design.n_clusters))
-    steps.append(("robust pass: per-subject score residuals (done twice: variance, score test)",
+    steps.append(("robust pass: per-subject score residuals (run twice: variance, score test)",
                   w, c))
-    w, c, _ = timed(lambda: fit_ours(frame))
-    steps.append(("whole fit from the DataFrame (AG, robust variance, robust score test)", w, c))
-    return pd.DataFrame(steps, columns=["step", "wall_s", "cpu_s"])
+    est = _fixed_effects(design, rs)
+    w, c, _ = timed(lambda: assemble_result(
+        design, rs, est, all_names=mf.columns, terms=mf.terms, model=model, ties="efron",
+        confidence_level=0.95, notes=mf.notes, coding=replace(mf, frame=None),
+        rows=mf.frame[["subject", "start", "stop"]]))
+    steps.append(("result: tables, tests, state kept for residuals and predictions", w, c))
+    w, c, _ = timed(lambda: fit_ours(frame, model))
+    steps.append((f"whole fit from the DataFrame ({model}, robust variance, robust score test)",
+                   w, c))
+    out = pd.DataFrame(steps, columns=["step", "wall_s", "cpu_s"])
+    out.insert(0, "case", f"{model}, {n_subjects // 1000}k subjects ({len(frame)} rows)")
+    return out
+
+
+STEP_CASES = [("AG", 20000), ("PWP", 20000), ("AG", 100000)]
 
 
 def _fmt_seconds(row) -> str:
@@ -397,10 +427,14 @@ def markdown(table: pd.DataFrame, steps: pd.DataFrame | None, notes: dict, cap: 
                              f"{_fmt_seconds(row)} | {memory} | {speed} | {diff} |")
         lines.append("")
     if steps is not None:
-        lines += ["### Where the time goes: AG with robust variance, 100k subjects, day-scale",
-                  "", "| step | wall s (median of 5) | CPU s |", "|---|---:|---:|"]
-        lines += [f"| {r.step} | {r.wall_s:.4f} | {r.cpu_s:.4f} |" for r in steps.itertuples()]
-        lines.append("")
+        lines += ["### Where the time goes: AG and PWP with robust variance, day-scale", "",
+                  "Each step of the fit called on its own (median of 7; CPU time is the "
+                  "process's, less sensitive to the other jobs on the machine).", ""]
+        for case, part in steps.groupby("case", sort=False):
+            lines += [f"**{case}**", "", "| step | wall ms | CPU ms |", "|---|---:|---:|"]
+            lines += [f"| {r.step} | {1000 * r.wall_s:.1f} | {1000 * r.cpu_s:.1f} |"
+                      for r in part.itertuples()]
+            lines.append("")
     lines += verdicts(table)
     return "\n".join(lines)
 
@@ -445,6 +479,8 @@ def main(argv=None) -> None:
     parser.add_argument("--r-cap", type=float, default=300.0, help="seconds allowed for each coxph fit")
     parser.add_argument("--no-peers", action="store_true", help="time spasm_analysis only")
     parser.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
+    parser.add_argument("--steps-only", action="store_true",
+                        help="print the per-step costs only (a check, not results)")
     parser.add_argument("--peer", nargs=3, metavar=("NAME", "MODEL", "DATA"), help=argparse.SUPPRESS)
     parser.add_argument("--memory", nargs=3, metavar=("MODEL", "TIMES", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -454,6 +490,9 @@ def main(argv=None) -> None:
     if args.memory:
         _memory_worker(*args.memory)
         return
+    if args.steps_only:
+        print(pd.concat([step_costs(n, model) for model, n in STEP_CASES]).to_string())
+        return
     cap, r_cap = (30.0, 30.0) if args.quick else (args.cap, args.r_cap)
     notes = {"load": os.getloadavg()[0]}
     rows = []
@@ -461,7 +500,7 @@ def main(argv=None) -> None:
         sizes = [n for n in sizes if n <= 2000] if args.quick else sizes
         rows += run_case(model, times, sizes, cap, r_cap, not args.no_peers, notes)
     table = pd.DataFrame(rows)
-    steps = None if args.quick else step_costs()
+    steps = None if args.quick else pd.concat([step_costs(n, model) for model, n in STEP_CASES])
     text = markdown(table, steps, notes, cap, r_cap)
     print()
     print(text)

@@ -63,6 +63,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numba
 import numpy as np
@@ -70,7 +71,7 @@ import numpy as np
 from .kernel_cache import compiled_function
 
 __all__ = ["BinSums", "GroupTerms", "Reduction", "row_sums", "reduce_sums", "cluster_sums",
-           "n_moments"]
+           "information_pass", "keeps_second_moments", "n_moments"]
 
 
 def n_moments(p: int) -> int:
@@ -140,10 +141,13 @@ class Reduction:
     terms: GroupTerms
 
 
-def _row_pass_source(p: int) -> str:
-    """Source of the row pass for p covariates, every per-row value a named scalar."""
-    pairs = [(a, b) for a in range(p) for b in range(a, p)]
-    m = n_moments(p)
+def _row_pass_source(p: int, second: bool = True) -> str:
+    """Source of the row pass for p covariates, every per-row value a named scalar.
+
+    ``second=False``: the first 1 + p moments only (see :func:`keeps_second_moments`).
+    """
+    pairs = [(a, b) for a in range(p) for b in range(a, p)] if second else []
+    m = n_moments(p) if second else 1 + p
     lines = [
         "def row_pass(bin_lo, bin_hi, row_group, XT, weights, offset, beta, n_bins, n_groups,",
         "             shift, risk):",
@@ -177,8 +181,28 @@ def _row_pass_source(p: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _row_pass(p: int):
-    return compiled_function(_row_pass_source(p), "row_pass")
+@lru_cache(maxsize=None)
+def _row_pass(p: int, second: bool = True):
+    return compiled_function(_row_pass_source(p, second), "row_pass")
+
+
+#: Largest size of the per-bin second moments (bins x p(p+1)/2 doubles, twice: the bins and
+#: the tied events) kept in memory; above it the information's x x' part is accumulated
+#: row by row in a second pass (:func:`information_pass`) instead.
+SECOND_MOMENT_BYTES = 256 * 2**20
+
+
+def keeps_second_moments(n_bins: int, n_groups: int, p: int) -> bool:
+    """Whether a row pass keeps per-bin ``r x x'`` sums (else the two-pass information).
+
+    The per-bin sums grow as bins x p^2: 1.1M distinct event times and 10
+    covariates would be 1 GB. The information's x x' part is linear in them,
+    ``sum_j h_j S2_j - sum_j h'_j E2_j`` with ``h_j`` the hazard increment and
+    ``h'_j`` its tied-event share, which equals ``sum_i w_i r_i H_i x_i x_i'``
+    with ``H_i`` the row's hazard over its own (start, stop] (the same
+    quantity the robust pass uses): one more pass over the rows, O(p^2) memory.
+    """
+    return (n_bins + n_groups) * (p * (p + 1) // 2) * 8 <= SECOND_MOMENT_BYTES
 
 
 @numba.njit(cache=True, nogil=True)
@@ -200,7 +224,7 @@ def _as_rows(XT, weights, offset, beta):
 
 
 def row_sums(rows, XT, weights, offset, beta, *, shift=None,
-             risk_out: np.ndarray | None = None) -> BinSums:
+             risk_out: np.ndarray | None = None, second_moments: bool = True) -> BinSums:
     """Per-bin moments of a chunk of rows at ``beta`` (step 1 of the module's contract).
 
     ``rows`` has the per-row integers ``bin_lo``, ``bin_hi``, ``row_group``
@@ -208,13 +232,14 @@ def row_sums(rows, XT, weights, offset, beta, *, shift=None,
     or the same fields for a chunk). ``XT`` is p x n (one covariate per
     contiguous row). ``shift`` defaults to the chunk's largest linear
     predictor, which keeps ``exp`` finite; ``risk_out`` (length n) receives
-    ``exp(eta - shift)`` per row when given.
+    ``exp(eta - shift)`` per row when given. ``second_moments=False`` leaves
+    out the ``r x x'`` sums (the information then needs :func:`information_pass`).
     """
     XT, weights, offset, beta = _as_rows(XT, weights, offset, beta)
     if shift is None:
         shift = float(_max_eta(XT, offset, beta)) if XT.shape[1] else 0.0
     risk = np.empty(XT.shape[1]) if risk_out is None else risk_out
-    net, tied, death_eta, death_x = _row_pass(XT.shape[0])(
+    net, tied, death_eta, death_x = _row_pass(XT.shape[0], bool(second_moments))(
         rows.bin_lo, rows.bin_hi, rows.row_group, XT, weights, offset, beta,
         rows.n_bins, rows.n_groups, float(shift), risk)
     return BinSums(net=net, tied=tied, death_eta=float(death_eta), death_x=death_x,
@@ -225,6 +250,7 @@ def row_sums(rows, XT, weights, offset, beta, *, shift=None,
 def _reduce(net, tied, group_bin, stratum_bin, group_size, group_weight, efron, p):
     n_groups = len(group_size)
     m = net.shape[1]
+    second = m > 1 + p  # the sums carry r x x' (else the caller adds that part of the information)
     loglik = 0.0
     score = np.zeros(p)
     info = np.zeros((p, p))
@@ -303,8 +329,10 @@ def _reduce(net, tied, group_bin, stratum_bin, group_size, group_weight, efron, 
                 sv = S[1 + v]
                 ev = tied[j, 1 + v]
                 # sum_k [(S2 - c E2)/D - a a'] with a = (S1 - c E1)/D
-                info[u, v] += mw * (S[t] * inv1 - tied[j, t] * invc - su * sv * sq1
-                                    + (su * ev + eu * sv) * sqc - eu * ev * sqcc)
+                part = -su * sv * sq1 + (su * ev + eu * sv) * sqc - eu * ev * sqcc
+                if second:
+                    part += S[t] * inv1 - tied[j, t] * invc
+                info[u, v] += mw * part
                 t += 1
     for u in range(p):
         for v in range(u):
@@ -320,6 +348,8 @@ def reduce_sums(index, sums: BinSums) -> Reduction:
     ``group_weight`` (per group) and ``efron`` (a :class:`~.engine.RiskSets`).
     Efron's k-th of d tied terms uses ``S - (k/d) E`` for every sum, as R's
     ``agfit4`` does; the information is ``sum_k mw [(S2 - c E2)/D - a a']``.
+    Sums without second moments give the information without its
+    ``S2``/``E2`` part, which :func:`information_pass` supplies.
     """
     p = len(sums.death_x)
     out = _reduce(sums.net, sums.tied, index.group_bin, index.stratum_bin, index.group_size,
@@ -382,6 +412,49 @@ def _cluster_pass_source(p: int, frailty: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+@numba.njit(cache=True, nogil=True)
+def _information_rows(row_lo, row_hi, row_group, XT, weights, risk, cum_hazard, own_hazard):
+    p, n = XT.shape
+    info = np.zeros((p, p))
+    for i in range(n):
+        g = row_group[i]
+        haz = cum_hazard[row_hi[i]] - cum_hazard[row_lo[i]]
+        if g >= 0:
+            haz -= own_hazard[g]
+        c = weights[i] * risk[i] * haz
+        if c == 0.0:
+            continue
+        for u in range(p):
+            cu = c * XT[u, i]
+            for v in range(u, p):
+                info[u, v] += cu * XT[v, i]
+    for u in range(p):
+        for v in range(u):
+            info[u, v] = info[v, u]
+    return info
+
+
+def information_pass(rows, XT, weights, risk, terms: GroupTerms) -> np.ndarray:
+    """The ``S2``/``E2`` part of the information, row by row (p x p, O(p^2) memory).
+
+    ``sum_i w_i r_i H_i x_i x_i'`` where ``H_i`` is the hazard over the row's
+    own (start, stop] less the share a tied event does not get (R's
+    ``agscore3``); ``risk`` and ``terms`` come from the same row pass, so
+    ``exp(shift)`` cancels. Added to :func:`reduce_sums`' information of sums
+    made with ``second_moments=False`` it gives the same information.
+    """
+    XT, weights, risk, _ = _as_rows(XT, weights, risk, np.zeros(0))
+    cum = np.zeros(len(terms.hazard) + 1)
+    np.cumsum(terms.hazard, out=cum[1:])
+    return _information_rows(rows.row_lo, rows.row_hi, rows.row_group, XT, weights, risk, cum,
+                             np.ascontiguousarray(terms.own_hazard))
+
+
+@lru_cache(maxsize=None)
+def _cluster_pass(p: int, frailty: bool):
+    return compiled_function(_cluster_pass_source(p, frailty), "cluster_pass")
+
+
 def cluster_sums(rows, XT, weights, risk, terms: GroupTerms, cluster, n_clusters: int, *,
                  frailty: bool = False):
     """Per-cluster sums of the rows' score residuals (step 3 of the module's contract).
@@ -401,7 +474,7 @@ def cluster_sums(rows, XT, weights, risk, terms: GroupTerms, cluster, n_clusters
     XT, weights, risk, _ = _as_rows(XT, weights, risk, np.zeros(0))
     per_group = np.column_stack([terms.hazard, terms.xhazard, terms.squares])
     own = np.column_stack([terms.own_hazard, terms.own_xhazard, terms.own_squares])
-    kernel = compiled_function(_cluster_pass_source(XT.shape[0], bool(frailty)), "cluster_pass")
+    kernel = _cluster_pass(XT.shape[0], bool(frailty))
     resid, expected, squared = kernel(
         rows.row_lo, rows.row_hi, rows.row_group, XT, weights, risk,
         np.ascontiguousarray(cluster, dtype=np.int64), int(n_clusters), _cumulate(per_group),

@@ -30,7 +30,7 @@ import scipy.linalg
 from spasm_analysis.counting_process import near_tie_ranks
 from spasm_analysis.sorted_codes import sorted_codes
 
-from .binned import GroupTerms, reduce_sums, row_sums
+from .binned import GroupTerms, information_pass, keeps_second_moments, reduce_sums, row_sums
 from .design import first_dependent_column
 
 __all__ = [
@@ -241,16 +241,22 @@ def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarra
     term, ``D = S0 - c E0``, ``a = (S1 - c E1) / D`` and the information
     ``sum mw [(S2 - c E2)/D - a a']`` (c = k/d under Efron, 0 under Breslow).
     One compiled pass over the rows bins the moments; the rest works on
-    per-group arrays (:mod:`spasm_analysis.coxph.binned`).
+    per-group arrays (:mod:`spasm_analysis.coxph.binned`). When bins x p^2
+    per-bin sums would be too large, the pass bins the first moments only and
+    a second pass adds the x x' part of the information (same result).
     ``information`` is accepted for compatibility; the information costs
     nothing extra and is always returned.
     """
     XT = _covariate_rows(X)
     risk = np.empty(X.shape[0])
-    sums = row_sums(rs, XT, weights, offset, beta, risk_out=risk)
+    second = keeps_second_moments(rs.n_bins, rs.n_groups, XT.shape[0])
+    sums = row_sums(rs, XT, weights, offset, beta, risk_out=risk, second_moments=second)
     red = reduce_sums(rs, sums)
+    info = red.information
+    if not second:  # many bins x many covariates: the x x' part row by row, O(p^2) memory
+        info = info + information_pass(rs, XT, weights, risk, red.terms)
     return Evaluation(beta=np.array(beta, dtype=float), loglik=red.loglik, score=red.score,
-                      information=red.information, risk=risk, terms=red.terms,
+                      information=info, risk=risk, terms=red.terms,
                       shift=sums.shift, risk_sets=rs)
 
 

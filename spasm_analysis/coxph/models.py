@@ -62,7 +62,7 @@ def _engine_frame(data, subject: str, cluster):
             data = data.assign(**{subject: np.arange(len(data))})
     cp = as_counting_process(data, subject=subject, cluster=None if by_subject else cluster)
     # per-row results (residuals) come back in the caller's row order, as R gives them
-    frame = cp.to_source_order()
+    frame = cp.to_source_order(copy=False)  # read here, never written into
     if len(cp) and cp.event.max() > 1:
         tied = int((frame["event"] - 1).clip(lower=0).sum())
         warnings.warn(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from spasm_analysis.results import TestResult, format_p_value
 
@@ -16,7 +16,8 @@ __all__ = ["CoxResult", "chi_square_test"]
 
 def chi_square_test(chisq: float, df: int, method: str, interpretation: str = "") -> TestResult:
     """A chi-square test of all coefficients being zero, as a shared TestResult."""
-    return TestResult(statistic=float(chisq), p_value=float(stats.chi2.sf(chisq, df)),
+    # special.chdtrc is what stats.chi2.sf computes, without 0.3 ms of argument handling
+    return TestResult(statistic=float(chisq), p_value=float(special.chdtrc(df, chisq)),
                       method=method, df=float(df), chisq=float(chisq),
                       interpretation=interpretation)
 
