@@ -24,6 +24,7 @@ import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numba
 import numpy as np
 import scipy.linalg
 
@@ -120,6 +121,49 @@ def _time_ranks(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.nda
     return ranks[:n], ranks[n:], max(len(firsts), 1)
 
 
+@numba.njit(cache=True, nogil=True)
+def _locate(code_stop, code_start, stratum, event, domain, like):
+    """Per row: its first group at or after its stop and start keys, and its event group.
+
+    Groups are the keys holding an event's stop; ``groups_before[k]`` counts
+    groups with a key below k (one table over the key domain, no sort).
+    Returns ``row_lo, row_hi`` (group positions), ``bin_lo, bin_hi`` (shifted by
+    the stratum), ``row_group`` (-1 without an event) in ``like``'s integer
+    type, and the keys of the groups, ascending.
+    """
+    n = len(code_stop)
+    is_group = np.zeros(domain + 1, dtype=np.bool_)
+    for i in range(n):
+        if event[i]:
+            is_group[code_stop[i]] = True
+    groups_before = np.empty(domain + 1, dtype=like.dtype)
+    count = 0
+    for k in range(domain + 1):
+        groups_before[k] = count
+        if is_group[k]:
+            count += 1
+    group_codes = np.empty(count, dtype=np.int64)
+    count = 0
+    for k in range(domain + 1):
+        if is_group[k]:
+            group_codes[count] = k
+            count += 1
+    row_lo = np.empty(n, dtype=like.dtype)
+    row_hi = np.empty(n, dtype=like.dtype)
+    bin_lo = np.empty(n, dtype=like.dtype)
+    bin_hi = np.empty(n, dtype=like.dtype)
+    row_group = np.empty(n, dtype=like.dtype)
+    for i in range(n):
+        lo = groups_before[code_stop[i]]
+        hi = groups_before[code_start[i]]
+        row_lo[i] = lo
+        row_hi[i] = hi
+        bin_lo[i] = lo + stratum[i]
+        bin_hi[i] = hi + stratum[i]
+        row_group[i] = lo if event[i] else -1
+    return row_lo, row_hi, bin_lo, bin_hi, row_group, group_codes
+
+
 def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron") -> RiskSets:
     """Index (start, stop] rows so that risk-set sums become vectorised lookups.
 
@@ -159,29 +203,21 @@ def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron"
     else:  # compact the (stratum, time) keys so the lookup table below stays O(n)
         keys, codes = sorted_codes(np.concatenate([key_stop, key_start]))
         domain, code_stop, code_start = len(keys), codes[:n], codes[n:]
-    deaths = np.flatnonzero(event)
-    is_group = np.zeros(domain + 1, dtype=bool)
-    is_group[code_stop[deaths]] = True
-    # the first group at or after a key: counting groups with a smaller key
     # 32-bit row positions halve the bytes each Newton step reads per row
     index = np.int32 if n + n_strata < np.iinfo(np.int32).max else np.int64
-    groups_before = np.zeros(domain + 1, dtype=index)
-    np.cumsum(is_group[:-1], out=groups_before[1:])
-    row_lo = groups_before[code_stop]
-    row_hi = groups_before[code_start]
-    death_group = row_lo[deaths]
-    group_codes = np.flatnonzero(is_group)
+    row_lo, row_hi, bin_lo, bin_hi, row_group, group_codes = _locate(
+        code_stop, code_start, stratum, np.asarray(event, dtype=np.bool_), domain,
+        np.empty(0, dtype=index))
+    deaths = np.flatnonzero(row_group >= 0)
+    death_group = row_group[deaths]
     group_keys = group_codes if keys is None else keys[group_codes]
     n_groups = len(group_keys)
     group_size = np.bincount(death_group, minlength=n_groups)
     group_stratum = group_keys // width
     stratum_first_group = np.searchsorted(group_stratum, group_stratum, side="left")
     group_weight = np.bincount(death_group, weights=weights[deaths], minlength=n_groups)
-    row_group = np.full(n, -1, dtype=index)
-    row_group[deaths] = death_group
-    stratum = stratum.astype(index)
     return RiskSets(
-        row_lo=row_lo, row_hi=row_hi, bin_lo=row_lo + stratum, bin_hi=row_hi + stratum,
+        row_lo=row_lo, row_hi=row_hi, bin_lo=bin_lo, bin_hi=bin_hi,
         n_bins=n_groups + n_strata, group_bin=np.arange(n_groups) + group_stratum,
         stratum_bin=stratum_first_group + group_stratum, deaths=deaths,
         death_group=death_group, row_group=row_group, group_size=group_size,
