@@ -255,8 +255,9 @@ for name in ["bearable_malformed.csv", "migraine_buddy_malformed.csv", "apple_he
 #
 # `tests/fixtures/apps/real` holds small excerpts of real exports from public repositories
 # (`PROVENANCE.md` there says where each comes from and under which licence): Daylio's own sample
-# exports, rows of Flaredown's research dump, and Exchange and Google calendars. Whatever a reader
-# assumed or left out comes back as notes; `summary` and `report` print them, and the report shows
+# exports and Exchange and Google calendars (rows of Flaredown's research dump are made up, in the
+# dump's exact layout: `flaredown_research_layout.csv`). Whatever a reader assumed or left out comes
+# back as notes; `summary` and `report` print them, and the report shows
 # them in its first section.
 
 # %%
@@ -268,7 +269,7 @@ print(*notes, sep="\n")
 daylio_real.episodes[["onset", "end"]]
 
 # %%
-dump, notes = read_source_noting(REAL / "flaredown_research_excerpt.csv", symptom="Nausea")
+dump, notes = read_source_noting(FIXTURES / "flaredown_research_layout.csv", symptom="Nausea")
 print(*notes, sep="\n")
 dump.covariates
 

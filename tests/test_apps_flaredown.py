@@ -152,3 +152,35 @@ def test_treatment_names_go_through_the_one_modality_mapping(tmp_path):
     assert sa.normalize_modality("Flexeril") == "muscle_relaxant"
     expected = sa.read_treatments(pd.DataFrame({"Date": ["2024-01-01"], "Treatment": ["Ibuprofen"]}))["modality"].iloc[0]
     assert treatments["modality"].iloc[1] == expected
+
+
+# The research dump's layout variants (made-up rows in the dump's exact layout, as quoted from
+# fd-export.csv): empty age/sex/country cells, age 0, Weather rows holding text and numbers, a
+# treatment dose, Tag rows with an empty value, and a blank line after the last row.
+LAYOUT = FIXTURES / "flaredown_research_layout.csv"
+
+
+def test_research_dump_layout_variants():
+    assert detect_app(LAYOUT) == "flaredown"
+    assert LAYOUT.read_bytes().endswith(b",0\n\n")
+    with pytest.warns(sa.vocabulary.UnknownModalityWarning, match="'Zofran'"):
+        log = sa.read_app_export(LAYOUT, app="flaredown", symptom="Nausea")
+    nausea = "QEVuQwEAmadeup4EEEEEEEEEEEEEE=="
+    # Nausea rated 1 on 9 March 2016 and 0 on 27 March: one one-day episode, severity 2.5 (= 2.5 x 1).
+    assert log.episodes["subject"].tolist() == [nausea]
+    assert [f"{t:%Y-%m-%d}" for t in log.episodes["onset"]] == ["2016-03-09"]
+    assert log.episodes["severity"].tolist() == [2.5]
+    assert log.n_subjects == 5 and len(log.follow_up) == 6
+    ages = log.covariates.set_index("subject")["age"]
+    assert ages["QEVuQwEAmadeup2+CCCCCCCCCCCC/=="] == 0  # age 0 is kept as written
+    assert ages["QEVuQwEAmadeup1BBBBBBBBBBBBBB=="] == 41 and pd.isna(ages[nausea])
+    assert log.treatments[["name", "dose"]].values.tolist() == [["Zofran", "8.0 mg"]]
+    tags = log.exposures[log.exposures["subject"] == nausea].pivot(index="time", columns="exposure", values="value")
+    assert tags["stressed"].tolist() == [1.0, 0.0] and sorted(tags.columns) == ["feels", "stressed", "tired"]
+
+
+def test_research_dump_condition_beside_weather_rows():
+    log = sa.read_app_export(LAYOUT, app="flaredown", symptom="Headache")
+    assert log.episodes["subject"].tolist() == ["QEVuQwEAmadeup2+CCCCCCCCCCCC/=="]
+    assert [f"{t:%Y-%m-%d}" for t in log.episodes["onset"]] == ["2018-09-12"]
+    assert log.episodes["severity"].tolist() == [5.0]

@@ -76,36 +76,6 @@ def test_real_daylio_export_custom_moods_and_no_final_newline():
     assert _days(log.follow_up["start"]) == ["2020-07-21", "2020-08-25", "2020-08-28", "2020-08-31", "2021-05-12"]
 
 
-# ------------------------------------------------- Flaredown research dump (rows quoted in Vincent-lau/flare-down)
-
-
-FLAREDOWN = REAL / "flaredown_research_excerpt.csv"
-
-
-def test_real_flaredown_dump_rows():
-    assert detect_app(FLAREDOWN) == "flaredown"
-    assert FLAREDOWN.read_bytes().endswith(b",0\n\n")  # the quoted rows end with a blank line
-    with pytest.warns(sa.vocabulary.UnknownModalityWarning, match="'Zofran'"):
-        log = sa.read_app_export(FLAREDOWN, app="flaredown", symptom="Nausea")
-    nausea = "QEVuQwEAO+R1md5HUn8+w1Qpbg7ogw=="
-    # Nausea rated 1 on 26 May 2015 and 0 on 14 June: one one-day episode, severity 2.5 (= 2.5 x 1).
-    assert log.episodes["subject"].tolist() == [nausea]
-    assert _days(log.episodes["onset"]) == ["2015-05-26"] and log.episodes["severity"].tolist() == [2.5]
-    assert log.n_subjects == 5 and len(log.follow_up) == 6
-    ages = log.covariates.set_index("subject")["age"]
-    assert ages["QEVuQwEA+WkNxtp/qkHvN2YmTBBDqg=="] == 0  # age 0 is kept as written
-    assert ages["QEVuQwEAWRNGnuTRqXG2996KSkTIEw=="] == 30 and pd.isna(ages[nausea])
-    assert log.treatments[["name", "dose"]].values.tolist() == [["Zofran", "8.0 mg"]]
-    tags = log.exposures[log.exposures["subject"] == nausea].pivot(index="time", columns="exposure", values="value")
-    assert tags["stressed"].tolist() == [1.0, 0.0] and sorted(tags.columns) == ["feels", "stressed", "tired"]
-
-
-def test_real_flaredown_dump_condition_with_weather_rows():
-    log = sa.read_app_export(FLAREDOWN, app="flaredown", symptom="Headache")
-    assert log.episodes["subject"].tolist() == ["QEVuQwEA+WkNxtp/qkHvN2YmTBBDqg=="]
-    assert _days(log.episodes["onset"]) == ["2017-04-28"] and log.episodes["severity"].tolist() == [5.0]
-
-
 # ----------------------------------------------------- calendars (collective/icalendar test calendars, BSD-2-Clause)
 
 
