@@ -71,9 +71,11 @@ def test_gaps_come_from_counting_process_and_default_conditioning():
 def test_bootstrap_is_seeded_and_progress_optional(capsys):
     log = _renewal_log(4)
     a = sa.forecast_next_episode(log, n_bootstrap=100, seed=7, progress=True)
+    err = capsys.readouterr().err
+    assert "bootstrap: 100%" in err and "100/100" in err
     b = sa.forecast_next_episode(log, n_bootstrap=100, seed=7)
+    assert capsys.readouterr().err == ""  # no bar unless asked for
     pd.testing.assert_frame_equal(a.table, b.table)
-    assert "bootstrap [" in capsys.readouterr().err
     c = sa.forecast_next_episode(log, n_bootstrap=100, seed=8)
     assert not np.allclose(a.table["ci_lower"], c.table["ci_lower"])
 

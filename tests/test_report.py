@@ -3,7 +3,7 @@
 import html
 import io
 import re
-import time
+import sys
 import warnings
 from pathlib import Path
 
@@ -18,13 +18,12 @@ import pytest  # noqa: E402
 import spasm_analysis as sa  # noqa: E402
 from spasm_analysis.report import build_report, write_report  # noqa: E402
 from spasm_analysis.report.html import table  # noqa: E402
-from spasm_analysis.report.progress import Progress  # noqa: E402
 from spasm_analysis.results import format_p_value  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PERSONAL = ROOT / "data" / "sample" / "personal"
 COHORT = ROOT / "data" / "sample" / "cohort"
-QUIET = Progress(enabled=False)
+QUIET = False  # no progress bar
 
 
 def _read(path):
@@ -165,16 +164,32 @@ def test_table_escapes_and_formats():
     assert "&lt;x&gt;" in html and "1234567" in html and "&infin;" in html and ">yes<" in html
 
 
-def test_progress_only_for_slow_steps():
-    stream = io.StringIO()
-    progress = Progress(after=0.05, stream=stream)
-    with progress.step("quick"):
-        pass
-    with progress.step("slow"):
-        time.sleep(0.3)
-    text = stream.getvalue()
-    assert "quick" not in text
-    assert "[report] slow ..." in text and re.search(r"slow: done in 0\.\d s", text)
+def test_sections_run_in_order_and_a_failure_is_explained():
+    from spasm_analysis.report.sections import run_sections
+
+    specs = [("a", "First", lambda x: f"<p>{x}</p>"), ("b", "Second", lambda x: 1 / 0)]
+    sections = run_sections(specs, "ok", progress=False)
+    assert [(s.anchor, s.status) for s in sections] == [("a", "ok"), ("b", "unavailable")]
+    assert "<p>ok</p>" in sections[0].body and "division by zero" in sections[1].body
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(monkeypatch):
+    from spasm_analysis.report.sections import run_sections
+
+    specs = [("a", "First", lambda: "<p>1</p>"), ("b", "Second", lambda: "<p>2</p>")]
+    for stream, progress, drawn in ((_Terminal(), True, True), (io.StringIO(), True, False),
+                                    (_Terminal(), False, False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        run_sections(specs, progress=progress)
+        text = stream.getvalue()
+        assert ("report:" in text and "Second" in text) is drawn, (progress, text)
+        if not drawn:
+            assert text == ""
 
 
 def test_cli_report_from_a_spreadsheet(tmp_path, capsys):

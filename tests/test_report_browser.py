@@ -25,7 +25,6 @@ import pytest  # noqa: E402
 
 import spasm_analysis as sa  # noqa: E402
 from spasm_analysis.report import build_report  # noqa: E402
-from spasm_analysis.report.progress import Progress  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +122,7 @@ def report_file(tmp_path_factory):
         episodes.loc[episodes.index[-1], "notes"] = NOTE
         log = log.replace(episodes=episodes)
     path = tmp_path_factory.mktemp("report") / "report.html"
-    path.write_text(build_report(log, progress=Progress(enabled=False)), encoding="utf-8")
+    path.write_text(build_report(log, progress=False), encoding="utf-8")
     return path
 
 
@@ -201,7 +200,7 @@ def test_pdf_is_printed(tmp_path):
     from spasm_analysis.report import write_report
 
     out = write_report(ROOT / "data" / "sample" / "cohort", tmp_path / "cohort.html", by="arm", pdf=True,
-                       progress=Progress(enabled=False))
+                       progress=False)
     pdf = out.with_suffix(".pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     assert len(pdf) > 100_000  # the figures are in it

@@ -43,13 +43,13 @@ Davidson-Pilon, C. (2019). lifelines: survival analysis in Python. JOSS 4(40), 1
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 from scipy import optimize
+from tqdm import tqdm
 
 from .change_points import describe_rate, subject_change_points
 from .display import result_html
@@ -219,14 +219,6 @@ def _constant_rate(events: float, days: float, horizons: np.ndarray) -> np.ndarr
     return -np.expm1(-events / days * horizons) if days > 0 else np.full(len(horizons), np.nan)
 
 
-def _progress(i: int, total: int) -> None:
-    done = int(30 * i / total)
-    sys.stderr.write(f"\rbootstrap [{'#' * done}{'.' * (30 - done)}] {i}/{total}")
-    if i == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 @dataclass(frozen=True)
 class _Stretch:
     """The gaps and counts of the current stretch of one subject."""
@@ -335,7 +327,7 @@ def forecast_next_episode(
         Seed of the bootstrap and of the random placements, so results are reproducible.
     confidence_level : float
     progress : bool
-        Show a text progress bar (works in notebooks and terminals, no extra dependency).
+        Show a tqdm progress bar of the bootstrap on stderr.
     imprecise_onsets : {"midpoint", "exclude"}
         How onsets known only to the month or year enter the main answer; the
         other choice and other placements are always in ``sensitivity``.
@@ -414,11 +406,9 @@ def _bootstrap(stretch, since, horizons, n_bootstrap, seed, confidence_level, pr
     gaps = stretch.gaps
     t, d, start = (gaps[c].to_numpy(float) for c in ("duration", "observed", "start"))
     draws = np.empty((n_bootstrap, len(horizons)))
-    for b in range(n_bootstrap):
+    for b in tqdm(range(n_bootstrap), desc="bootstrap", disable=not progress):
         idx = rng.integers(0, len(t), len(t))
         draws[b] = _fit(stretch, t[idx], d[idx], start[idx]).within(since, horizons)
-        if progress and ((b + 1) % max(1, n_bootstrap // 50) == 0 or b + 1 == n_bootstrap):
-            _progress(b + 1, n_bootstrap)
     alpha = 1 - confidence_level
     lower, upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
     return lower, upper

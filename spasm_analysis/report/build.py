@@ -7,12 +7,11 @@ from pathlib import Path
 
 from .html import Section, document, para, text
 from .output import OutputPath, input_files
-from .progress import Progress
 
 __all__ = ["build_report", "write_report", "load_for_report"]
 
 
-def load_for_report(path, *, progress=None, **reading):
+def load_for_report(path, **reading):
     """Read ``path`` with :func:`~spasm_analysis.reading.read_source_noting` (``reading``: its choices, e.g. ``symptom``).
 
     Returns the log and the readers' notes (what they assumed or left out), which the report shows.
@@ -22,9 +21,7 @@ def load_for_report(path, *, progress=None, **reading):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
-    progress = progress or Progress(enabled=False)
-    with progress.step(f"reading {path.name}"):
-        return read_source_noting(path, **reading)
+    return read_source_noting(path, **reading)
 
 
 def _reading_notes_section(notes) -> Section:
@@ -35,7 +32,7 @@ def _reading_notes_section(notes) -> Section:
     return Section("reading-notes", f"Notes from reading the file ({len(notes)})", body)
 
 
-def build_report(log, *, cohort=None, by=None, title=None, source=None, carryover_days=None, progress=None,
+def build_report(log, *, cohort=None, by=None, title=None, source=None, carryover_days=None, progress=True,
                  reading_notes=()) -> str:
     """The HTML report of a log, as a string.
 
@@ -52,8 +49,9 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
         Where the log came from (shown in the header).
     carryover_days : float, optional
         Carry-over after each treatment session or course (personal report; default 14).
-    progress : Progress, optional
-        Where step progress goes (default: stderr, for steps over a second).
+    progress : bool, default True
+        A tqdm bar over the sections on stderr, drawn only when stderr is a
+        terminal; False turns it off.
     reading_notes : sequence of str
         What the readers noted while reading the input (rows left out and why,
         unknown treatment names, the app detected); shown first, as written.
@@ -72,7 +70,6 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
 
     import matplotlib
 
-    progress = progress or Progress()
     if log.n_episodes == 0:
         raise ValueError("the log holds no episodes, so there is nothing to report (a file with a header and no rows?)")
     cohort = (log.n_subjects > 1) if cohort is None else bool(cohort)
@@ -115,7 +112,7 @@ def build_report(log, *, cohort=None, by=None, title=None, source=None, carryove
     return document(title, lines, sections, footer)
 
 
-def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False, progress=None, window=(None, None),
+def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False, progress=True, window=(None, None),
                  notes_to=None, **reading) -> Path:
     """Read ``source`` (a folder, a file or an app export), build the report and write it to ``output``.
 
@@ -132,13 +129,12 @@ def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False,
     (the file read, or a table file of the folder read), an existing folder,
     or a name the file system cannot hold; a missing parent folder is created.
     """
-    progress = progress or Progress()
     source = Path(source)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such file or folder")
     # The output is checked (and claimed) before the analysis, and never replaces an input.
     with OutputPath(output, input_files(source), siblings=(".pdf",) if pdf else ()) as target:
-        log, notes = load_for_report(source, progress=progress, **reading)
+        log, notes = load_for_report(source, **reading)
         for message in notes if notes_to is not None else ():
             print(f"note: {message}", file=notes_to)
         if any(bound is not None for bound in window):
@@ -149,7 +145,6 @@ def write_report(source, output, *, cohort=None, by=None, title=None, pdf=False,
         if pdf:
             from .pdf import print_pdf
 
-            with progress.step("printing the PDF"):
-                print_pdf(target.path, target.path.with_suffix(".pdf"))
+            print_pdf(target.path, target.path.with_suffix(".pdf"))
         target.keep()
     return target.path

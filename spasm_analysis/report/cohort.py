@@ -9,7 +9,7 @@ import pandas as pd
 from spasm_analysis.results import format_p_value
 
 from .html import figure, key_values, note, para, table, text
-from .sections import SectionUnavailable, run_section
+from .sections import SectionUnavailable, run_sections
 
 __all__ = ["cohort_sections", "model_covariates"]
 
@@ -201,4 +201,4 @@ def cohort_sections(log, opts, progress, *, by=None):
         ("gaps", "Time between episodes", _gaps),
         ("methods", "Methods and caveats", _methods),
     ]
-    return [run_section(anchor, title, build, progress, log, opts, by) for anchor, title, build in specs]
+    return run_sections(specs, log, opts, by, progress=progress)

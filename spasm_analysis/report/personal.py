@@ -12,7 +12,7 @@ from spasm_analysis.results import format_p_value
 from spasm_analysis.plotting.style import finish, new_axes
 
 from .html import figure, key_values, note, para, table, text
-from .sections import SectionUnavailable, run_section
+from .sections import SectionUnavailable, run_sections
 
 __all__ = ["personal_sections", "ReportOptions", "assumed_duration"]
 
@@ -395,4 +395,4 @@ def personal_sections(log, opts: ReportOptions, progress):
         ("clinician", "Summary for a clinician", _clinician),
         ("methods", "Methods and caveats", _methods),
     ]
-    return [run_section(anchor, title, build, progress, log, opts) for anchor, title, build in specs]
+    return run_sections(specs, log, opts, progress=progress)

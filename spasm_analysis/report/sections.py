@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import warnings
 
+from tqdm import tqdm
+
 from .html import Section, note, text
 
-__all__ = ["run_section", "SectionUnavailable", "caught_warnings"]
+__all__ = ["run_section", "run_sections", "SectionUnavailable", "caught_warnings"]
 
 
 class SectionUnavailable(Exception):
@@ -27,9 +29,24 @@ def caught_warnings(records) -> str:
     return f'<details class="small"><summary>Warnings while computing this section ({len(seen)})</summary><ul>{items}</ul></details>'
 
 
-def run_section(anchor: str, title: str, build, progress, *args) -> Section:
+def run_sections(specs, *args, progress: bool = True) -> list[Section]:
+    """Run each ``(anchor, title, build)`` of ``specs`` with ``args``, under a tqdm bar on stderr.
+
+    With ``progress=True`` the bar is drawn only when stderr is a terminal
+    (tqdm's ``disable=None``), so pipes, files and captured output stay clean;
+    ``progress=False`` turns it off everywhere.
+    """
+    sections = []
+    with tqdm(specs, desc="report", unit="section", disable=None if progress else True, leave=False) as bar:
+        for anchor, title, build in bar:
+            bar.set_postfix_str(title, refresh=True)
+            sections.append(run_section(anchor, title, build, *args))
+    return sections
+
+
+def run_section(anchor: str, title: str, build, *args) -> Section:
     """Call ``build(*args) -> html``; on failure return a section saying why."""
-    with progress.step(title), warnings.catch_warnings(record=True) as records:
+    with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         try:
             body = build(*args)
