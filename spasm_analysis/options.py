@@ -7,9 +7,10 @@ allowed values (or range).
 from __future__ import annotations
 
 import codecs
+import math
 import numbers
 
-__all__ = ["check_option", "check_confidence_level", "check_reading_options"]
+__all__ = ["check_option", "check_confidence_level", "check_number", "check_reading_options"]
 
 
 def check_option(name: str, value, allowed) -> None:
@@ -40,6 +41,32 @@ def check_confidence_level(confidence_level, name: str = "confidence_level") -> 
         raise ValueError(f"{name}={confidence_level!r} is not valid; allowed values: "
                          "a number strictly between 0 and 1, e.g. 0.95")
     return float(confidence_level)
+
+
+def check_number(name: str, value, *, above=None, at_least=None, below=None, at_most=None,
+                 whole: bool = False, none: bool = False):
+    """Return ``value`` if it is a finite number in the stated range, else raise a ValueError saying the range.
+
+    ``above``/``below`` are strict bounds, ``at_least``/``at_most`` inclusive ones;
+    ``whole`` asks for a whole number, ``none`` also allows ``None``.
+
+    >>> check_number("n_bootstrap", -1, at_least=0, whole=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_bootstrap=-1 is not valid; allowed values: a whole number >= 0
+    """
+    if none and value is None:
+        return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (not whole or float(value).is_integer())
+    ok = ok and (above is None or value > above) and (at_least is None or value >= at_least)
+    ok = ok and (below is None or value < below) and (at_most is None or value <= at_most)
+    if not ok:
+        bounds = [f"> {above:g}" if above is not None else "", f">= {at_least:g}" if at_least is not None else "",
+                  f"< {below:g}" if below is not None else "", f"<= {at_most:g}" if at_most is not None else ""]
+        wanted = ("a whole number " if whole else "a number ") + " and ".join(b for b in bounds if b)
+        raise ValueError(f"{name}={value!r} is not valid; allowed values: {'None or ' if none else ''}{wanted.strip()}")
+    return value
 
 
 # Reading options: checked before any file is opened, so that a misspelt zone,

@@ -220,7 +220,7 @@ def test_personal_rising_rate():
 def test_personal_options_validated():
     with pytest.raises(ValueError, match="same triggers"):
         simulate_personal_log(seed=1, trigger_rate_ratios={"cold_pool": 2.0}, trigger_probabilities={})
-    with pytest.raises(ValueError, match="between 0 and 1"):
+    with pytest.raises(ValueError, match=r"trigger_probabilities\['x'\]=1.5 is not valid; allowed values: a number >= 0 and <= 1"):
         simulate_personal_log(seed=1, trigger_rate_ratios={"x": 2.0}, trigger_probabilities={"x": 1.5})
     with pytest.raises(ValueError, match="exposures_recorded_from"):
         simulate_personal_log(seed=1, exposures_recorded_from="2030-01-01")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spasm_analysis.options import check_confidence_level
+from spasm_analysis.options import check_confidence_level, check_number
 from spasm_analysis.counting import as_counting_process, to_counting_process
 from spasm_analysis.nonparametric.gap_table import gap_table
 from spasm_analysis.log import EpisodeLog
@@ -129,8 +129,7 @@ def gap_times(
     2       b        1      30.0     False
     """
     level = check_confidence_level(confidence_level)
-    if max_order is not None and (int(max_order) != max_order or max_order < 1):
-        raise ValueError(f"max_order must be a positive whole number or None, got {max_order!r}")
+    check_number("max_order", max_order, at_least=1, whole=True, none=True)
     if isinstance(data, EpisodeLog):
         data = to_counting_process(data, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
     elif risk_free_days != 0 or assume_duration_days is not None:

@@ -41,7 +41,8 @@ from scipy import stats
 from ..results import format_p_value
 from .display import result_html
 from .estimable import separation_direction, too_wide
-from .poisson import check_level, exact_rate_ratio
+from ..options import check_confidence_level, check_option
+from .poisson import exact_rate_ratio
 from .rates import calendar_edges, split_calendar
 from .timeline import timeline
 
@@ -287,9 +288,8 @@ def before_after(
     --------
     >>> sa.before_after(log, start="massage").summary  # doctest: +SKIP
     """
-    check_level(confidence_level)
-    if family not in FAMILIES:
-        raise ValueError(f"family={family!r} is not supported; choose one of {', '.join(map(repr, FAMILIES))}")
+    check_confidence_level(confidence_level)
+    check_option("family", family, FAMILIES)
     if int(lookback_months) != lookback_months or lookback_months < 1:
         raise ValueError(f"lookback_months must be a positive whole number, got {lookback_months!r}")
     line = timeline(log, imprecise_onsets=imprecise_onsets, at_risk=True, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)

@@ -36,7 +36,7 @@ from statsmodels.discrete.conditional_models import ConditionalLogit
 
 from ..results import format_p_value
 from .display import result_html
-from .poisson import check_level
+from ..options import check_confidence_level
 from .timeline import DAY, timeline
 
 __all__ = ["case_crossover", "CaseCrossoverResult", "ExposureNotInformativeError"]
@@ -244,7 +244,7 @@ def case_crossover(
     --------
     >>> sa.case_crossover(log, exposure="cold pool", hazard_days=1)  # doctest: +SKIP
     """
-    check_level(confidence_level)
+    check_confidence_level(confidence_level)
     if int(hazard_days) != hazard_days or hazard_days < 0:
         raise ValueError(f"hazard_days must be a whole number of days >= 0, got {hazard_days!r}")
     hazard_days = int(hazard_days)

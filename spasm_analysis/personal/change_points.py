@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..results import format_p_value
 from .display import result_html
-from .poisson import check_level
+from ..options import check_confidence_level, check_number, check_option
 from .rates import PER_YEAR, rate_columns
 from .risk_clock import OnsetPositions, RiskClock, onset_positions
 from .timeline import is_log_or_counting_process, logged, one_subject, timeline
@@ -237,12 +237,9 @@ def _sensitivity_sentence(sensitivity: pd.DataFrame, n_imprecise: int) -> str:
 
 
 def _check_options(max_changes, alpha, n_placements):
-    if max_changes is not None and (int(max_changes) != max_changes or max_changes < 0):
-        raise ValueError(f"max_changes must be None or a whole number >= 0, got {max_changes!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1 (e.g. 0.05), got {alpha!r}")
-    if int(n_placements) != n_placements or n_placements < 0:
-        raise ValueError(f"n_placements must be a whole number >= 0, got {n_placements!r}")
+    check_number("max_changes", max_changes, at_least=0, whole=True, none=True)
+    check_number("alpha", alpha, above=0, below=1)
+    check_number("n_placements", n_placements, at_least=0, whole=True)
 
 
 def change_points(
@@ -326,7 +323,7 @@ def change_points(
     >>> result.segments["rate_per_year"].round(1).tolist()
     [1.0, 17.3]
     """
-    check_level(confidence_level)
+    check_confidence_level(confidence_level)
     _check_options(max_changes, alpha, n_placements)
     options = dict(alpha=alpha, max_changes=max_changes, null=null, n_simulations=n_simulations)
     if not is_log_or_counting_process(data):
@@ -375,8 +372,7 @@ def subject_change_points(log, line, who, *, confidence_level=0.95, alpha=0.05, 
 
 
 def _default_simulations(null: str, n_simulations) -> int:
-    if null not in NULLS:
-        raise ValueError(f"null={null!r} is not supported; choose one of {', '.join(map(repr, NULLS))}")
+    check_option("null", null, NULLS)
     if n_simulations is None:
         return N_PERMUTATIONS if null == "renewal" else N_SIMULATIONS
     if int(n_simulations) != n_simulations or n_simulations < 99:

@@ -24,7 +24,7 @@ from scipy import stats
 from ..nonparametric import episode_durations
 from ..results import format_p_value
 from .display import result_html
-from .poisson import check_level
+from ..options import check_confidence_level
 from .timeline import DAY
 
 __all__ = ["duration_trend", "DurationTrendResult"]
@@ -105,7 +105,7 @@ def duration_trend(log, *, confidence_level: float = 0.95) -> DurationTrendResul
     --------
     >>> sa.duration_trend(log).ratio_per_year  # doctest: +SKIP
     """
-    check_level(confidence_level)
+    check_confidence_level(confidence_level)
     ep = log.episodes
     precise = ep["onset_precision"].fillna("day").eq("day") if "onset_precision" in ep.columns else pd.Series(True, index=ep.index)
     known = ep["end"].notna()

@@ -54,7 +54,8 @@ from tqdm import tqdm
 from .change_points import describe_rate, subject_change_points
 from .display import result_html
 from .gap_hazard import MIN_EVENTS, PiecewiseHazard, fit_piecewise_hazard
-from .poisson import check_level, poisson_ci
+from ..options import check_confidence_level
+from .poisson import poisson_ci
 from .precision import check_choice
 from .rates import PER_YEAR
 from .timeline import DAY, logged, one_subject, timeline
@@ -346,7 +347,7 @@ def forecast_next_episode(
     --------
     >>> sa.forecast_next_episode(log, n_bootstrap=200).table  # doctest: +SKIP
     """
-    check_level(confidence_level)
+    check_confidence_level(confidence_level)
     check_choice(imprecise_onsets)
     horizons = np.asarray(horizons, dtype=float)
     if horizons.ndim != 1 or not np.all(np.isfinite(horizons) & (horizons > 0)):

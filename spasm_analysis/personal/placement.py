@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..options import check_option
+
 __all__ = ["PLACEMENTS", "has_imprecise_onsets", "onset_intervals", "place_onsets"]
 
 PLACEMENTS = ("earliest", "midpoint", "latest")
@@ -49,8 +51,7 @@ def place_onsets(log, how: str):
     A placed episode that would run into its neighbour is moved just past it,
     so the log stays valid; day-precise onsets never move.
     """
-    if how not in PLACEMENTS:
-        raise ValueError(f"placement {how!r} is not supported; choose one of {', '.join(map(repr, PLACEMENTS))}")
+    check_option("how", how, PLACEMENTS)
     ep = log.episodes.copy()
     earliest, latest = onset_intervals(ep)
     moving = latest > earliest

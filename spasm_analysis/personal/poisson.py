@@ -14,14 +14,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from ..options import check_confidence_level
+
 __all__ = ["poisson_ci", "exact_rate_ratio"]
-
-
-def check_level(confidence_level: float) -> float:
-    """Validate a confidence level in (0, 1)."""
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must be between 0 and 1 (e.g. 0.95), got {confidence_level!r}")
-    return float(confidence_level)
 
 
 def poisson_ci(count, *, confidence_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +30,7 @@ def poisson_ci(count, *, confidence_level: float = 0.95) -> tuple[np.ndarray, np
     >>> float(lo), round(float(hi), 4)
     (0.0, 3.6889)
     """
-    alpha = 1 - check_level(confidence_level)
+    alpha = 1 - check_confidence_level(confidence_level)
     k = np.asarray(count, dtype=float)
     lower = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * np.maximum(k, 1e-300)) / 2, 0.0)
     upper = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
@@ -62,7 +57,7 @@ def exact_rate_ratio(a: int, time_a: float, b: int, time_b: float, *, confidence
     >>> rr, lo, round(hi, 4)
     (0.0, 0.0, 1.7845)
     """
-    alpha = 1 - check_level(confidence_level)
+    alpha = 1 - check_confidence_level(confidence_level)
     n = a + b
     if n == 0:
         return float("nan"), 0.0, float("inf"), 1.0

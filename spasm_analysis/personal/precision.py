@@ -35,6 +35,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..options import check_option
+
 __all__ = [
     "IMPRECISE_CHOICES",
     "ANALYSIS_CHOICES",
@@ -80,10 +82,7 @@ class ImpreciseOnsets:
 
 def check_choice(how: str) -> str:
     """Validate an ``imprecise_onsets`` option, listing the allowed values."""
-    if how not in ANALYSIS_CHOICES:
-        raise ValueError(
-            f"imprecise_onsets={how!r} is not supported; choose one of {', '.join(map(repr, ANALYSIS_CHOICES))}"
-        )
+    check_option("imprecise_onsets", how, ANALYSIS_CHOICES)
     return how
 
 
@@ -136,8 +135,7 @@ def place_onsets(episodes: pd.DataFrame, how: str = "midpoint", *, seed: int | N
     >>> str(placed.onset[0].date()), str(placed.end[0].date())
     ('2004-08-31', '2004-09-07')
     """
-    if how not in PLACEMENTS:
-        raise ValueError(f"how={how!r} is not a placement; choose one of {', '.join(map(repr, PLACEMENTS))}")
+    check_option("how", how, PLACEMENTS)
     out = episodes.copy()
     earliest, latest = (bound.copy() for bound in onset_interval(out))  # not views of the onsets moved below
     imprecise = (latest > earliest).to_numpy()

@@ -23,7 +23,8 @@ import pandas as pd
 
 from ..results import format_p_value
 from .display import interval_plot, result_html
-from .poisson import check_level, exact_rate_ratio, poisson_ci
+from ..options import check_confidence_level, check_option
+from .poisson import exact_rate_ratio, poisson_ci
 from .timeline import DAY, days_at_risk_until, merge_periods, timeline
 
 __all__ = ["rate_ratio", "RateRatioResult", "exposure_periods", "WITHIN_CHOICES"]
@@ -276,9 +277,8 @@ def rate_ratio(
     >>> r = sa.rate_ratio(log, exposed="massage", carryover_days=14)  # doctest: +SKIP
     >>> r.rate_ratio, r.ci_lower, r.ci_upper                            # doctest: +SKIP
     """
-    check_level(confidence_level)
-    if within not in WITHIN_CHOICES:
-        raise ValueError(f"within={within!r} is not supported; choose one of {', '.join(map(repr, WITHIN_CHOICES))}")
+    check_confidence_level(confidence_level)
+    check_option("within", within, WITHIN_CHOICES)
     line = timeline(
         log, imprecise_onsets=imprecise_onsets, at_risk=True,
         risk_free_days=risk_free_days, assume_duration_days=assume_duration_days,

@@ -25,7 +25,8 @@ from scipy import stats
 
 from ..results import TestResult, format_p_value
 from .display import interval_plot, result_html
-from .poisson import check_level, poisson_ci
+from ..options import check_confidence_level
+from .poisson import poisson_ci
 from .precision import onset_interval
 from .timeline import DAY, is_counting_process, logged, split_at_risk, timeline
 
@@ -166,7 +167,7 @@ def yearly_rates(
     --------
     >>> sa.yearly_rates(log).table  # doctest: +SKIP
     """
-    check_level(confidence_level)
+    check_confidence_level(confidence_level)
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
     first, last = _span(line)
     edges = calendar_edges(first, last, "YS")
@@ -251,7 +252,7 @@ def rolling_rates(
     --------
     >>> sa.rolling_rates(log).plot()  # doctest: +SKIP
     """
-    check_level(confidence_level)
+    check_confidence_level(confidence_level)
     if int(window_months) != window_months or window_months < 1:
         raise ValueError(f"window_months must be a positive whole number, got {window_months!r}")
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
@@ -323,7 +324,7 @@ def seasonality(
     --------
     >>> sa.seasonality(log).test.p_value  # doctest: +SKIP
     """
-    check_level(confidence_level)
+    check_confidence_level(confidence_level)
     placed, n_month, n_year = _without_unknown_month(log)
     if n_year and is_counting_process(log):
         raise ValueError(

@@ -39,7 +39,8 @@ from scipy import stats
 
 from ..results import format_p_value
 from .display import interval_plot, result_html
-from .poisson import check_level, exact_rate_ratio
+from ..options import check_confidence_level, check_option
+from .poisson import exact_rate_ratio
 from .rate_ratio import exposure_periods
 from .self_controlled import calendar_cuts
 from .timeline import DAY, cut_rows, merge_periods, timeline
@@ -288,11 +289,9 @@ def risk_windows(
     --------
     >>> sa.risk_windows(log, exposed="chiropractic").table  # doctest: +SKIP
     """
-    check_level(confidence_level)
-    if adjust not in ADJUSTMENTS:
-        raise ValueError(f"adjust={adjust!r} is not supported; choose one of {', '.join(map(repr, ADJUSTMENTS))}")
-    if calendar is not None and calendar not in CALENDARS:
-        raise ValueError(f"calendar={calendar!r} is not supported; choose one of {', '.join(map(repr, CALENDARS))} or None")
+    check_confidence_level(confidence_level)
+    check_option("adjust", adjust, ADJUSTMENTS)
+    check_option("calendar", calendar, (*CALENDARS, None))
     if not (np.isfinite(clustering_days) and clustering_days > 0):
         raise ValueError(f"clustering_days must be a positive number of days, got {clustering_days!r}")
     windows = _check_windows(windows)

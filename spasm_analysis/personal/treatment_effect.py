@@ -39,7 +39,7 @@ import pandas as pd
 from ..results import format_p_value
 from .display import interval_plot, result_html
 from .placement import PLACEMENTS, has_imprecise_onsets, place_onsets
-from .poisson import check_level
+from ..options import check_confidence_level, check_option
 from .rate_ratio import exposure_periods
 from .self_controlled import STATES, build_cells, calendar_cuts, exposure_periods_days
 from .self_controlled_fit import fit_cells
@@ -133,8 +133,7 @@ def _check_options(options: dict) -> dict:
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(TREATMENT_EFFECT_OPTIONS)}")
     out = dict(TREATMENT_EFFECT_OPTIONS, **options)
-    if out["periods"] not in PERIOD_CHOICES:
-        raise ValueError(f"periods={out['periods']!r} is not supported; choose one of {', '.join(map(repr, PERIOD_CHOICES))}")
+    check_option("periods", out["periods"], PERIOD_CHOICES)
     for name in ("pre_exposure_days", "risk_free_days"):
         if not (np.isfinite(out[name]) and out[name] >= 0):
             raise ValueError(f"{name} must be a non-negative number of days, got {out[name]!r}")
@@ -143,9 +142,8 @@ def _check_options(options: dict) -> dict:
     if not (isinstance(out["min_onsets"], (int, np.integer)) and out["min_onsets"] >= 1):
         raise ValueError(f"min_onsets must be a positive whole number, got {out['min_onsets']!r}")
     placements = (out["placements"],) if isinstance(out["placements"], str) else tuple(out["placements"])
-    bad = [p for p in placements if p not in PLACEMENTS]
-    if bad or not placements:
-        raise ValueError(f"placements must name one or more of {', '.join(map(repr, PLACEMENTS))}, got {out['placements']!r}")
+    for placement in placements or (None,):
+        check_option("placements", placement, PLACEMENTS)
     out["placements"] = placements
     return out
 
@@ -288,7 +286,7 @@ def treatment_effect(log, treatment, *, window=None, confidence_level: float = 0
     >>> r.verdict in ("fewer episodes", "more episodes", "can't tell"), r.ci_lower < r.rate_ratio < r.ci_upper
     (True, True)
     """
-    level = check_level(confidence_level)
+    level = check_confidence_level(confidence_level)
     window = check_window(window)
     opts = _check_options(options)
     # a CountingProcess's rows are the time at risk, and its onsets stay where they were counted

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ..options import check_confidence_level
 from ..results import TestResult, format_p_value
 from .display import result_html
 from .timeline import is_log_or_counting_process, timeline
@@ -424,8 +425,7 @@ def crow_amsaa(data, *, end=None, confidence_level: float = 0.95, imprecise_onse
     >>> round(fit.beta, 4), round(fit.beta_bias_corrected, 6)
     (0.5372, 0.483506)
     """
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must be between 0 and 1, got {confidence_level!r}")
+    check_confidence_level(confidence_level)
     processes, note = _processes(data, end, imprecise_onsets)
     failure = processes[0].failure_truncated
     n = _n_events(processes) + (1 if failure else 0)

@@ -43,6 +43,8 @@ from functools import lru_cache
 
 import numba
 import numpy as np
+
+from ..options import check_option
 from scipy.special import xlogy
 
 __all__ = ["max_likelihood_ratio", "null_max_lr", "split_p_value", "permutation_p_value", "NULLS", "Stretch", "Split", "Segmentation", "segment"]
@@ -292,8 +294,7 @@ def segment(times, total: float, *, alpha: float = 0.05, max_changes: int | None
     >>> len(found.stretches), round(found.cuts[0].u, -2), found.test.p_value <= 0.001
     (2, 3000.0, True)
     """
-    if null not in NULLS:
-        raise ValueError(f"null={null!r} is not supported; choose one of {', '.join(map(repr, NULLS))}")
+    check_option("null", null, NULLS)
     if n_simulations is None:
         n_simulations = N_PERMUTATIONS if null == "renewal" else N_SIMULATIONS
     times = np.sort(np.asarray(times, dtype=float))

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from ..log import EpisodeLog
+from ..options import check_number
 from .common import (
     _MIN_EPISODE_DAYS,
     _SECONDS_PER_DAY,
     DAYS_PER_YEAR,
     Simulation,
     SimulationTruth,
-    _check_positive,
     _duration_sampler,
 )
 
@@ -182,10 +182,10 @@ def simulate_cohort(
     for name, value in (("baseline_rate_per_year", baseline_rate_per_year), ("treatment_hazard_ratio", treatment_hazard_ratio),
                         ("follow_up_years", follow_up_years), ("age_hazard_ratio_per_10_years", age_hazard_ratio_per_10_years),
                         ("sex_hazard_ratio", sex_hazard_ratio), ("arm_hazard_ratio", arm_hazard_ratio), ("course_days", course_days)):
-        _check_positive(name, value)
+        check_number(name, value, above=0)
     for name, value in (("frailty_variance", frailty_variance), ("courses_per_subject", courses_per_subject),
                         ("enrollment_years", enrollment_years), ("dropout_rate_per_year", dropout_rate_per_year), ("age_sd", age_sd)):
-        _check_positive(name, value, allow_zero=True)
+        check_number(name, value, at_least=0)
     durations, episode_days = _duration_sampler(episode_days_distribution, episode_days_mean, episode_days_sd)
     rng = np.random.default_rng(seed)
 

@@ -8,10 +8,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
 import pandas as pd
 
 from ..log import EpisodeLog
+from ..options import check_number, check_option
 
 DURATION_DISTRIBUTIONS = ("lognormal", "exponential")
 DAYS_PER_YEAR = 365.25
@@ -93,26 +93,14 @@ class Simulation:
         return f"<div>Simulation of {self.log._repr_html_()}<pre>{json.dumps(self.truth.to_dict(), indent=1, default=str)}</pre></div>"
 
 
-def _check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
-    ok = np.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        kind = "a non-negative" if allow_zero else "a positive"
-        raise ValueError(f"{name} must be {kind} finite number, got {value!r}")
-
-
-def _check_choice(name: str, value: str, allowed) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
-
-
 def _duration_sampler(distribution: str, mean: float, sd: float | None):
     """A function ``(rng, size) -> days`` and the recorded distribution."""
-    _check_choice("episode_days_distribution", distribution, DURATION_DISTRIBUTIONS)
-    _check_positive("episode_days_mean", mean)
+    check_option("episode_days_distribution", distribution, DURATION_DISTRIBUTIONS)
+    check_number("episode_days_mean", mean, above=0)
     if distribution == "exponential":
         return (lambda rng, size: rng.exponential(mean, size)), {"distribution": "exponential", "mean": mean, "sd": mean}
     sd = mean if sd is None else sd
-    _check_positive("episode_days_sd", sd)
+    check_number("episode_days_sd", sd, above=0)
     sigma2 = math.log1p((sd / mean) ** 2)
     mu = math.log(mean) - sigma2 / 2.0
     sampler = lambda rng, size: rng.lognormal(mu, math.sqrt(sigma2), size)  # noqa: E731

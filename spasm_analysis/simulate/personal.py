@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from ..log import EpisodeLog
+from ..options import check_number
 from .common import (
     DAYS_PER_YEAR,
     REGIONS,
     SIDES,
     Simulation,
     SimulationTruth,
-    _check_positive,
     _duration_sampler,
 )
 
@@ -152,12 +152,11 @@ def simulate_personal_log(
     for name, value in (("years", years), ("rate_per_year", rate_per_year), ("rate_trend", rate_trend),
                         ("treatment_rate_ratio", treatment_rate_ratio), ("course_days", course_days),
                         ("trigger_window_days", trigger_window_days)):
-        _check_positive(name, value)
+        check_number(name, value, above=0)
     for name, value in trigger_rate_ratios.items():
-        _check_positive(f"trigger_rate_ratios[{name!r}]", value)
+        check_number(f"trigger_rate_ratios[{name!r}]", value, above=0)
     for name, value in trigger_probabilities.items():
-        if not 0 <= value <= 1:
-            raise ValueError(f"trigger_probabilities[{name!r}] must be between 0 and 1, got {value!r}")
+        check_number(f"trigger_probabilities[{name!r}]", value, at_least=0, at_most=1)
     settings.update(trigger_rate_ratios=trigger_rate_ratios, trigger_probabilities=trigger_probabilities)
     durations, episode_days = _duration_sampler(episode_days_distribution, episode_days_mean, episode_days_sd)
     rng = np.random.default_rng(seed)

@@ -54,7 +54,8 @@ import numpy as np
 import pandas as pd
 
 from ..log import EpisodeLog
-from .common import DAYS_PER_YEAR, Simulation, SimulationTruth, _check_choice, _duration_sampler
+from ..options import check_option
+from .common import DAYS_PER_YEAR, Simulation, SimulationTruth, _duration_sampler
 
 __all__ = ["SCENARIOS", "EFFECTS", "ScenarioDays", "scenario_days", "simulate_scenario"]
 
@@ -113,8 +114,7 @@ class ScenarioDays:
         onset = self.onset_day.astype(float)
         end = self.end_day.astype(float)
         if placement != "as recorded":
-            if placement not in ("earliest", "midpoint", "latest"):
-                raise ValueError(f"placement must be one of 'as recorded', 'earliest', 'midpoint', 'latest', got {placement!r}")
+            check_option("placement", placement, ("as recorded", "earliest", "midpoint", "latest"))
             stored, _ = _stored_onsets(self.start, self.onset_day, self.end_day, self.precision.copy())
             first = ((stored - self.start) / pd.Timedelta(days=1)).to_numpy(float)
             periods = {"month": "M", "year": "Y"}
@@ -257,8 +257,8 @@ def scenario_days(
     >>> h.truth["rate_ratio"], h.truth["window"], len(h.session_day) > 0
     (0.3, (4, 14), True)
     """
-    _check_choice("scenario", scenario, SCENARIOS)
-    _check_choice("effect", effect, tuple(EFFECTS))
+    check_option("scenario", scenario, SCENARIOS)
+    check_option("effect", effect, tuple(EFFECTS))
     a, b = (int(window[0]), int(window[1]))
     if not 0 <= a <= b:
         raise ValueError(f"window must be (from_day, to_day) with 0 <= from_day <= to_day, got {window!r}")
