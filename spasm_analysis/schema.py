@@ -19,6 +19,7 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "PRECISIONS",
     "DEFAULT_SUBJECT",
+    "HEADERS_ATTR",
     "Problem",
     "ProblemList",
     "LogValidationError",
@@ -77,6 +78,9 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
 #: last (``onset_latest``); see :mod:`spasm_analysis.io.dates`.
 PRECISIONS = ("day", "around", "part_month", "month", "season", "year")
 
+#: Key of ``DataFrame.attrs`` under which readers record ``{canonical column: header as written}``.
+HEADERS_ATTR = "headers"
+
 #: Subject id given to every row of a single-person log that has no subject column.
 DEFAULT_SUBJECT = "me"
 
@@ -94,7 +98,9 @@ class Problem:
 
     ``row`` is the row label as the user knows it: the line number in a CSV file
     (header = line 1), the sheet row in a spreadsheet, or the DataFrame index.
-    ``None`` means the problem concerns the whole table or column.
+    ``None`` means the problem concerns the whole table or column.  ``header``
+    is the column's name as written in the file when it differs from the
+    canonical ``column`` (e.g. "Lasted" for ``end``); messages show both.
     """
 
     table: str
@@ -102,12 +108,15 @@ class Problem:
     column: str | None
     value: Any
     message: str
+    header: str | None = None
 
     def __str__(self) -> str:
         where = [self.table]
         if self.row is not None:
             where.append(f"row {self.row}")
-        if self.column is not None:
+        if self.header is not None and self.header != self.column:
+            where.append(f"column '{self.header}' (read as {self.column})")
+        elif self.column is not None:
             where.append(f"column '{self.column}'")
         text = ", ".join(where)
         if self.value is not None:
@@ -141,6 +150,11 @@ class ProblemList:
 
     def __init__(self) -> None:
         self._problems: list[Problem] = []
+        self._headers: dict[tuple[str, str], str] = {}
+
+    def name_columns(self, table: str, headers: dict[str, str]) -> None:
+        """Say how the file named ``table``'s canonical columns (``{canonical: header as written}``), for messages."""
+        self._headers.update({(table, column): str(header) for column, header in headers.items()})
 
     def add(self, table: str, row: Any, column: str | None, value: Any, message: str) -> None:
         """Record one problem."""
@@ -149,7 +163,8 @@ class ProblemList:
                 value = value.item()
             except (ValueError, AttributeError):
                 pass
-        self._problems.append(Problem(table, row, column, value, message))
+        header = self._headers.get((table, column)) if column is not None else None
+        self._problems.append(Problem(table, row, column, value, message, header))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self._problems.extend(problems)

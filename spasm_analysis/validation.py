@@ -16,6 +16,7 @@ from .schema import (
     DATETIME_COLUMNS,
     TEXT_COLUMNS,
     DEFAULT_SUBJECT,
+    HEADERS_ATTR,
     OPTIONAL_COLUMNS,
     PRECISIONS,
     REQUIRED_COLUMNS,
@@ -138,6 +139,8 @@ def prepare_table(table: str, frame: pd.DataFrame | None, problems: ProblemList,
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{table} must be a pandas DataFrame, not {type(frame).__name__}")
     frame = frame.copy()
+    # Problems name the columns as the file's header wrote them, when a reader recorded it.
+    problems.name_columns(table, frame.attrs.get(HEADERS_ATTR, {}))
     if not frame.index.is_unique:
         # Row labels must name one row each; fall back to positions.
         frame = frame.reset_index(drop=True)

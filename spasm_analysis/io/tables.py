@@ -20,7 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..schema import DEFAULT_SUBJECT, ProblemList
+from ..schema import DEFAULT_SUBJECT, HEADERS_ATTR, ProblemList
 from ..validation import clean_text, is_missing, prepare_table, subject_text
 from ..vocabulary import UnknownModalityWarning, map_modalities
 from .columns import recognise_columns
@@ -56,6 +56,21 @@ class _Reading:
         # Headers kept as written must not collide with a canonical name we produce.
         self.frame = _single_values(raw, table, self.problems).rename(columns=mapping)
         self.original = {canonical: header for header, canonical in mapping.items()}
+        self.problems.name_columns(table, self.written_headers())
+
+    def written_headers(self) -> dict[str, str]:
+        """``{canonical: header as written}`` for the columns whose header differs, derived columns included.
+
+        An end computed from a length column is named by that column ("Lasted");
+        the interval ends of a date by the date's own column.
+        """
+        headers = {canonical: str(header) for canonical, header in self.original.items() if str(header) != canonical}
+        if "end" not in self.original and "duration" in self.original:
+            headers["end"] = str(self.original["duration"])
+        for derived, source in (("onset_latest", "onset"), ("end_earliest", "end"), ("end_latest", "end")):
+            if derived not in self.original and source in headers:
+                headers[derived] = headers[source]
+        return headers
 
     def header(self, canonical: str) -> str:
         """The column name the user wrote, for messages."""
@@ -179,6 +194,8 @@ class _Reading:
         clean = out.loc[[label not in flagged for label in out.index]]
         prepared = prepare_table(self.table, clean, self.problems, default_subject=default_subject)
         self.problems.raise_if_any(context)
+        # Later checks (EpisodeLog: overlaps, follow-up) name the columns as written too.
+        prepared.attrs[HEADERS_ATTR] = self.written_headers()
         return prepared
 
 
