@@ -68,3 +68,42 @@ def test_options_and_errors():
     with pytest.raises(ValueError, match="baseline"):
         sa.clinician_summary(_log(), baseline=("2022-01-01", "2021-01-01"))
     assert s.plot().get_ylabel() == "episodes per month"
+
+
+def _copy_of_sample(tmp_path):
+    from pathlib import Path
+    import shutil
+
+    source = Path(__file__).resolve().parents[1] / "data" / "sample" / "personal" / "episodes.csv"
+    log = tmp_path / "episodes.csv"
+    shutil.copy(source, log)
+    return log
+
+
+def test_clinician_output_never_replaces_its_input(tmp_path, capsys):
+    from spasm_analysis.cli import main
+
+    log = _copy_of_sample(tmp_path)
+    before = log.read_bytes()
+    (tmp_path / "summary.html").symlink_to(log)
+    assert main(["clinician", str(log), "-o", str(tmp_path / "summary.html")]) == 2
+    assert "is an input" in capsys.readouterr().err
+    assert log.read_bytes() == before
+    # a PDF is printed from the .html beside it, checked the same way
+    assert main(["clinician", str(log), "-o", str(tmp_path / "summary.pdf")]) == 2
+    assert "is an input" in capsys.readouterr().err and not (tmp_path / "summary.pdf").exists()
+    assert log.read_bytes() == before
+
+
+def test_clinician_output_checked_before_reading(tmp_path, capsys):
+    from spasm_analysis.cli import main
+
+    (tmp_path / "out.html").mkdir()
+    unreadable = tmp_path / "not a log.csv"
+    unreadable.write_text("\x00\x01 not a table", encoding="utf-8")
+    assert main(["clinician", str(unreadable), "-o", str(tmp_path / "out.html")]) == 2
+    assert "is an existing folder" in capsys.readouterr().err
+    assert main(["clinician", str(_copy_of_sample(tmp_path)), "-o", str(tmp_path / "summary.txt")]) == 2
+    assert ".html or .pdf" in capsys.readouterr().err
+    assert main(["clinician", str(_copy_of_sample(tmp_path)), "-o", str(tmp_path / "new" / "summary.html")]) == 0
+    assert (tmp_path / "new" / "summary.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -18,6 +18,8 @@ import pandas as pd
 
 from spasm_analysis.commands import Command, load_log
 
+from .output import OutputPath, input_files
+
 __all__ = ["clinician_html", "write_clinician", "PAPER_SIZES"]
 
 PAPER_SIZES = ("A4", "Letter")
@@ -110,24 +112,35 @@ def clinician_html(summary, *, paper: str = "A4", title: str = "Back-spasm log: 
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 
 
-def write_clinician(log, output, *, paper: str = "A4") -> Path:
-    """Write the clinician summary of ``log`` to ``output`` (``.html`` or ``.pdf``, via headless Chromium)."""
-    from spasm_analysis.personal.clinician import clinician_summary
-
+def _checked_output(output, inputs) -> OutputPath:
+    """The output checked as the report's is (never an input, not a folder, a name that can be written)."""
     output = Path(output)
     if output.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise ValueError(f"the clinician summary is written as .html or .pdf, not {output.suffix or 'a file without a suffix'}")
-    page = clinician_html(clinician_summary(log), paper=paper)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if output.suffix.lower() == ".pdf":
-        from .pdf import print_pdf
+    # A PDF is printed from an .html written next to it, which must not replace an input either.
+    return OutputPath(output, list(inputs), siblings=(".html",) if output.suffix.lower() == ".pdf" else ())
 
-        source = output.with_suffix(".html")
-        source.write_text(page, encoding="utf-8")
-        print_pdf(source, output)
-        return output
-    output.write_text(page, encoding="utf-8")
-    return output
+
+def write_clinician(log, output, *, paper: str = "A4", inputs=()) -> Path:
+    """Write the clinician summary of ``log`` to ``output`` (``.html`` or ``.pdf``, via headless Chromium).
+
+    ``inputs``: the files the log was read from, which the output may not replace
+    (the checks of :class:`~spasm_analysis.report.output.OutputPath`, as for the report).
+    """
+    from spasm_analysis.personal.clinician import clinician_summary
+
+    with _checked_output(output, inputs) as target:
+        page = clinician_html(clinician_summary(log), paper=paper)
+        if target.path.suffix.lower() == ".pdf":
+            from .pdf import print_pdf
+
+            source = target.path.with_suffix(".html")
+            source.write_text(page, encoding="utf-8")
+            print_pdf(source, target.path)
+        else:
+            target.path.write_text(page, encoding="utf-8")
+        target.keep()
+    return target.path
 
 
 def add_window_options(parser: argparse.ArgumentParser) -> None:
@@ -157,8 +170,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
     from spasm_analysis.reading import reading_options
 
+    inputs = input_files(Path(args.path)) if Path(args.path).exists() else []
+    _checked_output(args.output, inputs)  # before reading, so a bad output fails at once
     log = cut_window(load_log(args.path, err=sys.stderr, **reading_options(args)), args)
-    path = write_clinician(log, args.output, paper=args.paper)
+    path = write_clinician(log, args.output, paper=args.paper, inputs=inputs)
     print(f"Clinician summary written to {path.resolve()}", file=out)
     return 0
 
