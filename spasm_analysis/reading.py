@@ -86,6 +86,8 @@ def read_source(path, *, app: str | None = None, **choices) -> EpisodeLog:
         else:
             what = "folder of tables" if path.is_dir() else "table (no app export was recognised; pass the app if it is one)"
             _refuse(given, ("dayfirst", "encoding", "sep"), f"{path.name} is read as a {what}")
+            # A person's own tables: without --dayfirst/--monthfirst each date column decides its order.
+            given.setdefault("dayfirst", None)
         return read_log(path, **given)
     accepted = set(inspect.signature(reader_of(app)).parameters)
     _refuse(given, [c for c in _APP_CHOICES if c in accepted], f"{path.name} is read as a {LABELS[app]} export")

@@ -56,3 +56,4 @@ def test_problem_list_names_columns_per_table():
     problems.add("follow_up", 2, "end", "y", "bad")
     assert [p.header for p in problems] == ["Lasted", None]
     assert str(Problem("episodes", 4, "end", "x", "bad", "Lasted")) == "episodes, row 4, column 'Lasted' (read as end), value 'x': bad"
+

@@ -26,5 +26,13 @@ def test_contract_name_is_exported(name):
     assert hasattr(sa, name), f"sa.{name} is part of the public API and must be exported"
 
 
+def test_read_episodes_signature_matches_the_contract():
+    parameters = inspect.signature(sa.read_episodes).parameters
+    assert parameters["columns"].default is None
+    assert parameters["dayfirst"].default is False
+    assert parameters["subject"].default is None
+    assert all(parameters[n].kind is inspect.Parameter.KEYWORD_ONLY for n in ("columns", "dayfirst", "subject"))
+
+
 def test_errors_are_value_errors():
     assert issubclass(sa.LogValidationError, ValueError)

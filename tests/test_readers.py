@@ -211,9 +211,11 @@ def test_dayfirst():
     frame = pd.DataFrame({"Date": ["05/10/2013", "2013-10-07"]})
     assert read_episodes(frame, dayfirst=False)["onset"].tolist() == [T(2013, 5, 10), T(2013, 10, 7)]
     assert read_episodes(frame, dayfirst=True)["onset"].tolist() == [T(2013, 10, 5), T(2013, 10, 7)]
-    # Alone, 05/10/2013 reads both ways: refused rather than guessed, naming the row.
+    # Month first unless told otherwise (the API's default).
+    assert read_episodes(frame)["onset"].tolist() == [T(2013, 5, 10), T(2013, 10, 7)]
+    # Decided per column, 05/10/2013 alone reads both ways: refused rather than guessed, naming the row.
     with pytest.raises(LogValidationError, match=r"row 0 '05/10/2013'"):
-        read_episodes(frame)
+        read_episodes(frame, dayfirst=None)
 
 
 def test_partial_end_means_end_of_period():

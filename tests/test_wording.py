@@ -97,12 +97,12 @@ def test_reader_keeps_both_ends_of_lengths_and_onsets():
 
 def test_date_order_is_decided_for_the_whole_column():
     assert decide_date_order([(2, "02/03/2015"), (3, "13/03/2015")]) == (True, "read day-first (dd/mm/yyyy), because row 3 has '13/03/2015'")
-    ep = sa.read_episodes(pd.DataFrame({"Started": ["02/03/2015", "13/03/2015"]}))
+    ep = sa.read_episodes(pd.DataFrame({"Started": ["02/03/2015", "13/03/2015"]}), dayfirst=None)
     assert ep["onset"].tolist() == [T(2015, 3, 2), T(2015, 3, 13)]  # both day-first, never Feb 3
     with pytest.raises(sa.LogValidationError, match=r"row 1 '13/03/2015' put the day first, row 2 '03/14/2015' the month first"):
-        sa.read_episodes(pd.DataFrame({"Started": ["02/03/2015", "13/03/2015", "03/14/2015"]}))
+        sa.read_episodes(pd.DataFrame({"Started": ["02/03/2015", "13/03/2015", "03/14/2015"]}), dayfirst=None)
     with pytest.raises(sa.LogValidationError, match=r"row 0 '02/03/2015'"):
-        sa.read_episodes(pd.DataFrame({"Started": ["02/03/2015"]}))
+        sa.read_episodes(pd.DataFrame({"Started": ["02/03/2015"]}), dayfirst=None)
     assert sa.read_episodes(pd.DataFrame({"Started": ["02/03/2015"]}), dayfirst=False)["onset"][0] == T(2015, 2, 3)
 
 

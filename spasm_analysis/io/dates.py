@@ -351,7 +351,12 @@ def _numeric(match: re.Match, *, dayfirst: bool | None, tz: str | None) -> tuple
     day, month = (a, b) if order else (b, a)
     if not 1 <= month <= 12:
         reading = "day first" if order else "month first"
-        raise ValueError(f"no month {month} when read {reading}")
+        hint = ""
+        if dayfirst is not None and match["sep"] != "." and 1 <= day <= 12:
+            flag = "--monthfirst" if order else "--dayfirst"
+            hint = (f"; if the dates are written {'month' if order else 'day'} first, say so: dayfirst={not order}"
+                    f" ({flag} on the command line), or dayfirst=None to let each column decide")
+        raise ValueError(f"no month {month} when read {reading}{hint}")
     stamp = _stamp(int(match["year"]), month, day)
     if match["time"]:
         try:

@@ -106,7 +106,9 @@ def read_log(
     **options
         Passed to each table reader that takes them: ``dayfirst``, ``subject``,
         ``tz``, ``range_rule`` (episodes), ``vocabulary`` (treatments), and file
-        options such as ``encoding``.
+        options such as ``encoding``.  ``dayfirst`` defaults to False (month
+        first) as in :func:`read_episodes`; ``dayfirst=None`` decides the order
+        from each date column, as the command line does.
 
     Returns
     -------

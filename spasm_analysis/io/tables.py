@@ -295,7 +295,7 @@ def read_episodes(
     source,
     *,
     columns=None,
-    dayfirst: bool | None = None,
+    dayfirst: bool | None = False,
     subject: str | None = None,
     tz: str | None = None,
     range_rule: str = "upper",
@@ -314,11 +314,14 @@ def read_episodes(
         *file header -> canonical name*, overriding header recognition
         (e.g. ``{"When it began": "onset"}``).  Naming a header the file lacks
         is a validation error.
-    dayfirst : bool, optional
-        Read ``05/10/2013`` as 5 October (True) or May 10 (False).  By default
-        the order is decided once for the whole column from the dates in it
-        (a first field above 12 means day first); a column that mixes both, or
-        whose dates all read both ways, is an error naming its rows.
+    dayfirst : bool or None, default False
+        Read ``05/10/2013`` as 5 October (True) or May 10 (False).  ``None``
+        decides the order once for each column from the dates in it (a first
+        field above 12 means day first); a column that mixes both, or whose
+        dates all read both ways, is then an error naming its rows.  A date
+        impossible in the order given (``13/03/2015`` month first) is an error
+        that suggests the other order or ``None``.  ISO dates (``2013-10-05``)
+        and dotted ones (``05.10.2013``, day first) do not depend on it.
     subject : str, optional
         Id for every row of a file without a subject column (default ``"me"``).
     tz : str, optional
@@ -458,7 +461,7 @@ def read_treatments(
     source,
     *,
     columns=None,
-    dayfirst: bool | None = None,
+    dayfirst: bool | None = False,
     subject: str | None = None,
     vocabulary=None,
     tz: str | None = None,
@@ -534,7 +537,7 @@ def read_exposures(
     source,
     *,
     columns=None,
-    dayfirst: bool | None = None,
+    dayfirst: bool | None = False,
     subject: str | None = None,
     tz: str | None = None,
     format: str | None = None,
@@ -611,7 +614,7 @@ def read_follow_up(
     source,
     *,
     columns=None,
-    dayfirst: bool | None = None,
+    dayfirst: bool | None = False,
     subject: str | None = None,
     tz: str | None = None,
     format: str | None = None,
