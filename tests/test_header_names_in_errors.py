@@ -41,6 +41,7 @@ def test_an_end_computed_from_a_length_is_named_by_the_length_column(tmp_path):
     (problem,) = error.problems
     assert (problem.row, problem.column, problem.header) == (3, "onset", "Date")
     assert "row 3, column 'Date' (read as onset)" in str(error)
+    assert "earlier episode of subject 'me' (row 2)" in str(error)
 
 
 def test_the_same_column_under_its_canonical_name_is_shown_once():
