@@ -76,7 +76,7 @@ def merge_episodes(
     merging = merge_overlaps or merge_within_days is not None
     if not merging:
         # The row before, as labelled in the file (a shift would turn line numbers into floats).
-        previous = pd.Series([None, *ep.index[:-1]], index=ep.index, dtype=object)
+        previous = pd.Series([None, *ep.index[:-1]][: len(ep)], index=ep.index, dtype=object)
         for label in ep.index[duplicate | overlap]:
             if duplicate.at[label]:
                 problems.add("episodes", label, "onset", str(ep.at[label, "onset"]), f"duplicate of row {previous.at[label]} (same subject, onset and end)")
