@@ -219,7 +219,7 @@ def monthly_rates(
     0 2020-01-01       1          28.0
     1 2020-02-01       1          26.0
     """
-    check_level(confidence_level)
+    check_confidence_level(confidence_level)
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
     first, last = _span(line)
     edges = calendar_edges(first, last, "MS")
