@@ -48,6 +48,11 @@ BAD_OPTIONS = [
     (lambda: sa.simulate_personal_log(seed=1, episode_days_distribution="gamma"), "episode_days_distribution", "'gamma'"),
     (lambda: sa.simulate_personal_log(seed=1, rate_per_year=-2), "rate_per_year", "-2"),
     (lambda: sa.simulate_scenario("unknown", seed=1), "scenario", "'unknown'"),
+    (lambda: sa.forecast_next_episode(LOG, n_bootstrap=-1), "n_bootstrap", "-1"),
+    (lambda: sa.rolling_rates(LOG, window_months=0), "window_months", "0"),
+    (lambda: sa.red_flags(LOG, min_days=-1), "min_days", "-1"),
+    (lambda: sa.gap_times(CP, max_order=1.5), "max_order", "1.5"),
+    (lambda: sa.episode_durations(LOG, long_episode_days=0), "long_episode_days", "0"),
 ]
 
 

@@ -311,9 +311,7 @@ def episode_durations(data, *, long_episode_days=7.0) -> EpisodeDurations:
     missing = [c for c in ("onset", "end") if c not in episodes.columns]
     if missing:
         raise ValueError(f"episodes need column(s) {', '.join(missing)}; found {', '.join(map(str, episodes.columns))}")
-    long_days = float(long_episode_days)
-    if not (np.isfinite(long_days) and long_days > 0):
-        raise ValueError(f"long_episode_days must be a positive number of days, got {long_episode_days!r}")
+    long_days = float(check_number("long_episode_days", long_episode_days, above=0))
     problems = []
     for col in ("onset", "end"):
         if not pd.api.types.is_datetime64_any_dtype(episodes[col]):

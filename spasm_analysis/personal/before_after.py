@@ -41,7 +41,7 @@ from scipy import stats
 from ..results import format_p_value
 from .display import result_html
 from .estimable import separation_direction, too_wide
-from ..options import check_confidence_level, check_option
+from ..options import check_confidence_level, check_number, check_option
 from .poisson import exact_rate_ratio
 from .rates import calendar_edges, split_calendar
 from .timeline import timeline
@@ -290,8 +290,7 @@ def before_after(
     """
     check_confidence_level(confidence_level)
     check_option("family", family, FAMILIES)
-    if int(lookback_months) != lookback_months or lookback_months < 1:
-        raise ValueError(f"lookback_months must be a positive whole number, got {lookback_months!r}")
+    check_number("lookback_months", lookback_months, at_least=1, whole=True)
     line = timeline(log, imprecise_onsets=imprecise_onsets, at_risk=True, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
     stamp, label = _resolve_start(line.log, start)
     table = _monthly(line, stamp)

@@ -36,7 +36,7 @@ from statsmodels.discrete.conditional_models import ConditionalLogit
 
 from ..results import format_p_value
 from .display import result_html
-from ..options import check_confidence_level
+from ..options import check_confidence_level, check_number
 from .timeline import DAY, timeline
 
 __all__ = ["case_crossover", "CaseCrossoverResult", "ExposureNotInformativeError"]
@@ -245,8 +245,7 @@ def case_crossover(
     >>> sa.case_crossover(log, exposure="cold pool", hazard_days=1)  # doctest: +SKIP
     """
     check_confidence_level(confidence_level)
-    if int(hazard_days) != hazard_days or hazard_days < 0:
-        raise ValueError(f"hazard_days must be a whole number of days >= 0, got {hazard_days!r}")
+    check_number("hazard_days", hazard_days, at_least=0, whole=True)
     hazard_days = int(hazard_days)
     line = timeline(log, imprecise_onsets=imprecise_onsets)
     exposed, span = _exposure_days(line.log, exposure)

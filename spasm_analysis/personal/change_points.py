@@ -375,8 +375,7 @@ def _default_simulations(null: str, n_simulations) -> int:
     check_option("null", null, NULLS)
     if n_simulations is None:
         return N_PERMUTATIONS if null == "renewal" else N_SIMULATIONS
-    if int(n_simulations) != n_simulations or n_simulations < 99:
-        raise ValueError(f"n_simulations must be a whole number >= 99, got {n_simulations!r}")
+    check_number("n_simulations", n_simulations, at_least=99, whole=True)
     return int(n_simulations)
 
 

@@ -54,7 +54,7 @@ from tqdm import tqdm
 from .change_points import describe_rate, subject_change_points
 from .display import result_html
 from .gap_hazard import MIN_EVENTS, PiecewiseHazard, fit_piecewise_hazard
-from ..options import check_confidence_level
+from ..options import check_confidence_level, check_number
 from .poisson import poisson_ci
 from .precision import check_choice
 from .rates import PER_YEAR
@@ -352,8 +352,7 @@ def forecast_next_episode(
     horizons = np.asarray(horizons, dtype=float)
     if horizons.ndim != 1 or not np.all(np.isfinite(horizons) & (horizons > 0)):
         raise ValueError(f"horizons must be positive numbers of days, got {horizons.tolist()!r}")
-    if int(n_bootstrap) != n_bootstrap or n_bootstrap < 0:
-        raise ValueError(f"n_bootstrap must be a whole number >= 0, got {n_bootstrap!r}")
+    check_number("n_bootstrap", n_bootstrap, at_least=0, whole=True)
     counting = dict(risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
     line = timeline(log, imprecise_onsets=imprecise_onsets, at_risk=True, **counting)
     who = one_subject(line.origin.index, subject)
@@ -461,8 +460,7 @@ def _interpretation(stretch, found, since, horizon, p, lower, upper, confidence_
 
 def _days_since_end(line, who, days_since_end) -> tuple[float, str]:
     if days_since_end is not None:
-        if not (np.isfinite(days_since_end) and days_since_end >= 0):
-            raise ValueError(f"days_since_end must be a number of days >= 0, got {days_since_end!r}")
+        check_number("days_since_end", days_since_end, at_least=0)
         return float(days_since_end), ""
     last = line.at_risk[line.at_risk["subject"] == who].iloc[-1]
     if last["event"] == 1:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..results import format_p_value
 from .display import interval_plot, result_html
-from ..options import check_confidence_level, check_option
+from ..options import check_confidence_level, check_number, check_option
 from .poisson import exact_rate_ratio, poisson_ci
 from .timeline import DAY, days_at_risk_until, merge_periods, timeline
 
@@ -129,8 +129,7 @@ def exposure_periods(log, exposed, *, carryover_days: float = 0.0) -> tuple[pd.D
     ValueError
         For an unknown modality (listing those in the log) or a malformed table.
     """
-    if not (np.isfinite(carryover_days) and carryover_days >= 0):
-        raise ValueError(f"carryover_days must be a non-negative number of days, got {carryover_days!r}")
+    check_number("carryover_days", carryover_days, at_least=0)
     if isinstance(exposed, str):
         known = tuple(log.modalities)
         if exposed not in known:

@@ -25,7 +25,7 @@ from scipy import stats
 
 from ..results import TestResult, format_p_value
 from .display import interval_plot, result_html
-from ..options import check_confidence_level
+from ..options import check_confidence_level, check_number
 from .poisson import poisson_ci
 from .precision import onset_interval
 from .timeline import DAY, is_counting_process, logged, split_at_risk, timeline
@@ -253,8 +253,7 @@ def rolling_rates(
     >>> sa.rolling_rates(log).plot()  # doctest: +SKIP
     """
     check_confidence_level(confidence_level)
-    if int(window_months) != window_months or window_months < 1:
-        raise ValueError(f"window_months must be a positive whole number, got {window_months!r}")
+    check_number("window_months", window_months, at_least=1, whole=True)
     line = _line(log, imprecise_onsets, risk_free_days, assume_duration_days)
     first, last = _span(line)
     edges = calendar_edges(first, last, "MS")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..options import check_number
+
 __all__ = ["red_flags", "WHEN_TO_GET_CARE", "CARE_HEADING", "RED_FLAG_COLUMNS"]
 
 RED_FLAG_COLUMNS = ("subject", "onset", "days", "ongoing", "reason")
@@ -67,8 +69,7 @@ def red_flags(log, *, as_of=None, min_days: float = 7) -> pd.DataFrame:
            onset  days  ongoing
     0 2020-03-01   9.0     True
     """
-    if not (isinstance(min_days, (int, float, np.integer, np.floating)) and np.isfinite(min_days) and min_days >= 0):
-        raise ValueError(f"min_days must be a non-negative number of days, got {min_days!r}")
+    check_number("min_days", min_days, at_least=0)
     ep = log.episodes
     fu = log.follow_up
     last_day = fu.groupby("subject")["end"].max()

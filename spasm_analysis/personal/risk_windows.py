@@ -39,7 +39,7 @@ from scipy import stats
 
 from ..results import format_p_value
 from .display import interval_plot, result_html
-from ..options import check_confidence_level, check_option
+from ..options import check_confidence_level, check_number, check_option
 from .poisson import exact_rate_ratio
 from .rate_ratio import exposure_periods
 from .self_controlled import calendar_cuts
@@ -292,8 +292,7 @@ def risk_windows(
     check_confidence_level(confidence_level)
     check_option("adjust", adjust, ADJUSTMENTS)
     check_option("calendar", calendar, (*CALENDARS, None))
-    if not (np.isfinite(clustering_days) and clustering_days > 0):
-        raise ValueError(f"clustering_days must be a positive number of days, got {clustering_days!r}")
+    check_number("clustering_days", clustering_days, above=0)
     windows = _check_windows(windows)
     line = timeline(log, imprecise_onsets=imprecise_onsets, at_risk=True, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days)
     if isinstance(exposed, pd.DataFrame) and "end" not in exposed.columns:

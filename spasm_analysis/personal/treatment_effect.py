@@ -39,7 +39,7 @@ import pandas as pd
 from ..results import format_p_value
 from .display import interval_plot, result_html
 from .placement import PLACEMENTS, has_imprecise_onsets, place_onsets
-from ..options import check_confidence_level, check_option
+from ..options import check_confidence_level, check_number, check_option
 from .rate_ratio import exposure_periods
 from .self_controlled import STATES, build_cells, calendar_cuts, exposure_periods_days
 from .self_controlled_fit import fit_cells
@@ -135,10 +135,8 @@ def _check_options(options: dict) -> dict:
     out = dict(TREATMENT_EFFECT_OPTIONS, **options)
     check_option("periods", out["periods"], PERIOD_CHOICES)
     for name in ("pre_exposure_days", "risk_free_days"):
-        if not (np.isfinite(out[name]) and out[name] >= 0):
-            raise ValueError(f"{name} must be a non-negative number of days, got {out[name]!r}")
-    if out["since_episode_days"] is not None and not (np.isfinite(out["since_episode_days"]) and out["since_episode_days"] > 0):
-        raise ValueError(f"since_episode_days must be None or a positive number of days, got {out['since_episode_days']!r}")
+        check_number(name, out[name], at_least=0)
+    check_number("since_episode_days", out["since_episode_days"], above=0, none=True)
     if not (isinstance(out["min_onsets"], (int, np.integer)) and out["min_onsets"] >= 1):
         raise ValueError(f"min_onsets must be a positive whole number, got {out['min_onsets']!r}")
     placements = (out["placements"],) if isinstance(out["placements"], str) else tuple(out["placements"])
