@@ -47,7 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import spasm_analysis as sa  # noqa: E402
 from bench_common import write_section  # noqa: E402
-from spasm_analysis.personal.treatment_effect import estimate_from_days  # noqa: E402
+from spasm_analysis.personal.self_controlled_fit import fit_cells  # noqa: E402
+from spasm_analysis.personal.treatment_effect import TREATMENT_EFFECT_OPTIONS, estimate_from_days, method_words, verdict  # noqa: E402
 from spasm_analysis.simulate.scenarios import EFFECTS, SCENARIOS, scenario_days  # noqa: E402
 
 TRUE_WINDOW = (4, 14)
@@ -57,20 +58,37 @@ OLD_RATE_RATIO = {"imprecise_onsets": "exclude", "within": "all"}
 OLD_RISK_WINDOWS = {"imprecise_onsets": "exclude", "calendar": None}
 
 
-def evaluate(history, window, **options) -> dict:
-    """treatment_effect on one simulated history (placements for remembered onsets, as the public function)."""
-    imprecise = (history.precision != "day").any()
-    runs = PLACEMENTS if imprecise else ("as recorded",)
-    fits = []
-    for how in runs:
-        days = history.at_risk(how)
-        s = history.session_day.astype(float)
-        fits.append(estimate_from_days(**days, session_start=s, session_end=s, origin=history.start,
-                                       end_day=float(history.n_days), window=window, every_state=False, **options))
+def _summary(fits: list) -> dict:
+    """The midpoint placement's answer; "can't tell" when the placements disagree (as the public function)."""
     main = fits[len(fits) // 2]
     verdicts = {f["verdict"] for f in fits}
     return {"rate_ratio": main["rate_ratio"], "ci_lower": main["ci_lower"], "ci_upper": main["ci_upper"],
             "p_value": main["p_value"], "verdict": main["verdict"] if len(verdicts) == 1 else "can't tell"}
+
+
+def evaluate(history, window, *, with_profile=False, **options) -> dict:
+    """treatment_effect on one simulated history (placements for remembered onsets, as the public function).
+
+    ``with_profile``: also the profile-likelihood interval of the additive
+    model on the same cells (``interval="profile"``), as ``profile_*``.
+    """
+    imprecise = (history.precision != "day").any()
+    runs = PLACEMENTS if imprecise else ("as recorded",)
+    fits, profiles = [], []
+    for how in runs:
+        days = history.at_risk(how)
+        s = history.session_day.astype(float)
+        fit = estimate_from_days(**days, session_start=s, session_end=s, origin=history.start,
+                                 end_day=float(history.n_days), window=window, every_state=False, **options)
+        fits.append(fit)
+        if with_profile:
+            profile = fit_cells(fit["cells"], every_state=False, interval="profile")
+            profile["verdict"] = verdict(profile, TREATMENT_EFFECT_OPTIONS["min_onsets"])
+            profiles.append(profile)
+    out = _summary(fits)
+    if with_profile:
+        out.update({f"profile_{k}": v for k, v in _summary(profiles).items()})
+    return out
 
 
 def old_methods(history) -> dict:
@@ -91,7 +109,7 @@ def run_cell(task) -> list[dict]:
         h = scenario_days(scenario, effect=effect, seed=int(seed), window=TRUE_WINDOW)
         row = {"scenario": scenario, "effect": effect, "seed": int(seed), "truth": EFFECTS[effect],
                "treated_onsets": h.truth["onsets_in_treated_years"]}
-        row.update(evaluate(h, TRUE_WINDOW))
+        row.update(evaluate(h, TRUE_WINDOW, with_profile=True))
         if effect == "none":  # the default window's false positives (its truth is not the simulated window)
             default = evaluate(h, None)
             row.update({"default_verdict": default["verdict"], "default_rr": default["rate_ratio"]})
@@ -113,6 +131,7 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
             "median_rate_ratio": float(g["rate_ratio"].median()),
             "coverage": float(((g["ci_lower"] <= truth) & (truth <= g["ci_upper"])).mean()),
         }
+        profile_claimed = g["profile_verdict"] != "can't tell"
         if right is None:
             row["type_I_error"] = float(claimed.mean())
             row["type_I_default_window"] = float((g["default_verdict"] != "can't tell").mean())
@@ -120,6 +139,8 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
         else:
             row["type_I_error"] = row["type_I_default_window"] = np.nan
             row["power"] = float((g["verdict"] == right).mean())
+        row["profile_coverage"] = float(((g["profile_ci_lower"] <= truth) & (truth <= g["profile_ci_upper"])).mean())
+        row["profile_type_I_or_power"] = float(profile_claimed.mean() if right is None else (g["profile_verdict"] == right).mean())
         old = g.dropna(subset=["old_rr_p"]) if "old_rr_p" in g else g.iloc[:0]
         row["old_logs"] = len(old)
         if len(old):
@@ -159,6 +180,9 @@ def targets(table: pd.DataFrame) -> list[str]:
         f"- power, 70% fewer 4-14 days after sessions, step scenario (median "
         f"{table[(table['scenario'] == 'step') & (table['effect'] == '70% fewer')]['median_onsets_treated_years'].iloc[0]:.0f} "
         f"onsets in the treated years): {step70:.1%} (target >= 60%): {met(step70 >= 0.6)}",
+        f"- for comparison, the profile-likelihood interval (`interval=\"profile\"`) on the same cells: type I error up to "
+        f"{none['profile_type_I_or_power'].max():.1%}, coverage {table['profile_coverage'].min():.1%} to "
+        f"{table['profile_coverage'].max():.1%}",
     ]
 
 
@@ -185,6 +209,7 @@ def main(argv=None) -> None:
     chunk = 10 if args.quick else 50
     tasks = [(sc, ef, np.arange(i, min(i + chunk, n_logs)) + 1_000_000 * k, max(0, n_old - i))
              for k, (sc, ef) in enumerate((s, e) for s in SCENARIOS for e in EFFECTS) for i in range(0, n_logs, chunk)]
+    load = os.getloadavg()[0]
     t0 = time.time()
     rows = []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
@@ -199,10 +224,12 @@ def main(argv=None) -> None:
     text = (
         "## Did it help? validity on simulated logs (benchmarks/bench_personal_validity.py)\n\n"
         f"Run {pd.Timestamp.now('UTC'):%Y-%m-%d %H:%M} UTC, {n_logs} seeded logs per scenario x effect "
-        f"({len(raw)} logs, {elapsed / 60:.1f} min on {args.workers} worker(s)). Scenarios and effects: "
+        f"({len(raw)} logs, {elapsed / 60:.1f} min on {args.workers} worker(s); load average {load:.1f} on "
+        f"{os.cpu_count()} cores when it started). Scenarios and effects: "
         "`spasm_analysis.simulate.scenarios` (10 years; courses of six twice-weekly sessions started 1-10 days after onsets "
         "in the second half; the effect acts 4-14 days after each session). `sa.treatment_effect` with window (4, 14) "
-        "and default options (yearly periods, season, 30-day pre-exposure stratum, first 45 days after an episode apart, profile-likelihood 95% interval); "
+        f"and default options: {method_words(TRUE_WINDOW, 0.95, TREATMENT_EFFECT_OPTIONS)} "
+        "`profile_*`: the profile-likelihood interval of the additive Poisson model (`interval=\"profile\"`) on the same cells. "
         "`type_I_default_window`: the default window (course plus 14 days). A verdict (\"fewer\"/\"more episodes\") "
         "when there is no effect counts as a false positive; power is the share giving the true direction. "
         f"`old_*`: the previous `rate_ratio(carryover_days=14)` (all other time as comparison) and `risk_windows` "

@@ -92,7 +92,7 @@ def test_verdict_rules():
 def test_pre_exposure_stratum_takes_the_onset_that_brought_treatment_on():
     # Onset on day 200 (episode to day 202), a course from day 206; earlier onsets on 50 and 120.
     log = _tiny_log([50, 120, 200, 400, 500, 600], [206, 209, 213, 216])
-    r = sa.treatment_effect(log, "massage", window=(4, 14), since_episode_days=None, season=False)
+    r = sa.treatment_effect(log, "massage", window=(4, 14), since_episode_days=None, season=False, pre_exposure_days=30)
     table = r.table.set_index("state")
     # The stretch at risk that ended in the day-200 onset (from day 122) and the days after its
     # episode up to the first session (202 to 206): 78 + 4 days, holding that one onset.
@@ -102,7 +102,7 @@ def test_pre_exposure_stratum_takes_the_onset_that_brought_treatment_on():
     assert "pre-exposure" not in set(off.table["state"])
     assert off.table["onsets"].sum() == r.table["onsets"].sum() == 6
     # A course starting long after the last onset has no pre-exposure time.
-    late = sa.treatment_effect(_tiny_log([50, 120], [300, 303]), "massage", window=(4, 14), season=False)
+    late = sa.treatment_effect(_tiny_log([50, 120], [300, 303]), "massage", window=(4, 14), season=False, pre_exposure_days=30)
     assert "pre-exposure" not in set(late.table["state"])
 
 
@@ -137,7 +137,7 @@ def test_month_onset_placements():
 
 def test_bad_options_list_allowed_values():
     log, _ = sa.simulate_scenario("step", seed=1)
-    with pytest.raises(ValueError, match="allowed: periods, season"):
+    with pytest.raises(ValueError, match="allowed: periods, interval, season"):
         sa.treatment_effect(log, "physiotherapy", carryover_days=14)
     with pytest.raises(ValueError, match="'years', 'half-years', 'quarters'"):
         sa.treatment_effect(log, "physiotherapy", periods="decades")

@@ -11,7 +11,9 @@ The person's at-risk time (episode days excluded, as produced by
   looked for), ``"pre-exposure"`` (from an onset to the first session that
   followed it, when treatment started because of that episode; Farrington,
   Whitaker & Hocine 2009) or ``"baseline"`` (everything else);
-* optionally "recent episode": within ``since_episode_days`` after an episode ended.
+* optionally time since the last episode ended, in bands (``since_episode_days``:
+  one edge gives "within that many days" and "later"; several edges give finer
+  bands, for episodes that come in clusters).
 
 Each cell holds its onsets and at-risk days; the Poisson model fitted to them
 is :mod:`.poisson_fit`.  Everything works on day numbers since follow-up
@@ -36,8 +38,9 @@ import numpy as np
 import pandas as pd
 
 from .timeline import cut_rows
+from .worsley import segment
 
-__all__ = ["STATES", "SEASONS", "Cells", "exposure_periods_days", "build_cells", "calendar_cuts"]
+__all__ = ["STATES", "SEASONS", "Cells", "exposure_periods_days", "build_cells", "calendar_cuts", "stretch_cuts"]
 
 STATES = ("baseline", "pre-exposure", "window")
 SEASONS = ("Dec-Feb", "Mar-May", "Jun-Aug", "Sep-Nov")
@@ -51,7 +54,8 @@ class Cells:
 
     Attributes are parallel arrays: ``period`` (index into ``period_bounds``),
     ``season`` (index into :data:`SEASONS`), ``state`` (index into :data:`STATES`),
-    ``recent`` (1 within ``since_episode_days`` after an episode, else 0),
+    ``recent`` (the band of time since the last episode ended: 0 after the
+    last edge of ``since_episode_days``, up to the number of edges within the first),
     ``days`` and ``events``.  ``period_bounds`` holds the periods' edges in days.
     """
 
@@ -131,6 +135,36 @@ def calendar_cuts(origin: pd.Timestamp, end_day: float, how: str) -> np.ndarray:
     return np.r_[0.0, inner, end_day]
 
 
+def stretch_cuts(lo: np.ndarray, hi: np.ndarray, event: np.ndarray, end_day: float, *, alpha: float = 0.05) -> np.ndarray:
+    """Edges (days) of the person's own stretches of constant onset rate.
+
+    Binary segmentation of the onsets on the at-risk clock (Worsley's
+    likelihood ratio, gaps between onsets reordered for the p-value; the
+    engine of :func:`~spasm_analysis.change_points`), each change mapped back
+    to the calendar day where the clock reaches it.  With no significant
+    change the whole follow-up is one period.  Compared with fixed calendar
+    years, a stretch holds many more onsets, so a period's rate is not pulled
+    towards the treatment windows that its own onsets brought on.
+    """
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    order = np.argsort(hi, kind="stable")
+    lo, hi, event = lo[order], hi[order], np.asarray(event, bool)[order]
+    clock = np.r_[0.0, np.cumsum(hi - lo)]
+    if clock[-1] <= 0 or event.sum() < 2:
+        return np.array([0.0, float(end_day)])
+    found = segment(clock[1:][event], float(clock[-1]), alpha=alpha)
+    onset_days = hi[event]
+    inner = []
+    for stretch in found.stretches[1:]:
+        j = int(np.clip(np.searchsorted(clock, stretch.lo, side="left") - 1, 0, len(lo) - 1))
+        # The first onset of the later stretch must fall after the cut, the last of the earlier one before it.
+        k = stretch.first
+        before = onset_days[k - 1] if k > 0 else 0.0
+        after = onset_days[k] - 0.5 if k < len(onset_days) else float(end_day)
+        inner.append(float(np.clip(lo[j] + (stretch.lo - clock[j]), before, after)))
+    return np.r_[0.0, np.sort(inner), float(end_day)]
+
+
 def _season_cuts(origin: pd.Timestamp, end_day: float) -> np.ndarray:
     months = pd.date_range(origin.normalize() - pd.DateOffset(months=3), origin + pd.Timedelta(days=end_day) + pd.DateOffset(months=3), freq="MS")
     months = months[months.month.isin([3, 6, 9, 12])]
@@ -163,7 +197,7 @@ def build_cells(
     origin: pd.Timestamp,
     season: bool = True,
     pre_exposure_days: float = 30.0,
-    since_episode_days: float | None = None,
+    since_episode_days=None,
 ) -> Cells:
     """Split at-risk intervals (lo, hi] (``event``: an onset at hi) into cells.
 
@@ -184,8 +218,9 @@ def build_cells(
     pre_exposure_days : float
         An onset followed by a course's first session within this many days
         makes the days between them pre-exposure time (0: no pre-exposure stratum).
-    since_episode_days : float, optional
-        Split off the first days after each episode's end as "recent".
+    since_episode_days : float or sequence of floats, optional
+        Edges (days after each episode's end) of the bands of time since the
+        last episode; one number splits off the first days as "recent".
     """
     lo, hi, event = np.asarray(lo, float), np.asarray(hi, float), np.asarray(event, bool)
     starts, ends, first = exposure
@@ -207,23 +242,26 @@ def build_cells(
     cuts = [period_bounds, starts, ends, pre_lo, pre_hi]
     if season:
         cuts.append(_season_cuts(origin, float(hi.max(initial=0.0))))
-    if since_episode_days is not None:
-        cuts.append(ep_end + since_episode_days)
+    edges = np.empty(0) if since_episode_days is None else np.sort(np.atleast_1d(np.asarray(since_episode_days, float)))
+    if len(edges):
+        cuts.append((ep_end[:, None] + edges[None, :]).ravel())
     _, left, right, ev = cut_rows(lo, hi, event, np.concatenate(cuts))
     mid = (left + right) / 2
     state = np.where(_inside(starts, ends, mid), 2, np.where(_inside(pre_lo, pre_hi, mid), 1, 0))
     period = np.clip(np.searchsorted(period_bounds, mid, side="right") - 1, 0, len(period_bounds) - 2)
     season_code = _season_of(origin, mid) if season else np.zeros(len(mid), dtype=int)
-    if since_episode_days is not None and len(ep_end):
+    if len(edges) and len(ep_end):
         j = np.searchsorted(ep_end, mid, side="left") - 1
-        recent = ((j >= 0) & (mid - ep_end[np.maximum(j, 0)] <= since_episode_days)).astype(int)
+        since = np.where(j >= 0, mid - ep_end[np.maximum(j, 0)], np.inf)
+        recent = len(edges) - np.searchsorted(edges, since, side="left")  # bands counted from the last edge
     else:
         recent = np.zeros(len(mid), dtype=int)
-    key = ((period * 4 + season_code) * 3 + state) * 2 + recent
+    bands = len(edges) + 1
+    key = ((period * 4 + season_code) * 3 + state) * bands + recent
     unique, inverse = np.unique(key, return_inverse=True)
     days = np.bincount(inverse, weights=right - left)
     events = np.bincount(inverse, weights=ev.astype(float))
     return Cells(
-        period=unique // 24, season=(unique // 6) % 4, state=(unique // 2) % 3, recent=unique % 2,
+        period=unique // (12 * bands), season=(unique // (3 * bands)) % 4, state=(unique // bands) % 3, recent=unique % bands,
         days=days, events=events, period_bounds=np.asarray(period_bounds, float),
     )

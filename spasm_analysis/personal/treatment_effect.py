@@ -41,17 +41,20 @@ from .display import interval_plot, result_html
 from .placement import PLACEMENTS, has_imprecise_onsets, place_onsets
 from ..options import check_confidence_level, check_number, check_option
 from .rate_ratio import exposure_periods
-from .self_controlled import STATES, build_cells, calendar_cuts, exposure_periods_days
-from .self_controlled_fit import fit_cells
+from .self_controlled import STATES, build_cells, calendar_cuts, exposure_periods_days, stretch_cuts
+from .self_controlled_fit import INTERVALS, fit_cells
 from .timeline import DAY, is_counting_process, logged, one_subject
 
 __all__ = ["treatment_effect", "TreatmentEffectResult", "VERDICTS", "TREATMENT_EFFECT_OPTIONS", "PERIOD_CHOICES"]
 
 VERDICTS = ("fewer episodes", "more episodes", "can't tell")
-PERIOD_CHOICES = ("years", "half-years", "quarters")
+PERIOD_CHOICES = ("stretches", "years", "half-years", "quarters")
+#: Edges (days after an episode ended) of the default bands of time since the last episode.
+SINCE_EPISODE_BANDS = (10.0, 20.0, 40.0, 80.0)
 #: Keyword options of :func:`treatment_effect` and their defaults.
 TREATMENT_EFFECT_OPTIONS = {
-    "periods": "years", "season": True, "pre_exposure_days": 30.0, "since_episode_days": 45.0,
+    "periods": "stretches", "interval": "mid-p", "season": True, "pre_exposure_days": 0.0,
+    "since_episode_days": SINCE_EPISODE_BANDS,
     "min_onsets": 5, "placements": PLACEMENTS, "subject": None, "risk_free_days": 0.0,
     "assume_duration_days": None,
 }
@@ -134,9 +137,17 @@ def _check_options(options: dict) -> dict:
         raise ValueError(f"unknown option(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(TREATMENT_EFFECT_OPTIONS)}")
     out = dict(TREATMENT_EFFECT_OPTIONS, **options)
     check_option("periods", out["periods"], PERIOD_CHOICES)
+    check_option("interval", out["interval"], INTERVALS)
     for name in ("pre_exposure_days", "risk_free_days"):
         check_number(name, out[name], at_least=0)
-    check_number("since_episode_days", out["since_episode_days"], above=0, none=True)
+    since = out["since_episode_days"]
+    if since is None or np.ndim(since) == 0:
+        check_number("since_episode_days", since, above=0, none=True)
+    else:
+        edges = [check_number("since_episode_days (each band edge)", e, above=0) for e in since]
+        if not edges or len(set(edges)) < len(edges):
+            raise ValueError(f"since_episode_days={since!r} is not valid; allowed values: None, a number > 0 or distinct band edges > 0")
+        out["since_episode_days"] = tuple(sorted(float(e) for e in edges))
     if not (isinstance(out["min_onsets"], (int, np.integer)) and out["min_onsets"] >= 1):
         raise ValueError(f"min_onsets must be a positive whole number, got {out['min_onsets']!r}")
     placements = (out["placements"],) if isinstance(out["placements"], str) else tuple(out["placements"])
@@ -167,19 +178,20 @@ def window_words(window) -> str:
 
 
 def estimate_from_days(*, lo, hi, event, onset_day, episode_end_day, session_start, session_end, origin, end_day,
-                       window, confidence_level=0.95, periods="years", season=True, pre_exposure_days=30.0,
-                       since_episode_days=45.0, min_onsets=5, every_state=True):
+                       window, confidence_level=0.95, periods="stretches", interval="mid-p", season=True,
+                       pre_exposure_days=0.0, since_episode_days=SINCE_EPISODE_BANDS, min_onsets=5, every_state=True):
     """The comparison on day numbers (the engine under :func:`treatment_effect`, used by the benchmark).
 
     Returns the dict of :func:`~.self_controlled_fit.fit_cells` with ``verdict`` and ``cells`` added.
     """
     exposure = exposure_periods_days(session_start, session_end, window)
+    bounds = stretch_cuts(lo, hi, event, end_day) if periods == "stretches" else calendar_cuts(origin, end_day, periods)
     cells = build_cells(
         lo=lo, hi=hi, event=event, onset_day=onset_day, episode_end_day=episode_end_day, exposure=exposure,
-        period_bounds=calendar_cuts(origin, end_day, periods), origin=origin, season=season,
+        period_bounds=bounds, origin=origin, season=season,
         pre_exposure_days=pre_exposure_days, since_episode_days=since_episode_days,
     )
-    fit = fit_cells(cells, confidence_level=confidence_level, every_state=every_state)
+    fit = fit_cells(cells, confidence_level=confidence_level, every_state=every_state, interval=interval)
     fit["verdict"] = verdict(fit, min_onsets)
     fit["cells"] = cells
     return fit
@@ -307,7 +319,7 @@ def treatment_effect(log, treatment, *, window=None, confidence_level: float = 0
         raise ValueError(f"no session of {label} falls inside follow-up ({fu['start'].min():%Y-%m-%d} to {fu['end'].max():%Y-%m-%d})")
     imprecise = counted is None and has_imprecise_onsets(log.episodes)
     runs = opts["placements"] if imprecise else ("as recorded",)
-    model_options = {k: opts[k] for k in ("periods", "season", "pre_exposure_days", "since_episode_days", "min_onsets")}
+    model_options = {k: opts[k] for k in ("periods", "interval", "season", "pre_exposure_days", "since_episode_days", "min_onsets")}
     fits = {}
     for how in runs:
         placed = log if how == "as recorded" else place_onsets(log, how)
@@ -330,16 +342,7 @@ def treatment_effect(log, treatment, *, window=None, confidence_level: float = 0
          "p_value": f["p_value"], "onsets_in_window": f["onsets_in_window"], "verdict": f["verdict"]}
         for how, f in fits.items()
     ])
-    method = (
-        f"Self-controlled Poisson comparison within one person: onsets per at-risk day {window_words(window)} "
-        f"against other at-risk days in the same {opts['periods'][:-1]}"
-        + (" and season" if opts["season"] else "")
-        + (f", with the days from an onset to a first session up to {opts['pre_exposure_days']:g} days later as a "
-           "separate pre-exposure stratum" if opts["pre_exposure_days"] > 0 else "")
-        + (f", adjusted for being within {opts['since_episode_days']:g} days after an episode" if opts["since_episode_days"] else "")
-        + f"; episode days are not at risk; profile-likelihood {level:.0%} interval and likelihood-ratio p-value "
-        "(Farrington 1995; Whitaker et al. 2006; Farrington, Whitaker & Hocine 2009)."
-    )
+    method = method_words(window, level, opts)
     notes = "" if not imprecise else _placement_note(placements, headline)
     return TreatmentEffectResult(
         rate_ratio=fit["rate_ratio"], ci_lower=fit["ci_lower"], ci_upper=fit["ci_upper"], p_value=fit["p_value"],
@@ -348,6 +351,34 @@ def treatment_effect(log, treatment, *, window=None, confidence_level: float = 0
         table=_state_table(fit), confidence_level=level, treatment=label, window=window,
         onsets_in_window=int(fit["onsets_in_window"]), expected_in_window=float(fit["expected_in_window"]),
         placements=placements, cells=fit["cells"].to_frame(fit_origin(log, subject)), notes=notes,
+    )
+
+
+def _since_words(since) -> str:
+    if not since:
+        return ""
+    if np.ndim(since) == 0:
+        return f", adjusted for being within {since:g} days after an episode"
+    edges = [0.0, *since]
+    bands = ", ".join(f"{a:g}-{b:g}" for a, b in zip(edges[:-1], edges[1:]))
+    return f", adjusted for the time since the last episode ended ({bands} days, later)"
+
+
+def method_words(window, level: float, opts: dict) -> str:
+    """One sentence saying how the comparison was made (shown beside every answer)."""
+    where = {"stretches": "stretch of constant onset rate (the person's own change points)"}.get(opts["periods"], opts["periods"][:-1])
+    interval = (f"exact conditional mid-p {level:.0%} interval and p-value within strata of stretch, season and time since "
+                "an episode (Martin & Austin 1991)" if opts["interval"] == "mid-p"
+                else f"profile-likelihood {level:.0%} interval and likelihood-ratio p-value of the additive Poisson model")
+    return (
+        f"Self-controlled Poisson comparison within one person: onsets per at-risk day {window_words(window)} "
+        f"against other at-risk days in the same {where}"
+        + (" and season" if opts["season"] else "")
+        + (f", with the days from an onset to a first session up to {opts['pre_exposure_days']:g} days later as a "
+           "separate pre-exposure stratum" if opts["pre_exposure_days"] > 0 else "")
+        + _since_words(opts["since_episode_days"])
+        + f"; episode days are not at risk; {interval} "
+        "(Farrington 1995; Whitaker et al. 2006; Farrington, Whitaker & Hocine 2009)."
     )
 
 
