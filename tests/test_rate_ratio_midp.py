@@ -100,7 +100,7 @@ def test_tilting_equals_direct_convolution():
 
 def test_interval_excludes_one_exactly_when_p_below_alpha():
     rng = np.random.default_rng(3)
-    for _ in range(60):
+    for _ in range(30):
         k = int(rng.integers(1, 6))
         e, u = rng.uniform(5, 100, k), rng.uniform(5, 300, k)
         x, y = rng.poisson(e / 20), rng.poisson(u / 20)
@@ -144,3 +144,14 @@ def test_intervals_option():
     assert midp.rate_ratio != profile.rate_ratio
     with pytest.raises(ValueError, match="'mid-p', 'profile'"):
         sa.treatment_effect(log, "physiotherapy", interval="wald")
+
+
+def test_clinician_summary_says_what_treatment_effect_says():
+    from spasm_analysis.personal.clinician_tables import LOG_SHOWS
+
+    log, _ = sa.simulate_scenario("step", effect="70% fewer", seed=11)
+    effect = sa.treatment_effect(log, "physiotherapy")
+    summary = sa.clinician_summary(log)
+    shown = summary.treatments.set_index("Kind").at["physiotherapy", LOG_SHOWS]
+    assert shown.startswith(effect.verdict) and f"{effect.rate_ratio:.2g} ({effect.ci_lower:.2g}-" in shown
+    assert f"the log shows: {shown}" in str(summary)

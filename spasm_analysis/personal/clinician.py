@@ -84,6 +84,7 @@ class ClinicianSummary:
 
     def to_text(self) -> str:
         """Plain-text version for printing or pasting into a message: red flags first."""
+        from .clinician_tables import LOG_SHOWS
         from .red_flags import CARE_HEADING, WHEN_TO_GET_CARE
 
         lines = [f"Episode log summary as of {self.as_of:%Y-%m-%d}"]
@@ -103,9 +104,10 @@ class ClinicianSummary:
             lines.append(self.lengths)
         if self.treatments is not None and len(self.treatments):
             lines.append("Treatments and medications tried:")
-            for row in self.treatments.itertuples(index=False):
-                helped = f"; helped: {row.Helped}" if isinstance(row.Helped, str) and row.Helped else ""
-                lines.append(f"  {row.Treatment}: {row.Sessions} time(s), {row.First} to {row.Last}{helped}")
+            for row in self.treatments.to_dict("records"):
+                helped = f"; helped: {row['Helped']}" if isinstance(row["Helped"], str) and row["Helped"] else ""
+                shows = f"; the log shows: {row[LOG_SHOWS]} (rate ratio, 95% CI)" if row.get(LOG_SHOWS) else ""
+                lines.append(f"  {row['Treatment']}: {row['Sessions']} time(s), {row['First']} to {row['Last']}{helped}{shows}")
         for row in self.table.itertuples(index=False):
             change = "" if np.isnan(row.pct_change_episodes) else f" ({row.pct_change_episodes:+.0f}% vs baseline)"
             lines.append(
@@ -267,7 +269,7 @@ def clinician_summary(
         longest_free_open=bool(free_open), long_episodes=long_eps, rising=rising, flags=tuple(flags),
         interpretation=interpretation, notes=" ".join(n for n in notes if n),
         red_flags=flagged, recent_episodes=recent_episode_table(one.episodes, as_of),
-        per_month=per_month_counts(one, as_of), treatments=treatment_table(one.treatments),
+        per_month=per_month_counts(one, as_of), treatments=treatment_table(one.treatments, one),
         lengths=length_sentence(one.episodes, long_episode_days),
     )
 

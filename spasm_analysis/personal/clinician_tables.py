@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["recent_episode_table", "per_month_counts", "treatment_table", "length_sentence", "HELPED_HEADERS"]
+__all__ = ["recent_episode_table", "per_month_counts", "treatment_table", "length_sentence", "HELPED_HEADERS", "LOG_SHOWS"]
 
 _DAY = pd.Timedelta(days=1)
 #: Treatment columns read as "what the person noted helped" (case-insensitive).
@@ -66,10 +66,34 @@ def per_month_counts(log, as_of, months: int = 12) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def treatment_table(treatments: pd.DataFrame) -> pd.DataFrame:
-    """Each treatment or medication tried: Treatment, Kind, Sessions, First, Last, Helped."""
+#: Column of the log's own answer (verdict, rate ratio and 95% interval).
+LOG_SHOWS = "Log shows (rate ratio, 95% CI)"
+
+
+def _log_shows(log, modality: str) -> str:
+    """The log's own answer to "did it help?" (sa.treatment_effect), in a few words with its interval."""
+    from .treatment_effect import treatment_effect
+
+    try:
+        effect = treatment_effect(log, modality)
+    except ValueError:
+        return "not comparable"
+    if not np.isfinite(effect.ci_lower) or np.isnan(effect.rate_ratio):
+        return effect.verdict
+    upper = f"{effect.ci_upper:.2g}" if np.isfinite(effect.ci_upper) else "no limit"
+    return f"{effect.verdict}, {effect.rate_ratio:.2g} ({effect.ci_lower:.2g}-{upper})"
+
+
+def treatment_table(treatments: pd.DataFrame, log=None) -> pd.DataFrame:
+    """Each treatment or medication tried: Treatment, Kind, Sessions, First, Last, Helped (the person's words).
+
+    With ``log``, also :data:`LOG_SHOWS`: :func:`~spasm_analysis.treatment_effect`'s
+    verdict for the treatment's kind, with the rate ratio and its 95% interval
+    (the only "did it help?" statement the summary makes itself).
+    """
+    columns = ["Treatment", "Kind", "Sessions", "First", "Last", "Helped"] + ([LOG_SHOWS] if log is not None else [])
     if treatments.empty:
-        return pd.DataFrame(columns=["Treatment", "Kind", "Sessions", "First", "Last", "Helped"])
+        return pd.DataFrame(columns=columns)
     tr = treatments.copy()
     tr["label"] = tr["name"].where(tr["name"].notna(), tr["modality"]) if "name" in tr else tr["modality"]
     helped_column = next((c for c in tr.columns if str(c).strip().lower() in HELPED_HEADERS), None)
@@ -83,6 +107,10 @@ def treatment_table(treatments: pd.DataFrame) -> pd.DataFrame:
             "First": f"{group['start'].min():%Y-%m-%d}", "Last": f"{group['end'].max():%Y-%m-%d}",
             "Helped": "; ".join(dict.fromkeys(said)) or "",
         })
+    if log is not None:
+        answers = {m: _log_shows(log, m) for m in tr["modality"].dropna().unique()}
+        for row, (_, group) in zip(rows, tr.groupby("label", sort=False)):
+            row[LOG_SHOWS] = answers.get(group["modality"].iloc[0], "not comparable")
     return pd.DataFrame(rows).sort_values("Last", ascending=False).reset_index(drop=True)
 
 

@@ -104,8 +104,9 @@ def clinician_html(summary, *, paper: str = "A4", title: str = "Back-spasm log: 
     parts += [f"<p>{html.escape(flag)}</p>" for flag in summary.flags if "longer than" not in flag]
     if summary.treatments is not None and len(summary.treatments):
         tried = summary.treatments
-        more = f'<p class="muted">And {len(tried) - 7} more, tried earlier.</p>' if len(tried) > 7 else ""
-        parts += ["<h2>Treatments and medications tried (most recent first)</h2>", _table(tried.head(7)), more]
+        shown = 6  # with the log's own answer beside each, six rows keep the page to one sheet
+        more = f'<p class="muted">And {len(tried) - shown} more, tried earlier.</p>' if len(tried) > shown else ""
+        parts += ["<h2>Treatments and medications tried (most recent first)</h2>", _table(tried.head(shown)), more]
     parts.append(f'<p class="muted">{html.escape(summary.interpretation)}</p>')
     style = _CSS % {"paper": paper}
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'

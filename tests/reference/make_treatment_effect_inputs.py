@@ -13,6 +13,7 @@ and that spasm_analysis still derives the same cells from the same log.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -53,6 +54,7 @@ ONE_STRATUM = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def case_result(name):
     case = CASES[name] if name in CASES else MIDP_CASES[name]
     log, _ = sa.simulate_scenario(case["scenario"], effect=case["effect"], seed=case["seed"])
