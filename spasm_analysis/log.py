@@ -21,6 +21,7 @@ from .merging import check_time_span, merge_episodes
 from .schema import DEFAULT_SUBJECT, TABLES, ProblemList
 from .grouping import as_ns, sort_by_subject, subject_codes, window_of
 from .validation import is_missing, subject_text, clean_text, prepare_table
+from .options import check_option
 
 __all__ = ["EpisodeLog", "FollowUpInferredWarning", "LogChangedWarning"]
 
@@ -213,8 +214,7 @@ class EpisodeLog:
         >>> list(log.row_labels())
         [3, 7]
         """
-        if table not in self._rows:
-            raise ValueError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
+        check_option("table", table, TABLES)
         return self._rows[table].copy()
 
     def label_rows(self, frame: pd.DataFrame, table: str = "episodes") -> pd.DataFrame:

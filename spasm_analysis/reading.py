@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .log import EpisodeLog
 from .schema import LogValidationError
+from .options import check_option
 
 __all__ = ["read_source", "read_source_noting", "add_reading_options", "reading_options"]
 
@@ -77,8 +78,8 @@ def read_source(path, *, app: str | None = None, **choices) -> EpisodeLog:
     unknown = sorted(set(given) - set(_TABLE_CHOICES) - set(_APP_CHOICES))
     if unknown:
         raise TypeError(f"unexpected choice(s) {', '.join(unknown)}; allowed: {', '.join(sorted(set(_TABLE_CHOICES) | set(_APP_CHOICES)))}")
-    if app is not None and app not in APPS:
-        raise ValueError(f"app must be one of {', '.join(APPS)}, not {app!r}")
+    if app is not None:
+        check_option("app", app, APPS)
     chosen, app = app, app or _app_of(path)
     if app is None:
         if path.suffix.lower() == ".ics":

@@ -100,7 +100,7 @@ def _rules(key) -> tuple[tuple[re.Pattern, str], ...]:
     rules = []
     for pattern, kind, modality in rows:
         if kind not in KINDS:
-            raise ValueError(f"vocabulary kind must be one of {', '.join(KINDS)}, not {kind!r} (pattern {pattern!r})")
+            raise ValueError(f"vocabulary kind={kind!r} (pattern {pattern!r}) is not valid; allowed values: {', '.join(map(repr, KINDS))}")
         if not pattern.strip() or not modality.strip():
             raise ValueError(f"vocabulary rule with empty pattern or modality: {pattern!r} -> {modality!r}")
         if kind == "word":

@@ -80,7 +80,7 @@ def test_override_mapping_two_headers_to_one_target():
 
 
 def test_unknown_table():
-    with pytest.raises(ValueError, match="episodes, treatments"):
+    with pytest.raises(ValueError, match="table='visits' is not valid; allowed values: 'episodes', 'treatments'"):
         recognise(["Date"], "visits")
 
 

@@ -81,7 +81,7 @@ def test_period_end():
     assert period_end(T(2013, 12, 1), "month") == T(2014, 1, 1)
     assert period_end(T(2004, 1, 1), "year") == T(2005, 1, 1)
     assert period_end(T(2013, 10, 5), "day") == T(2013, 10, 5)
-    with pytest.raises(ValueError, match="day, month, year"):
+    with pytest.raises(ValueError, match="precision='week' is not valid; allowed values: 'day', 'month', 'year'"):
         period_end(T(2013, 10, 5), "week")
 
 

@@ -301,7 +301,7 @@ def test_malformed_calendars(tmp_path):
     unclosed.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20200101T000000\n")
     with pytest.raises(sa.LogValidationError, match="ends inside BEGIN:VEVENT"):
         sa.read_ics(unclosed)
-    with pytest.raises(ValueError, match="episodes, treatments"):
+    with pytest.raises(ValueError, match="kind=.* is not valid; allowed values: 'episodes', 'treatments'"):
         sa.read_ics(path, kind="visits")
 
 

@@ -75,7 +75,7 @@ def test_user_rules_come_first_and_override():
 
 
 def test_bad_vocabularies_and_names():
-    with pytest.raises(ValueError, match="word, regex"):
+    with pytest.raises(ValueError, match="allowed values: 'word', 'regex'"):
         sa.normalize_modality("x", vocabulary=pd.DataFrame({"pattern": ["x"], "kind": ["glob"], "modality": ["y"]}))
     with pytest.raises(ValueError, match="not a valid regular expression"):
         sa.normalize_modality("x", vocabulary=pd.DataFrame({"pattern": ["(x"], "kind": ["regex"], "modality": ["y"]}))

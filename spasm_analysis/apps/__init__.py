@@ -20,6 +20,7 @@ from ..log import EpisodeLog
 from .detect import detect_app
 from .registry import APPS, LABELS, REGISTRY, SIGNATURES, AppFormat, reader_of
 from .source import ExportNoteWarning
+from ..options import check_option
 
 __all__ = ["read_app_export", "detect_app", "APPS", "REGISTRY", "AppFormat", "AppDetectedWarning",
            "DateOrderInferredWarning", "ExportNoteWarning"]
@@ -90,6 +91,6 @@ def read_app_export(
         message = f"{path.name}: detected app {LABELS[app]} ({SIGNATURES[app]}); pass app={app!r} to skip detection"
         _logger.info(message)
         warnings.warn(message, AppDetectedWarning, stacklevel=2)
-    elif app not in APPS:
-        raise ValueError(f"app must be one of {', '.join(APPS)}, not {app!r}")
+    else:
+        check_option("app", app, APPS)
     return reader_of(app)(path, symptom=symptom, min_severity=min_severity, **options)

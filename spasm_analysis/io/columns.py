@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from ..schema import ProblemList
+from ..options import check_option
 
 __all__ = ["CANONICAL_COLUMNS", "SYNONYMS", "normalise_header", "recognise_columns"]
 
@@ -131,8 +132,7 @@ def recognise_columns(
     >>> recognise_columns(["Started", "Pain (0-10)", "Where"], "episodes", problems=ProblemList())
     {'Started': 'onset', 'Pain (0-10)': 'severity', 'Where': 'region'}
     """
-    if table not in CANONICAL_COLUMNS:
-        raise ValueError(f"table must be one of {', '.join(CANONICAL_COLUMNS)}, not {table!r}")
+    check_option("table", table, tuple(CANONICAL_COLUMNS))
     headers = list(headers)
     allowed = CANONICAL_COLUMNS[table]
     mapping: dict[object, str] = {}

@@ -66,6 +66,7 @@ import pandas as pd
 from dateutil import parser as _dateutil
 
 from ..schema import PRECISIONS
+from ..options import check_option
 
 __all__ = [
     "EARLIEST", "LATEST", "PRECISIONS", "ACCEPTED_FORMS", "AROUND_DAYS",
@@ -513,7 +514,7 @@ def period_end(stamp: pd.Timestamp, precision: str | None) -> pd.Timestamp:
         return stamp + pd.offsets.MonthBegin(1)
     if precision == "year":
         return stamp + pd.offsets.YearBegin(1)
-    raise ValueError(f"precision must be one of day, month, year, not {precision!r}")
+    check_option("precision", precision, ("day", "month", "year"))
 
 
 def period_ends(stamps: pd.Series, precision: pd.Series, latest: pd.Series | None = None) -> pd.Series:

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from ..options import check_option
 
 __all__ = ["MAX_DURATION", "RANGE_RULES", "WrittenLength", "parse_length", "parse_duration", "parse_duration_column", "parse_length_column", "ACCEPTED_LENGTHS"]
 
@@ -148,8 +149,7 @@ def parse_duration(value: Any, *, range_rule: str = "upper") -> pd.Timedelta:
     >>> parse_duration("36h")
     Timedelta('1 days 12:00:00')
     """
-    if range_rule not in RANGE_RULES:
-        raise ValueError(f"range_rule must be one of {', '.join(RANGE_RULES)}, not {range_rule!r}")
+    check_option("range_rule", range_rule, RANGE_RULES)
     length = parse_length(value)
     return pd.NaT if length.ongoing and pd.isna(length.longest) and pd.isna(length.shortest) else length.chosen(range_rule)
 
@@ -304,8 +304,7 @@ def parse_length_column(
     known) and ``ongoing`` (bool).  Unparseable cells are recorded in
     ``problems`` and give NaT.
     """
-    if range_rule not in RANGE_RULES:
-        raise ValueError(f"range_rule must be one of {', '.join(RANGE_RULES)}, not {range_rule!r}")
+    check_option("range_rule", range_rule, RANGE_RULES)
     if pd.api.types.is_timedelta64_dtype(values.dtype):
         exact = values.astype("timedelta64[ns]")
         return pd.DataFrame({"length": exact, "shortest": exact, "longest": exact, "ongoing": False}, index=values.index)

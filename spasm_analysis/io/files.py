@@ -27,7 +27,7 @@ from ..schema import ProblemList
 from . import delimited
 from .archives import ZIP_ERRORS, zip_problem
 from .formula_text import unescape_formula_text
-from ..options import check_reading_options
+from ..options import check_option, check_reading_options
 
 __all__ = ["FORMATS", "detect_format", "read_raw"]
 
@@ -41,8 +41,7 @@ _SUFFIXES = {
 def detect_format(path: Path, format: str | None = None) -> str:
     """The format named by ``format``, else by the file's suffix."""
     if format is not None:
-        if format not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+        check_option("format", format, FORMATS)
         return format
     suffix = path.suffix.lower()
     if suffix == ".xls":

@@ -45,6 +45,7 @@ from .dates import LATEST
 from .delimited import UnreadableText, read_text
 from .ics_lines import EventLines, scan_lines, zone_info
 from .tables import read_episodes, read_treatments
+from ..options import check_option
 
 __all__ = ["read_ics", "CancelledEventsWarning", "KINDS", "MAX_OCCURRENCES"]
 
@@ -258,8 +259,7 @@ def read_ics(
     """
     import icalendar
 
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    check_option("kind", kind, KINDS)
     if match is not None and not isinstance(match, (str, re.Pattern)):
         raise TypeError(f"match must be a keyword (str) or a compiled regular expression, not {type(match).__name__}")
     if max_occurrences is None:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .style import EPISODE, LOGGED, NOT_LOGGED, finish, log_subject, new_axes, severity_colours
+from ..options import check_option
 
 __all__ = ["plot_calendar", "episode_days"]
 
@@ -75,8 +76,7 @@ def plot_calendar(log, *, subject=None, color_by="severity", ax=None):
     """
     import matplotlib as mpl
 
-    if color_by not in ("severity", None):
-        raise ValueError(f"color_by must be one of ('severity', None), got {color_by!r}")
+    check_option("color_by", color_by, ("severity", None))
     subject = log_subject(log, subject)
     ep = log.episodes
     ep = ep[ep["subject"] == subject]

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .style import EPISODE, finish, log_subject, new_axes, series_colour, to_num
+from ..options import check_option
 
 __all__ = ["plot_monthly_rate", "plot_cumulative_episodes"]
 
@@ -177,8 +178,7 @@ def plot_cumulative_episodes(log, *, subject=None, kind="cumulative", imprecise_
     from spasm_analysis.personal import crow_amsaa
     from spasm_analysis.personal.timeline import timeline
 
-    if kind not in ("cumulative", "duane"):
-        raise ValueError(f"kind must be one of ('cumulative', 'duane'), got {kind!r}")
+    check_option("kind", kind, ("cumulative", "duane"))
     log, subject = _one_subject(log, subject)
     fit = crow_amsaa(log, imprecise_onsets=imprecise_onsets)
     line = timeline(log, imprecise_onsets=imprecise_onsets)

@@ -16,6 +16,7 @@ from .style import (
     severity_colours,
     to_num,
 )
+from ..options import check_option
 
 __all__ = ["plot_timeline"]
 
@@ -111,8 +112,7 @@ def plot_timeline(
     import matplotlib as mpl
     import matplotlib.dates as mdates
 
-    if color_by not in COLOR_BY:
-        raise ValueError(f"color_by must be one of {COLOR_BY}, got {color_by!r}")
+    check_option("color_by", color_by, COLOR_BY)
     subject = log_subject(log, subject)
     ep = log.episodes
     ep = ep[ep["subject"] == subject].reset_index(drop=True)

@@ -19,6 +19,7 @@ import pandas as pd
 from spasm_analysis.commands import Command, load_log
 
 from .output import OutputPath, input_files
+from ..options import check_option
 
 __all__ = ["clinician_html", "write_clinician", "PAPER_SIZES"]
 
@@ -65,8 +66,7 @@ def clinician_html(summary, *, paper: str = "A4", title: str = "Back-spasm log: 
     """
     from spasm_analysis.personal.red_flags import CARE_HEADING, WHEN_TO_GET_CARE
 
-    if paper not in PAPER_SIZES:
-        raise ValueError(f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}")
+    check_option("paper", paper, PAPER_SIZES)
     parts = [f"<h1>{html.escape(title)}</h1>",
              f'<p class="muted">From the person\'s own log, as of {summary.as_of:%Y-%m-%d}. '
              "Counts from the record, to support a conversation; not a diagnosis.</p>"]
