@@ -225,6 +225,19 @@ def markdown(tables: dict[str, pd.DataFrame], n_logs: int, *, minutes: float | N
                      f"{row.observed:.3f} (difference {row.difference:+.3f}, SE of observed {row.observed_se:.3f}); "
                      f"true chance {row.true_chance:.3f} (difference {row.difference_true:+.3f}, RMSE per log "
                      f"{row.rmse_true:.3f}); {row.n_logs} logs, {row.skipped} cut inside an episode | within 0.05 |")
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    worst_fd = fd["false_detection"].max()
+    lines += [
+        "",
+        f"- false detection at most 6% (about 5%): worst {worst_fd:.1%}: {met(worst_fd <= 0.06)}",
+        f"- stretch interval coverage 93-97%: step {s['coverage']:.1%} ({met(0.93 <= s['coverage'] <= 0.97)}), "
+        f"constant {c['coverage']:.1%} ({met(0.93 <= c['coverage'] <= 0.97)}; "
+        f"{c['coverage_no_change']:.1%} where no change was found)",
+        "- forecast within 0.05 of the observed frequency: "
+        + "; ".join(f"{r.scenario} {r.difference:+.3f} ({met(abs(r.difference) <= 0.05)})" for r in fc.itertuples(index=False)),
+    ]
     lines += [
         "",
         "The true chance is each log's exact probability of an onset in the 30 days given its history "
