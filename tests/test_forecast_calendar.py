@@ -124,3 +124,16 @@ def test_chance_of_onset_is_the_simulated_frequency():
         h.chance_of_onset(int(h.onset_day[3]), 30)
     with pytest.raises(ValueError, match="effect='none'"):
         scenario_days("step", effect="harm", seed=1).chance_of_onset(10, 30)
+
+
+def test_remembered_history_with_year_only_onsets_keeps_its_precision_words():
+    # Two year-only onsets stored on the same January 1 clash; the later one is remembered one step
+    # more precisely ("month"), which must fit even when no onset of the history was month-known.
+    from spasm_analysis.simulate.scenarios import ScenarioDays
+
+    history = ScenarioDays(onset_day=np.array([10, 40, 400]), end_day=np.array([13, 43, 403]),
+                           precision=np.array(["year", "year", "day"]), session_day=np.array([], dtype=int),
+                           n_days=800, start=pd.Timestamp("2004-01-01"), truth={"scenario": "remembered"})
+    assert history.precision.dtype == np.dtype("<U4")
+    log = history.to_log()
+    assert sorted(log.episodes["onset_precision"]) == ["day", "month", "year"]

@@ -115,7 +115,7 @@ class ScenarioDays:
         end = self.end_day.astype(float)
         if placement != "as recorded":
             check_option("placement", placement, ("as recorded", "earliest", "midpoint", "latest"))
-            stored, _ = _stored_onsets(self.start, self.onset_day, self.end_day, self.precision.copy())
+            stored, _ = _stored_onsets(self.start, self.onset_day, self.end_day, self.precision.astype(object))
             first = ((stored - self.start) / pd.Timedelta(days=1)).to_numpy(float)
             periods = {"month": "M", "year": "Y"}
             after = np.array([((pd.Timestamp(t).to_period(periods[p]) + 1).start_time - self.start) / pd.Timedelta(days=1)
@@ -165,7 +165,7 @@ class ScenarioDays:
         instant of their month or year, with ``onset_precision`` saying so;
         the episode keeps its length.
         """
-        precision = self.precision.copy()
+        precision = self.precision.astype(object)  # room for "month" when a year-only onset is promoted
         stored, length = _stored_onsets(self.start, self.onset_day, self.end_day, precision)
         episodes = pd.DataFrame({"subject": subject, "onset": stored, "end": stored + length,
                                  "onset_precision": precision})
