@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .counting_process import CountingProcess
+from .counting_process import CountingProcess, number_episodes
 from .partitioned import is_dask_frame
 from .grouping import DAY_NS, as_ns, first_in_group, grouped_cummax, grouped_keys, subject_codes, window_of
 from .log import EpisodeLog
@@ -257,31 +257,32 @@ def _at_risk_segments(episodes, blocked_until, follow_up, subjects, count_index_
     at_risk = onset > seg_start
     index = onset <= w_start[window]
 
-    numbered = (at_risk | (index & count_index_episode)).astype(np.int64)
-    n_before = pd.Series(numbered).groupby(e_code, sort=False).cumsum().to_numpy()
+    # Index episodes counted before each episode of the subject (they are no rows' onsets).
+    counted_index = (index & count_index_episode).astype(np.int64)
+    index_before = pd.Series(counted_index).groupby(e_code, sort=False).cumsum().to_numpy()
 
     # The last segment of each window starts at the furthest block reached before its end.
     k = np.searchsorted(e_key, grouped_keys(w_code, w_end, base, span), side="right") - 1
     kc = np.clip(k, 0, max(len(e_code) - 1, 0))
     has = (k >= 0) & (len(e_code) > 0) & (e_code[kc] == w_code) if len(e_code) else np.zeros(len(w_code), bool)
     final_start = np.where(has, np.maximum(w_start, reach[kc] if len(e_code) else w_start), w_start)
-    final_episode = np.where(has, n_before[kc] if len(e_code) else 0, 0) + 1
     keep = w_end > final_start
 
     code = np.concatenate([e_code[at_risk], w_code[keep]])
     abs_start = np.concatenate([seg_start[at_risk], final_start[keep]])
     abs_stop = np.concatenate([onset[at_risk], w_end[keep]])
     event = np.concatenate([np.ones(at_risk.sum(), np.int8), np.zeros(keep.sum(), np.int8)])
-    episode = np.concatenate([n_before[at_risk], final_episode[keep]])
+    index_offset = np.concatenate([index_before[at_risk], np.where(has, index_before[kc], 0)[keep] if len(e_code) else np.zeros(keep.sum(), np.int64)])
     seg_order = np.argsort(grouped_keys(code, abs_start, base, span), kind="stable")
     segments = {
         "code": code[seg_order],
         "abs_start": abs_start[seg_order],
         "abs_stop": abs_stop[seg_order],
         "event": event[seg_order],
-        "episode": episode[seg_order],
         "origin": origin,
     }
+    # The one numbering rule (CountingProcess's), shifted by the index episodes counted before.
+    segments["episode"] = number_episodes(segments["code"], segments["event"]) + index_offset[seg_order]
     segments["entry"] = segments["abs_start"].copy()
 
     sorted_episodes = episodes if is_sorted else episodes.iloc[order]

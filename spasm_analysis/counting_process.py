@@ -486,6 +486,7 @@ class CountingProcess:
 
 def number_episodes(code: np.ndarray, event: np.ndarray) -> np.ndarray:
     """1 + the onsets on the subject's earlier rows (rows sorted by subject and time)."""
+    event = np.asarray(event, dtype=np.int64)  # a narrow dtype would overflow in the running count
     earlier = pd.Series(event).groupby(code, sort=False).cumsum().to_numpy() - event
     return (earlier + 1).astype(np.int64)
 

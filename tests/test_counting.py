@@ -199,3 +199,25 @@ def test_counting_process_invariants(log, risk_free_days, with_treatments):
         total = (rows["stop"] - rows["start"]).sum()
         step = (t1 - t0) / 2000
         assert abs(total - (~blocked).sum() * step) <= step * (2 * len(mine) + 2) + 1e-9
+
+
+def test_index_episodes_of_two_windows_shift_the_numbering_once_each():
+    # Two follow-up windows, each starting while an episode is going on: with
+    # count_index_episode=True each index episode takes a number, so the onsets inside
+    # the windows are numbered after them (and the windows' last rows after those).
+    episodes = pd.DataFrame({
+        "subject": ["a"] * 4,
+        "onset": pd.to_datetime(["2019-12-30", "2020-02-01", "2020-06-29", "2020-08-01"]),
+        "end": pd.to_datetime(["2020-01-03", "2020-02-03", "2020-07-03", "2020-08-02"]),
+    })
+    follow_up = pd.DataFrame({
+        "subject": ["a", "a"],
+        "start": pd.to_datetime(["2020-01-01", "2020-07-01"]),
+        "end": pd.to_datetime(["2020-03-31", "2020-09-30"]),
+    })
+    log = sa.EpisodeLog(episodes, follow_up=follow_up)
+    counted = sa.to_counting_process(log, count_index_episode=True).to_frame()
+    assert counted["episode"].tolist() == [2, 3, 4, 5]
+    assert counted["event"].tolist() == [1, 0, 1, 0]
+    plain = sa.to_counting_process(log).to_frame()
+    assert plain["episode"].tolist() == [1, 2, 2, 3]
