@@ -859,7 +859,7 @@ def test_far_away_cell_is_read_in_a_moment(tmp_path):
     started = time.monotonic()
     with pytest.raises(sa.LogValidationError, match="row 1048576"):
         sa.read_episodes(path)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30  # 1-4 s; bounds a read that would walk a million empty rows
 
 
 def test_report_refuses_its_input_before_reading_and_leaves_no_file(tmp_path):

@@ -274,7 +274,7 @@ def test_many_moved_occurrences_read_quickly(tmp_path):
     path = calendar(tmp_path, ["UID:a", "SUMMARY:ice", "DTSTART:20200101T090000", "RRULE:FREQ=DAILY;COUNT=2500"], *moved)
     began = time.perf_counter()
     treatments = sa.read_ics(path, kind="treatments")
-    assert time.perf_counter() - began < 5
+    assert time.perf_counter() - began < 20  # about 1 s quietly; generous so a loaded machine cannot fail it
     assert len(treatments) == 2500
     assert treatments["start"].dt.hour.value_counts().to_dict() == {10: 2000, 9: 500}
 
