@@ -343,13 +343,7 @@ def step_costs(n_subjects: int, model: str = "AG", repeats: int = 7) -> pd.DataF
     strata = "episode" if model == "PWP" else None
 
     def timed(func):
-        wall, cpu, out = [], [], None
-        for _ in range(repeats):
-            w0, c0 = time.perf_counter(), time.process_time()
-            out = func()
-            wall.append(time.perf_counter() - w0)
-            cpu.append(time.process_time() - c0)
-        return float(np.median(wall)), float(np.median(cpu)), out
+        return _median_wall_and_cpu(func, repeats)
 
     steps = []
     w, c, cp = timed(lambda: as_counting_process(frame, subject="subject"))

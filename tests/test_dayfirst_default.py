@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
-import pytest
 
 import spasm_analysis as sa
-
-
-def _problems(call):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(sa.LogValidationError) as caught:
-            call()
-    return caught.value
+from raised_problems import raised_problems
 
 
 def test_dayfirst_default_matches_the_api_and_none_decides_per_column(tmp_path, capsys):
@@ -28,11 +18,11 @@ def test_dayfirst_default_matches_the_api_and_none_decides_per_column(tmp_path, 
     path = tmp_path / "my spasms.csv"
     path.write_text("Started,Ended\n02/03/2015,04/03/2015\n13/03/2015,15/03/2015\n", encoding="utf-8")
     # month first by default: row 3 is impossible, and the message says what to pass
-    error = _problems(lambda: sa.read_episodes(path))
+    error = raised_problems(lambda: sa.read_episodes(path))
     assert [(p.row, p.column) for p in error.problems] == [(3, "Started"), (3, "Ended")]
     assert "no month 13 when read month first" in str(error) and "dayfirst=True (--dayfirst" in str(error)
     assert "dayfirst=None to let each column decide" in str(error)
-    assert "dayfirst=True" in str(_problems(lambda: sa.read_log(path)))
+    assert "dayfirst=True" in str(raised_problems(lambda: sa.read_log(path)))
     # per-column deciding, asked for explicitly
     decided = sa.read_episodes(path, dayfirst=None)
     assert decided["onset"].tolist() == [pd.Timestamp("2015-03-02"), pd.Timestamp("2015-03-13")]

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
-import pytest
 
 import spasm_analysis as sa
+from raised_problems import raised_problems
 from spasm_analysis.schema import Problem, ProblemList
-
-
-def _problems(call):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(sa.LogValidationError) as caught:
-            call()
-    return caught.value
 
 
 def test_reader_checks_name_the_header(tmp_path):
     path = tmp_path / "spasms.csv"
     path.write_text("Started,Ended,Pain\n2020-01-05,2020-01-03,4\n2020-02-01,2020-02-04,11\n", encoding="utf-8")
-    error = _problems(lambda: sa.read_episodes(path))
+    error = raised_problems(lambda: sa.read_episodes(path))
     by_row = {p.row: p for p in error.problems}
     assert (by_row[2].column, by_row[2].header) == ("end", "Ended")
     assert (by_row[3].column, by_row[3].header, by_row[3].value) == ("severity", "Pain", 11.0)
@@ -37,7 +27,7 @@ def test_an_end_computed_from_a_length_is_named_by_the_length_column(tmp_path):
     assert episodes.attrs["headers"] == {"onset": "Date", "duration": "Lasted", "end": "Lasted", "onset_latest": "Date",
                                          "end_earliest": "Lasted", "end_latest": "Lasted"}
     # the overlap is found later, by EpisodeLog, which still knows the headers
-    error = _problems(lambda: sa.read_log(path))
+    error = raised_problems(lambda: sa.read_log(path))
     (problem,) = error.problems
     assert (problem.row, problem.column, problem.header) == (3, "onset", "Date")
     assert "row 3, column 'Date' (read as onset)" in str(error)
@@ -46,7 +36,7 @@ def test_an_end_computed_from_a_length_is_named_by_the_length_column(tmp_path):
 
 def test_the_same_column_under_its_canonical_name_is_shown_once():
     frame = pd.DataFrame({"onset": ["2020-01-05"], "end": ["2020-01-01"]})
-    error = _problems(lambda: sa.read_episodes(frame))
+    error = raised_problems(lambda: sa.read_episodes(frame))
     assert "column 'end', value" in str(error) and "read as" not in str(error)
 
 
