@@ -48,8 +48,5 @@ def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(np.unique(sample)) > 0.75 * len(sample):  # mostly distinct: sorting all is cheaper
         uniques, codes = np.unique(values, return_inverse=True)
         return uniques, codes.astype(np.int64, copy=False)
-    codes, uniques = pd.factorize(values, sort=False)
-    order = np.argsort(uniques, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return np.asarray(uniques)[order], rank[codes]
+    codes, uniques = pd.factorize(values, sort=True)  # hashes, then sorts only the distinct values
+    return np.asarray(uniques), codes.astype(np.int64, copy=False)
