@@ -68,15 +68,11 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from .binned_kernels import cluster_pass_source, n_moments, reduce_source, row_pass_source
 from .kernel_cache import compiled_function
 
 __all__ = ["BinSums", "GroupTerms", "Reduction", "row_sums", "reduce_sums", "cluster_sums",
            "information_pass", "keeps_second_moments", "n_moments"]
-
-
-def n_moments(p: int) -> int:
-    """Number of per-bin sums for p covariates: r, r x (p), r x x' (upper triangle)."""
-    return 1 + p + p * (p + 1) // 2
 
 
 @dataclass(frozen=True)
@@ -141,58 +137,9 @@ class Reduction:
     terms: GroupTerms
 
 
-def _row_pass_source(p: int, second: bool = True) -> str:
-    """Source of the row pass for p covariates, every per-row value a named scalar.
-
-    ``second=False``: the first 1 + p moments only (see :func:`keeps_second_moments`).
-    """
-    pairs = [(a, b) for a in range(p) for b in range(a, p)] if second else []
-    m = n_moments(p) if second else 1 + p
-    lines = [
-        "def row_pass(bin_lo, bin_hi, row_group, XT, weights, offset, beta, n_bins, n_groups,",
-        "             shift, risk):",
-        "    n = XT.shape[1]",
-        # an event row's tied-event sums sit next to its entry in the same bin (an event row
-        # enters the risk set at its own group's bin): one cache line, not two far apart
-        f"    acc = np.zeros((n_bins, {2 * m}))",
-        "    group_bin = np.full(n_groups, -1, dtype=np.int64)",
-        f"    death_x = np.zeros({p})",
-        "    death_eta = 0.0",
-        *(f"    b{k} = beta[{k}]" for k in range(p)),
-        "    for i in range(n):",
-        *(f"        x{k} = XT[{k}, i]" for k in range(p)),
-        # "offset[i]" alone when there are no covariates (a frailty-only model)
-        "        eta = " + " + ".join(["offset[i]", *(f"x{k} * b{k}" for k in range(p))]),
-        "        r = np.exp(eta - shift)",
-        "        risk[i] = r",
-        "        w = weights[i]",
-        "        z0 = w * r",
-        *(f"        z{1 + k} = z0 * x{k}" for k in range(p)),
-        *(f"        z{1 + p + t} = z{1 + a} * x{b}" for t, (a, b) in enumerate(pairs)),
-        "        lo = bin_lo[i]",
-        "        hi = bin_hi[i]",
-        *(f"        acc[lo, {q}] += z{q}" for q in range(m)),
-        *(f"        acc[hi, {q}] -= z{q}" for q in range(m)),
-        "        g = row_group[i]",
-        "        if g >= 0:",
-        *(f"            acc[lo, {m + q}] += z{q}" for q in range(m)),
-        "            group_bin[g] = lo",
-        "            death_eta += w * eta",
-        *(f"            death_x[{k}] += w * x{k}" for k in range(p)),
-        f"    net = np.ascontiguousarray(acc[:, :{m}])",
-        f"    tied = np.zeros((n_groups, {m}))",
-        "    for g in range(n_groups):",
-        "        b = group_bin[g]",
-        "        if b >= 0:",
-        f"            tied[g, :] = acc[b, {m}:]",
-        "    return net, tied, death_eta, death_x",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 @lru_cache(maxsize=None)
 def _row_pass(p: int, second: bool = True):
-    return compiled_function(_row_pass_source(p, second), "row_pass")
+    return compiled_function(row_pass_source(p, second), "row_pass")
 
 
 #: Largest size of the per-bin second moments (bins x p(p+1)/2 doubles, twice: the bins and
@@ -232,6 +179,12 @@ def _as_rows(XT, weights, offset, beta):
             np.ascontiguousarray(offset, dtype=float), np.ascontiguousarray(beta, dtype=float))
 
 
+#: How far above the largest linear predictor a caller's ``shift`` may lie before the row
+#: pass is repeated at the largest: risk scores down to exp(-60) and their squares stay far
+#: from underflow, so any shift in this range gives the same sums up to rounding.
+LOOSE_SHIFT = 60.0
+
+
 def row_sums(rows, XT, weights, offset, beta, *, shift=None,
              risk_out: np.ndarray | None = None, second_moments: bool = True) -> BinSums:
     """Per-bin moments of a chunk of rows at ``beta`` (step 1 of the module's contract).
@@ -239,115 +192,34 @@ def row_sums(rows, XT, weights, offset, beta, *, shift=None,
     ``rows`` has the per-row integers ``bin_lo``, ``bin_hi``, ``row_group``
     and the index sizes ``n_bins``, ``n_groups`` (a :class:`~.engine.RiskSets`
     or the same fields for a chunk). ``XT`` is p x n (one covariate per
-    contiguous row). ``shift`` defaults to the chunk's largest linear
-    predictor, which keeps ``exp`` finite; ``risk_out`` (length n) receives
-    ``exp(eta - shift)`` per row when given. ``second_moments=False`` leaves
-    out the ``r x x'`` sums (the information then needs :func:`information_pass`).
+    contiguous row). ``shift`` keeps ``exp`` finite: by default the chunk's
+    largest linear predictor (one more pass to find it); a caller may pass an
+    upper bound instead (e.g. from the covariates' ranges), which is used when
+    it lies within :data:`LOOSE_SHIFT` of the largest predictor the pass
+    meets (else the pass is repeated at that largest). ``risk_out`` (length n)
+    receives ``exp(eta - shift)`` per row when given. ``second_moments=False``
+    leaves out the ``r x x'`` sums (the information then needs
+    :func:`information_pass`).
     """
     XT, weights, offset, beta = _as_rows(XT, weights, offset, beta)
     if shift is None:
         shift = float(_max_eta(XT, offset, beta)) if XT.shape[1] else 0.0
     risk = np.empty(XT.shape[1]) if risk_out is None else risk_out
-    net, tied, death_eta, death_x = _row_pass(XT.shape[0], bool(second_moments))(
-        rows.bin_lo, rows.bin_hi, rows.row_group, XT, weights, offset, beta,
-        rows.n_bins, rows.n_groups, float(shift), risk)
+    kernel = _row_pass(XT.shape[0], bool(second_moments))
+    args = (rows.bin_lo, rows.bin_hi, rows.row_group, XT, weights, offset, beta,
+            rows.n_bins, rows.n_groups)
+    net, tied, death_eta, death_x, top = kernel(*args, float(shift), risk)
+    # rounding may put the largest a hair above a bound made of the same products
+    if np.isfinite(top) and not shift - LOOSE_SHIFT <= top <= shift + 1.0:
+        shift = float(top)
+        net, tied, death_eta, death_x, top = kernel(*args, shift, risk)
     return BinSums(net=net, tied=tied, death_eta=float(death_eta), death_x=death_x,
                    shift=float(shift))
 
 
-@numba.njit(cache=True, nogil=True)
-def _reduce(net, tied, group_bin, stratum_bin, group_size, group_weight, efron, p):
-    n_groups = len(group_size)
-    m = net.shape[1]
-    second = m > 1 + p  # the sums carry r x x' (else the caller adds that part of the information)
-    loglik = 0.0
-    score = np.zeros(p)
-    info = np.zeros((p, p))
-    hazard = np.zeros(n_groups)
-    xhazard = np.zeros((n_groups, p))
-    own_hazard = np.zeros(n_groups)
-    own_xhazard = np.zeros((n_groups, p))
-    mean_term = np.zeros((n_groups, p))
-    squares = np.zeros(n_groups)
-    own_squares = np.zeros(n_groups)
-    at_risk = np.zeros((n_groups, 1 + p))
-    S = np.zeros(m)
-    current = -1
-    b = 0
-    for j in range(n_groups):
-        if stratum_bin[j] != current:  # a new stratum: its risk sets start empty
-            current = stratum_bin[j]
-            b = current
-            S[:] = 0.0
-        while b <= group_bin[j]:
-            for q in range(m):
-                S[q] += net[b, q]
-            b += 1
-        for q in range(1 + p):
-            at_risk[j, q] = S[q]
-        d = group_size[j]
-        mw = group_weight[j] / d
-        # the d terms differ only through c = k/d (D = S0 - c E0, a = (S1 - c E1)/D), so
-        # every per-term sum is a combination of six scalar sums over k
-        logs = 0.0
-        product = 1.0  # logs of products of 8 denominators: 8 times fewer log calls
-        batch = 0
-        inv1 = 0.0
-        invc = 0.0
-        sq1 = 0.0
-        sqc = 0.0
-        sqcc = 0.0
-        E0 = tied[j, 0]
-        for k in range(d):
-            c = k / d if efron else 0.0
-            D = S[0] - c * E0
-            inv = 1.0 / D
-            product *= D
-            batch += 1
-            if batch == 8 or k == d - 1:
-                if 1e-280 < product < 1e280:
-                    logs += np.log(product)
-                else:  # the product left the safe range: this batch term by term
-                    for kk in range(k + 1 - batch, k + 1):
-                        logs += np.log(S[0] - (kk / d if efron else 0.0) * E0)
-                product = 1.0
-                batch = 0
-            inv1 += inv
-            invc += c * inv
-            sq1 += inv * inv
-            sqc += c * inv * inv
-            sqcc += c * c * inv * inv
-        loglik -= mw * logs
-        hazard[j] = mw * inv1
-        own_hazard[j] = mw * invc
-        squares[j] = mw * sq1
-        own_squares[j] = mw * (2.0 * sqc - sqcc)
-        for u in range(p):
-            s1 = S[1 + u]
-            e1 = tied[j, 1 + u]
-            total = s1 * inv1 - e1 * invc  # sum_k a_k
-            score[u] -= mw * total
-            mean_term[j, u] = total / d
-            xhazard[j, u] = mw * (s1 * sq1 - e1 * sqc)
-            own_xhazard[j, u] = mw * (s1 * sqc - e1 * sqcc)
-        t = 1 + p
-        for u in range(p):
-            su = S[1 + u]
-            eu = tied[j, 1 + u]
-            for v in range(u, p):
-                sv = S[1 + v]
-                ev = tied[j, 1 + v]
-                # sum_k [(S2 - c E2)/D - a a'] with a = (S1 - c E1)/D
-                part = -su * sv * sq1 + (su * ev + eu * sv) * sqc - eu * ev * sqcc
-                if second:
-                    part += S[t] * inv1 - tied[j, t] * invc
-                info[u, v] += mw * part
-                t += 1
-    for u in range(p):
-        for v in range(u):
-            info[u, v] = info[v, u]
-    return (loglik, score, info, hazard, xhazard, own_hazard, own_xhazard, mean_term, squares,
-            own_squares, at_risk)
+@lru_cache(maxsize=None)
+def _reduce(p: int, second: bool = True):
+    return compiled_function(reduce_source(p, second), "reduce_groups")
 
 
 def reduce_sums(index, sums: BinSums) -> Reduction:
@@ -361,12 +233,17 @@ def reduce_sums(index, sums: BinSums) -> Reduction:
     ``S2``/``E2`` part, which :func:`information_pass` supplies.
     """
     p = len(sums.death_x)
-    out = _reduce(sums.net, sums.tied, index.group_bin, index.stratum_bin, index.group_size,
-                  index.group_weight, bool(index.efron), p)
-    loglik, score, info = out[0], out[1], out[2]
+    second = sums.net.shape[1] > 1 + p  # the sums carry r x x' (else information_pass adds it)
+    loglik, score, info, rows = _reduce(p, second)(
+        sums.net, sums.tied, index.group_bin, index.stratum_bin, index.group_size,
+        index.group_weight, bool(index.efron))
     total_weight = float(np.sum(index.group_weight))
     loglik = loglik + sums.death_eta - sums.shift * total_weight
-    terms = GroupTerms(*out[3:], tied=sums.tied[:, : 1 + p])
+    # one contiguous row per quantity; the per-group x p quantities are views of p rows
+    terms = GroupTerms(hazard=rows[0], own_hazard=rows[1], squares=rows[2], own_squares=rows[3],
+                       xhazard=rows[4: 4 + p].T, own_xhazard=rows[4 + p: 4 + 2 * p].T,
+                       mean_term=rows[4 + 2 * p: 4 + 3 * p].T, at_risk=rows[4 + 3 * p:].T,
+                       tied=sums.tied[:, : 1 + p])
     return Reduction(loglik=float(loglik), score=score + sums.death_x, information=info,
                      terms=terms)
 
@@ -379,46 +256,6 @@ def _cumulate(values):
         for q in range(values.shape[1]):
             out[j + 1, q] = out[j, q] + values[j, q]
     return out
-
-
-def _cluster_pass_source(p: int, frailty: bool) -> str:
-    """Source of the per-cluster pass for p covariates (every per-row value a named scalar).
-
-    ``cum`` holds cumulative sums over groups of (hazard, xhazard_1..p, squares)
-    and ``own`` the per-group tied-event corrections of the same columns.
-    """
-    lines = [
-        "def cluster_pass(row_lo, row_hi, row_group, XT, weights, risk, cluster, n_clusters,",
-        "                 cum, own, mean_term):",
-        "    n = XT.shape[1]",
-        f"    resid = np.zeros((n_clusters, {p}))",
-        "    expected = np.zeros(n_clusters)",
-        "    squared = np.zeros(n_clusters)",
-        "    for i in range(n):",
-        "        lo = row_lo[i]",
-        "        hi = row_hi[i]",
-        "        g = row_group[i]",
-        "        haz = cum[hi, 0] - cum[lo, 0]",
-        *(f"        hx{k} = cum[hi, {1 + k}] - cum[lo, {1 + k}]" for k in range(p)),
-        *([f"        sq = cum[hi, {1 + p}] - cum[lo, {1 + p}]"] if frailty else []),
-        "        if g >= 0:",
-        "            haz -= own[g, 0]",
-        *(f"            hx{k} -= own[g, {1 + k}]" for k in range(p)),
-        *([f"            sq -= own[g, {1 + p}]"] if frailty else []),
-        "        w = weights[i]",
-        "        rw = w * risk[i]",
-        "        c = cluster[i]",
-        *(f"        x{k} = XT[{k}, i]" for k in range(p)),
-        *(f"        resid[c, {k}] -= rw * (x{k} * haz - hx{k})" for k in range(p)),
-    ]
-    if frailty:
-        lines += ["        expected[c] += rw * haz", "        squared[c] += rw * rw * sq"]
-    else:
-        lines += ["        if g >= 0:",
-                  *(f"            resid[c, {k}] += w * (x{k} - mean_term[g, {k}])"
-                    for k in range(p))]
-    lines.append("    return resid, expected, squared")
-    return "\n".join(lines) + "\n"
 
 
 @numba.njit(cache=True, nogil=True)
@@ -461,7 +298,7 @@ def information_pass(rows, XT, weights, risk, terms: GroupTerms) -> np.ndarray:
 
 @lru_cache(maxsize=None)
 def _cluster_pass(p: int, frailty: bool):
-    return compiled_function(_cluster_pass_source(p, frailty), "cluster_pass")
+    return compiled_function(cluster_pass_source(p, frailty), "cluster_pass")
 
 
 def cluster_sums(rows, XT, weights, risk, terms: GroupTerms, cluster, n_clusters: int, *,

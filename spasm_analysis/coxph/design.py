@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -223,13 +224,36 @@ def _centred(X, w, stratum, n_strata) -> tuple[np.ndarray, np.ndarray]:
     if n_strata == 1:  # one weighted mean per column; broadcasting keeps X's layout
         means = (w @ X / w.sum())[None, :]
         return X - means[0], means
-    totals = np.bincount(stratum, weights=w, minlength=n_strata)
-    means = np.empty((n_strata, X.shape[1]))
     centred = np.empty_like(X, order="F")
-    for k in range(X.shape[1]):  # column by column: X keeps its layout, no n x p temporary
-        means[:, k] = np.bincount(stratum, weights=w * X[:, k], minlength=n_strata) / totals
-        centred[:, k] = X[:, k] - means[stratum, k]
+    means = _centre_within_strata(np.asfortranarray(X), w, stratum, n_strata, centred)
     return centred, means
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _centre_within_strata(X, w, stratum, n_strata, out):
+    """Weighted stratum means of X's columns, and X less its row's stratum mean into ``out``.
+
+    Two passes over the rows instead of numpy's five (a product, a bincount,
+    a division, a gather, a subtraction) per column; the sums run in row order,
+    as ``np.bincount`` adds them, so the means are the same to the bit.
+    """
+    n, p = X.shape
+    totals = np.zeros(n_strata)
+    sums = np.zeros((n_strata, p))
+    for i in range(n):
+        s = stratum[i]
+        totals[s] += w[i]
+    for k in range(p):
+        for i in range(n):
+            sums[stratum[i], k] += w[i] * X[i, k]
+    means = np.empty((n_strata, p))
+    for s in range(n_strata):
+        for k in range(p):
+            means[s, k] = sums[s, k] / totals[s]
+    for k in range(p):
+        for i in range(n):
+            out[i, k] = X[i, k] - means[stratum[i], k]
+    return means
 
 
 #: R's ``coxph.control(toler.chol)``: a pivot below this fraction of the largest

@@ -35,7 +35,8 @@ from .binned import GroupTerms, information_pass, keeps_second_moments, reduce_s
 from .design import first_dependent_column
 
 __all__ = [
-    "RiskSets", "Evaluation", "NewtonFit", "build_risk_sets", "evaluate", "newton_raphson",
+    "RiskSets", "Evaluation", "NewtonFit", "PredictorBound", "build_risk_sets", "evaluate",
+    "newton_raphson",
     "maximise_partial_likelihood",
     "row_interval_sum",
 ]
@@ -269,7 +270,8 @@ def _covariate_rows(X: np.ndarray) -> np.ndarray:
 
 
 def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarray,
-             beta: np.ndarray, *, information: bool = True) -> Evaluation:
+             beta: np.ndarray, *, information: bool = True, shift: float | None = None
+             ) -> Evaluation:
     """Efron/Breslow log partial likelihood, score and observed information.
 
     With r_i = w_i exp(eta_i), the risk-set sums S0, S1, S2 at each event
@@ -281,12 +283,16 @@ def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarra
     per-bin sums would be too large, the pass bins the first moments only and
     a second pass adds the x x' part of the information (same result).
     ``information`` is accepted for compatibility; the information costs
-    nothing extra and is always returned.
+    nothing extra and is always returned. ``shift``: an upper bound of the
+    linear predictors (see :func:`~.binned.row_sums`); by default the largest.
     """
     XT = _covariate_rows(X)
     risk = np.empty(X.shape[0])
     second = keeps_second_moments(rs.n_bins, rs.n_groups, XT.shape[0])
-    sums = row_sums(rs, XT, weights, offset, beta, risk_out=risk, second_moments=second)
+    if shift is None and not np.any(beta):  # at zero the largest predictor is the largest offset
+        shift = float(np.max(offset)) if len(offset) else 0.0
+    sums = row_sums(rs, XT, weights, offset, beta, risk_out=risk, second_moments=second,
+                    shift=shift)
     red = reduce_sums(rs, sums)
     info = red.information
     if not second:  # many bins x many covariates: the x x' part row by row, O(p^2) memory
@@ -308,6 +314,27 @@ def row_interval_sum(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
     np.cumsum(values, axis=1, out=cum[:, 1:])
     out = np.take(cum, rs.row_hi, axis=1) - np.take(cum, rs.row_lo, axis=1)
     return out[0] if per_group.ndim == 1 else out
+
+
+class PredictorBound:
+    """An upper bound of ``x'b + offset`` over the rows, in O(p) for each new ``b``.
+
+    Each term ``x_k b_k`` is at most ``max(b_k min x_k, b_k max x_k)``, so
+    the column ranges, found once, bound the linear predictor at every
+    Newton step. Used as the ``shift`` of the row pass, it saves the pass
+    over the rows that would find the exact largest predictor; the row pass
+    checks the bound against the largest it meets.
+    """
+
+    def __init__(self, X: np.ndarray, offset: np.ndarray):
+        empty = X.shape[0] == 0
+        self.low = np.zeros(X.shape[1]) if empty else X.min(axis=0)
+        self.high = np.zeros(X.shape[1]) if empty else X.max(axis=0)
+        self.offset = float(np.max(offset)) if len(offset) else 0.0
+
+    def __call__(self, beta) -> float:
+        beta = np.asarray(beta, dtype=float)
+        return self.offset + float(np.sum(np.maximum(beta * self.low, beta * self.high)))
 
 
 @dataclass(frozen=True)
@@ -351,10 +378,12 @@ def newton_raphson(rs: RiskSets, X, weights, offset, *, init=None, max_iter: int
     ``|U' V| > sqrt(eps) (1 + |beta|)``. ``start``, the evaluation at
     ``init`` when the caller already has it, saves one pass over the rows.
     """
+    bound = PredictorBound(X, offset)
+
     def evaluate_at(beta):
         if start is not None and np.array_equal(start.beta, beta) and len(start.score) == len(beta):
             return start
-        return evaluate(rs, X, weights, offset, beta)
+        return evaluate(rs, X, weights, offset, beta, shift=bound(beta))
 
     return maximise_partial_likelihood(evaluate_at, X.shape[1], init=init, max_iter=max_iter,
                                        eps=eps, names=names)
