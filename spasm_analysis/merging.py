@@ -143,6 +143,9 @@ def _collapse(ep: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
     rest = [c for c in ep.columns if c not in out.columns]
     for column in rest:
         out[column] = grouped[column].first()
+    if "end_from_length" in out.columns:
+        # A merged episode's end is the furthest of its rows' ends, not its onset plus one length.
+        out["end_from_length"] = out["end_from_length"].astype(bool) & (grouped.size() == 1)
     # Each merged episode keeps the row label of its first raw row.
     out.index = pd.Series(ep.index, index=ep.index).groupby(group.to_numpy(), sort=False).first().to_numpy()
     return out[list(ep.columns)]

@@ -43,6 +43,8 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
         "end_earliest",
         "end_latest",
         "ongoing",
+        # True when the end was computed as onset + a written length: it moves with a placed onset.
+        "end_from_length",
         "severity",
         "region",
         "side",

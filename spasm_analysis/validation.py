@@ -239,6 +239,8 @@ def _end_interval(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemList,
     if "end_latest" not in out.columns:
         out["end_latest"] = out["end"]
     out["ongoing"] = _booleans(frame, "ongoing", problems) if "ongoing" in frame.columns else False
+    if "end_from_length" in frame.columns:
+        out["end_from_length"] = _booleans(frame, "end_from_length", problems)
     before = out["end"].notna() & out["onset"].notna() & (out["end"] < out["onset"])
     for label in out.index[before]:
         problems.add("episodes", label, "end", str(out.at[label, "end"]), f"end is before onset ({out.at[label, 'onset']})")

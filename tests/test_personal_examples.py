@@ -12,13 +12,9 @@ import pytest
 import spasm_analysis.personal as personal
 
 MODULES = sorted(m.name for m in pkgutil.iter_modules(personal.__path__))
-# place_onsets keeps a written end date fixed, so an onset placed after it gets a zero-length
-# episode; its example shows the intended result (the end moves with the onset).
-KNOWN_WRONG = {"precision"}
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="place_onsets end")) if n in KNOWN_WRONG else n
-                                  for n in MODULES])
+@pytest.mark.parametrize("name", MODULES)
 def test_examples(name):
     module = importlib.import_module(f"spasm_analysis.personal.{name}")
     with warnings.catch_warnings():

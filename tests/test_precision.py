@@ -21,10 +21,11 @@ def test_midpoints_by_hand():
     onset = r.episodes["onset"].tolist()
     assert onset[0] == pd.Timestamp("2012-02-15 12:00")  # leap February: 29 / 2 days
     assert onset[1] == pd.Timestamp("2013-07-02 12:00")  # 365 / 2 days into 2013
-    assert onset[2] == pd.Timestamp("2013-03-16 12:00")  # 31 / 2 days
+    # "March 2013" with its end written as March 5: the onset is not placed after that end, and
+    # the end stays; the middle of March 1-5 is March 3.
+    assert onset[2] == pd.Timestamp("2013-03-03")
+    assert r.episodes["end"].iloc[2] == pd.Timestamp("2013-03-05")
     assert onset[3] == pd.Timestamp("2014-05-20")
-    # A recorded end before the moved onset becomes the moved onset (over at once).
-    assert r.episodes["end"].iloc[2] == onset[2]
     assert (r.n_month, r.n_year) == (2, 1)
     assert "placed in the middle of" in r.note
 
@@ -63,20 +64,22 @@ def test_sensitivity_runs_both_choices_for_rate_ratio():
 
 
 def test_midpoint_that_collides_with_a_recorded_episode_moves_beside_it():
-    # "March 2020" (2 days) placed mid-month would fall inside the dated March 15-20 episode:
-    # it starts the day after that one ends, as sa.place_onsets does; one episode at a time.
+    # "March 2020", lasted 2 days (the length is what was written, so the end moves with the
+    # onset), placed mid-month would fall inside the dated March 15-20 episode: it starts the
+    # day after that one ends; one episode at a time.
     episodes = pd.DataFrame({
         "onset": pd.to_datetime(["2020-03-01", "2020-03-15"]),
         "end": pd.to_datetime(["2020-03-03", "2020-03-20"]),
         "onset_precision": ["month", "day"],
+        "end_from_length": [True, False],
     })
     follow_up = pd.DataFrame({"start": [pd.Timestamp("2020-01-01")], "end": [pd.Timestamp("2020-12-31")]})
     log = sa.EpisodeLog(episodes, follow_up=follow_up)
     placed = sa.place_onsets(log.episodes, "midpoint").sort_values("onset")
     assert placed["onset"].tolist() == [pd.Timestamp("2020-03-15"), pd.Timestamp("2020-03-21")]
-    assert placed["end"].iloc[0] == pd.Timestamp("2020-03-20") and placed["end"].iloc[1] >= placed["onset"].iloc[1]
-    from spasm_analysis.personal.placement import place_onsets  # the treatment-effect placement agrees
-    assert place_onsets(log, "midpoint").episodes.sort_values("onset")["onset"].tolist() == placed["onset"].tolist()
+    assert placed["end"].tolist() == [pd.Timestamp("2020-03-20"), pd.Timestamp("2020-03-23")]  # 2 days kept
+    # The log (as treatment_effect places it) gets the same episodes.
+    assert sa.place_onsets(log, "midpoint").episodes.sort_values("onset")["onset"].tolist() == placed["onset"].tolist()
     assert sa.laplace_test(log, imprecise_onsets="midpoint").details["n_events"] == 2
     assert sa.laplace_test(log, imprecise_onsets="exclude").details["n_events"] == 1
 
@@ -90,7 +93,7 @@ def test_placed_episode_before_a_dated_one_ends_the_day_before_it_when_its_inter
                              "onset": pd.to_datetime(["2013-01-01", "2013-07-04"]),
                              "onset_latest": pd.to_datetime(["2013-12-31", "2013-07-04"]),
                              "end": pd.to_datetime(["2013-01-06", "2013-07-09"]),
-                             "end_earliest": pd.NaT, "end_latest": pd.NaT})  # the length, not the end date, is known
+                             "end_from_length": [True, False]})  # the length, not the end date, is known
     placed = place_onsets(episodes, "midpoint").sort_values("onset")
     assert placed["end"].iloc[0] == pd.Timestamp("2013-07-03")
     assert placed["end"].iloc[0] - placed["onset"].iloc[0] == pd.Timedelta(days=5)
@@ -100,7 +103,7 @@ def test_placed_episode_before_a_dated_one_ends_the_day_before_it_when_its_inter
                              "onset": pd.to_datetime(["2013-10-01", "2013-10-03"]),
                              "onset_latest": pd.to_datetime(["2013-10-10", "2013-10-03"]),
                              "end": pd.to_datetime(["2013-10-06", "2013-10-12"]),
-                             "end_earliest": pd.NaT, "end_latest": pd.NaT})
+                             "end_from_length": [True, False]})
     placed = place_onsets(episodes, "midpoint").sort_values("onset")
     assert placed["onset"].tolist() == [pd.Timestamp("2013-10-03"), pd.Timestamp("2013-10-13")]
 
@@ -112,7 +115,8 @@ def test_place_onsets_keeps_lengths_inside_the_written_ends():
                        "onset_latest": pd.to_datetime(["2004-08-31", "2015-03-02"]),
                        "end": pd.to_datetime(["2004-06-08", "2015-03-05"]),
                        "end_earliest": pd.to_datetime(["2004-06-04", "2015-03-05"]),
-                       "end_latest": pd.to_datetime(["2004-09-07", "2015-03-05"])})
+                       "end_latest": pd.to_datetime(["2004-09-07", "2015-03-05"]),
+                       "end_from_length": [True, False]})  # "several days": a length
     first, mid, last = (place_onsets(ep, how) for how in ("earliest", "midpoint", "latest"))
     assert first["onset"][0] == pd.Timestamp("2004-06-01") and last["onset"][0] == pd.Timestamp("2004-08-31")
     assert mid["onset"][0] == pd.Timestamp("2004-07-17")  # 92 days (June-August) / 2 after June 1
@@ -129,7 +133,8 @@ def test_sensitivity_places_an_onset_that_would_collide_beside_the_dated_episode
     # ends the day before that one instead (still in 2019), so the placement is possible.
     episodes = pd.DataFrame({"onset": ["2019", "2019-12-31", "2020-05-01", "2020-09-01"],
                              "end": ["2019-01-03", "2020-01-02", "2020-05-03", "2020-09-03"],
-                             "end_earliest": ["2019-01-03", None, None, None], "end_latest": ["2020-01-03", "2020-01-02", "2020-05-03", "2020-09-03"]})
+                             "end_earliest": ["2019-01-03", None, None, None], "end_latest": ["2020-01-03", "2020-01-02", "2020-05-03", "2020-09-03"],
+                             "end_from_length": [True, False, False, False]})
     log = sa.EpisodeLog(episodes, follow_up=pd.DataFrame({"start": ["2019-01-01"], "end": ["2021-01-01"]}))
     table = sa.imprecise_onset_sensitivity(sa.laplace_test, log, choices=("midpoint", "latest"))
     assert "note" not in table.columns and table["statistic"].notna().all()

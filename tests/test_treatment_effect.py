@@ -125,7 +125,8 @@ def test_imprecise_onsets_are_placed_not_dropped():
 
 def test_month_onset_placements():
     ep = pd.DataFrame({"subject": "me", "onset": pd.to_datetime(["2013-10-01", "2015-03-04"]),
-                       "end": pd.to_datetime(["2013-10-04", "2015-03-05"]), "onset_precision": ["month", "day"]})
+                       "end": pd.to_datetime(["2013-10-04", "2015-03-05"]), "onset_precision": ["month", "day"],
+                       "end_from_length": [True, False]})  # "October 2013, 3 days": the end moves with the onset
     fu = pd.DataFrame({"subject": ["me"], "start": [pd.Timestamp("2013-01-01")], "end": [pd.Timestamp("2016-01-01")]})
     log = sa.EpisodeLog(ep, follow_up=fu)
     got = {how: te.place_onsets(log, how).episodes.iloc[0] for how in ("earliest", "midpoint", "latest")}

@@ -115,13 +115,15 @@ class _Reading:
         return self.end_interval(start, start, range_rule=range_rule)["end"]
 
     def end_interval(self, onset: pd.Series, onset_latest: pd.Series, *, range_rule: str) -> pd.DataFrame:
-        """``end, end_earliest, end_latest, ongoing`` from an end column, else from a length column.
+        """``end, end_earliest, end_latest, ongoing, end_from_length`` from an end column, else from a length column.
 
         A written end ("2013-10-20", "Nov 2013") wins over a length.  A length
         gives ``end = onset + length`` (a range by ``range_rule``), the earliest
         end ``onset + shortest`` and the latest ``onset_latest + longest`` (not
-        known for "over a week" or "still going").  Words such as "still going"
-        or "?" in the end column mean ongoing or not known.
+        known for "over a week" or "still going"), and ``end_from_length=True``:
+        such an end is known only relative to the onset, so it moves with an
+        onset placed inside its stretch (:mod:`spasm_analysis.personal.placement`).
+        Words such as "still going" or "?" in the end column mean ongoing or not known.
         """
         index = self.frame.index
         said = pd.DataFrame({"ongoing": False}, index=index)
@@ -133,7 +135,7 @@ class _Reading:
             self.frame["end"] = self.frame["end"].where(~words, np.nan)
         first, latest, precision = self.date_interval("end", required=False)
         end = period_ends(first, precision, latest)
-        out = pd.DataFrame({"end": end, "end_earliest": first, "end_latest": end, "ongoing": said["ongoing"]}, index=index)
+        out = pd.DataFrame({"end": end, "end_earliest": first, "end_latest": end, "ongoing": said["ongoing"], "end_from_length": False}, index=index)
         if "duration" in self.frame.columns:
             lengths = parse_length_column(
                 self.frame["duration"], table=self.table, column=self.header("duration"), problems=self.problems, range_rule=range_rule
@@ -143,6 +145,7 @@ class _Reading:
             out.loc[todo, "end_earliest"] = self._add(onset, lengths["shortest"])[todo]
             out.loc[todo, "end_latest"] = self._add(onset_latest, lengths["longest"])[todo]
             out["ongoing"] = out["ongoing"] | (todo & lengths["ongoing"])
+            out["end_from_length"] = todo & (lengths["shortest"].notna() | lengths["length"].notna())
         return out
 
     def _add(self, start: pd.Series, lengths: pd.Series) -> pd.Series:
@@ -378,6 +381,10 @@ def read_episodes(
             ends["ongoing"] = ends["ongoing"] | reading.frame["ongoing"].map(_is_true)
         for name in ("end", "end_earliest", "end_latest", "ongoing"):
             out[name] = ends[name]
+        if "end_from_length" in reading.frame.columns:  # a log written by EpisodeLog.to_folder says so itself
+            ends["end_from_length"] = ends["end_from_length"] | reading.frame["end_from_length"].map(_is_true)
+        if ends["end_from_length"].any():
+            out["end_from_length"] = ends["end_from_length"]
         if "onset_precision" in reading.frame.columns:
             written = reading.frame["onset_precision"]
             precision = written.where(~is_missing(written), precision).map(lambda v: v.strip().lower() if isinstance(v, str) else v)
@@ -389,7 +396,7 @@ def read_episodes(
             out[name] = _text(reading.frame[name])
     if "n_merged" in reading.frame.columns:
         out["n_merged"] = _counts(reading, "n_merged")
-    out = reading.extras(out, skip=("duration", "onset_latest", "end_earliest", "end_latest", "ongoing"))
+    out = reading.extras(out, skip=("duration", "onset_latest", "end_earliest", "end_latest", "ongoing", "end_from_length"))
     return reading.finish(out, subject or DEFAULT_SUBJECT)
 
 

@@ -1,13 +1,56 @@
-"""Placing onsets known only to an interval ("October 2013", "2004", onset..onset_latest).
+"""Where an onset known only to a stretch of days is placed: the one rule every analysis uses.
 
-Dropping such onsets while keeping their time as episode-free invents quiet
-stretches; :func:`place_onsets` instead puts each at the ``earliest``,
-``midpoint`` or ``latest`` instant of its interval, moving the episode's end
-with it (its length is kept), so an analysis can be run under each placement
-and report how far its answer moves.
+Early years of a personal log are remembered, not recorded ("summer 2004",
+"early October 2013", "around Nov 8 2014").  The episode table keeps what the
+person said as an interval: ``onset`` (the first day the onset can have been)
+to ``onset_latest`` (the last day), see :mod:`spasm_analysis.io.dates`.  An
+onset is *imprecise* when ``onset_latest`` is after ``onset``; it then lies
+somewhere in ``[onset, onset_latest + 1 day)``.  Dropping such onsets while
+keeping their time as episode-free invents quiet stretches, and using the
+stored first day piles onsets up on the 1st of the month, so analyses place
+them with :func:`place_onsets` and run under several placements to show how
+far their answer moves.
 
-The interval is ``onset`` .. ``onset_latest`` when the log has that column,
-otherwise the onset's month or year (``onset_precision``).
+What happens to the episode's end depends on what the log knows about it:
+
+* **The end is known apart from the onset** (written as a date, "ended March 5",
+  or "Nov 2013", with its own ``end_earliest``/``end_latest``): the end stays
+  where it was written, and the onset is placed inside
+  ``[onset, min(onset_latest, end)]``; an onset is never placed after the end
+  the person wrote.  A tighter stretch than the onset's own is then
+  ``[onset, end]`` (its middle is halfway to the end; "latest" is the end
+  itself: over at once).
+* **The end is known only as onset + length** (a length was written, "3-4
+  days", and the readers record ``end_from_length=True``; the simulated
+  remembered logs store their ends so too): the whole episode moves with its
+  onset, keeping its length (``end``, ``end_earliest`` and ``end_latest``
+  shift together; a still-going episode keeps ``end_earliest``, the last day
+  it was known to be going).
+* **No end** (unknown or still going): only the onset moves.
+
+A person has one episode at a time.  When a placed episode would overlap
+another one (or start on the day the one before it ends), it starts the day
+after the one it runs into ends; one whose end moves and that would run into a
+day-known episode after it instead ends the day before that one begins, if its
+stretch allows.  In a crowded stretch a placed onset can so leave its stretch
+by the length of its neighbours; if no order of the episodes can avoid an
+overlap (two written episodes that overlap whatever the placement) a
+``ValueError`` names the rows.
+
+The placements (``how``) are:
+
+``"midpoint"``
+    the middle of the interval (the expected position if the true day were
+    uniform over it);
+``"earliest"`` / ``"latest"``
+    its first / last day (the two extremes, for showing how much an answer moves);
+``"random"``
+    a uniform draw inside the interval, to the second (``seed=`` makes it
+    reproducible; run several seeds to see the spread).
+
+Day-known onsets never move.  The placed onsets are stored with
+``onset_latest`` equal to ``onset`` (placed); ``onset_precision`` still says
+how they were written.
 """
 
 from __future__ import annotations
@@ -17,68 +60,246 @@ import pandas as pd
 
 from ..options import check_option
 
-__all__ = ["PLACEMENTS", "has_imprecise_onsets", "onset_intervals", "place_onsets"]
+__all__ = [
+    "PLACEMENTS",
+    "HOW_CHOICES",
+    "END_FROM_LENGTH",
+    "onset_interval",
+    "end_moves_with_onset",
+    "has_imprecise_onsets",
+    "place_onsets",
+    "place_one_person",
+]
 
+#: The placements an analysis runs to show how far its answer moves.
 PLACEMENTS = ("earliest", "midpoint", "latest")
+#: What :func:`place_onsets` accepts.
+HOW_CHOICES = ("midpoint", "earliest", "latest", "random")
+#: The episodes column saying that an end was computed as onset + a written length.
+END_FROM_LENGTH = "end_from_length"
+#: One day in the nanoseconds :func:`place_one_person` works in.
+DAY_NS = 86_400 * 10**9
+_SECOND_NS = 10**9
+_DAY = pd.Timedelta(days=1)
 
 
-def onset_intervals(episodes: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Earliest and latest possible onset of every episode (equal for day-precise onsets).
+def onset_interval(episodes: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """``(earliest, latest)`` day of each onset (equal for onsets known to the day).
 
-    The latest instant of a month or year is its last day (an onset is dated to the day).
+    Tables without ``onset_latest`` (built by hand) fall back on
+    ``onset_precision``: "month" spans the month, "year" the year.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ep = pd.DataFrame({"onset": pd.to_datetime(["2013-10-01"]), "onset_precision": ["month"]})
+    >>> str(onset_interval(ep)[1][0].date())
+    '2013-10-31'
     """
     earliest = episodes["onset"]
+    if "onset_latest" in episodes.columns:
+        latest = episodes["onset_latest"].where(episodes["onset_latest"].notna(), earliest)
+        return earliest, latest
     latest = earliest.copy()
-    precision = episodes["onset_precision"].fillna("day") if "onset_precision" in episodes else pd.Series("day", index=episodes.index)
-    for kind, freq in (("month", "M"), ("year", "Y")):
-        rows = precision.eq(kind)
-        if rows.any():
-            latest[rows] = (earliest[rows].dt.to_period(freq) + 1).dt.start_time - pd.Timedelta(days=1)
-    if "onset_latest" in episodes:
-        given = episodes["onset_latest"].notna()
-        latest[given] = episodes.loc[given, "onset_latest"]
+    if "onset_precision" in episodes.columns:
+        precision = episodes["onset_precision"]
+        for name, offset in (("month", pd.offsets.MonthEnd(0)), ("year", pd.offsets.YearEnd(0))):
+            chosen = precision.eq(name) & earliest.notna()
+            if chosen.any():
+                latest[chosen] = np.maximum(earliest[chosen], earliest[chosen].dt.normalize() + offset)
     return earliest, latest
 
 
+def end_moves_with_onset(episodes: pd.DataFrame) -> pd.Series:
+    """True where the end is known only as onset + length (``end_from_length``), so it moves with the onset.
+
+    A table without the column (built by hand, or read without a length
+    column) has ends known apart from their onsets.
+    """
+    if END_FROM_LENGTH not in episodes.columns:
+        return pd.Series(False, index=episodes.index)
+    return episodes[END_FROM_LENGTH].astype("boolean").fillna(False).astype(bool)
+
+
 def has_imprecise_onsets(episodes: pd.DataFrame) -> bool:
-    earliest, latest = onset_intervals(episodes)
+    """Whether any onset is known only to a stretch of days."""
+    earliest, latest = onset_interval(episodes)
     return bool((latest > earliest).any())
 
 
-def place_onsets(log, how: str):
-    """The log with every interval-known onset placed at its ``how`` point (episode lengths kept).
+def place_onsets(data, how: str = "midpoint", *, seed: int | None = None):
+    """Episodes with every imprecise onset placed inside its interval, by the rule of the module docstring.
 
-    A placed episode that would run into its neighbour is moved just past it,
-    so the log stays valid; day-precise onsets never move.
+    Parameters
+    ----------
+    data : DataFrame or EpisodeLog
+        Canonical episodes (``onset``, ``onset_latest``; optional ``end``,
+        ``end_earliest``, ``end_latest``, ``end_from_length``, ``ongoing``,
+        ``subject``), or a log (its episodes are placed).
+    how : {"midpoint", "earliest", "latest", "random"}
+        Where in its interval to put each onset.
+    seed : int, optional
+        For ``"random"``.
+
+    Returns
+    -------
+    DataFrame or EpisodeLog
+        The same kind as ``data``: a copy with ``onset`` moved (and the end
+        columns where the end moves with the onset); ``onset_latest`` equal to
+        the placed onset; the rest unchanged.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``how``, or when written episodes overlap whatever the placement.
+
+    Examples
+    --------
+    "Summer 2004" with an end written as June 8: the onset is not placed after
+    that end.  The same onset with "a week" written as its length: the week
+    moves with it.
+
+    >>> import pandas as pd
+    >>> ep = pd.DataFrame({"subject": ["me", "me"],
+    ...                    "onset": pd.to_datetime(["2004-06-01", "2005-06-01"]),
+    ...                    "onset_latest": pd.to_datetime(["2004-08-31", "2005-08-31"]),
+    ...                    "end": pd.to_datetime(["2004-06-08", "2005-06-08"]),
+    ...                    "end_from_length": [False, True]})
+    >>> placed = place_onsets(ep, "latest")
+    >>> [(str(row.onset.date()), str(row.end.date())) for row in placed.itertuples()]
+    [('2004-06-08', '2004-06-08'), ('2005-08-31', '2005-09-07')]
+    >>> str(place_onsets(ep, "midpoint").onset[0])
+    '2004-06-04 12:00:00'
     """
-    check_option("how", how, PLACEMENTS)
-    ep = log.episodes.copy()
-    earliest, latest = onset_intervals(ep)
-    moving = latest > earliest
-    if not moving.any():
-        return log
+    check_option("how", how, HOW_CHOICES)
+    if not isinstance(data, pd.DataFrame) and hasattr(data, "episodes") and hasattr(data, "replace"):
+        if not has_imprecise_onsets(data.episodes):
+            return data
+        return data.replace(episodes=place_onsets(data.episodes, how, seed=seed))
+    out = data.copy()
+    earliest, latest = (bound.copy() for bound in onset_interval(out))  # not views of the onsets moved below
+    imprecise = ((latest > earliest) & earliest.notna()).to_numpy()
+    if not imprecise.any():
+        return out
+    known = earliest.notna().to_numpy()
+    end = out["end"] if "end" in out.columns else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    moves = end_moves_with_onset(out).to_numpy()
+    draws = np.zeros(len(out))
+    if how == "random":
+        draws[imprecise] = np.random.default_rng(seed).random(int(imprecise.sum()))
+    first, last, end_ns = (_nanoseconds(column) for column in (earliest, latest, end))
+    subject = out["subject"] if "subject" in out.columns else pd.Series(0, index=out.index)
+    codes = pd.factorize(subject)[0]
+    shift = np.zeros(len(out), dtype=np.int64)
+    for code in np.unique(codes[imprecise]):
+        rows = np.flatnonzero((codes == code) & known)
+        try:
+            placed = place_one_person(first[rows], last[rows], end_ns[rows], end.notna().to_numpy()[rows],
+                                      moves[rows], how, draws[rows])
+        except _NoRoom as clash:
+            a, b = (out.index[rows[k]] for k in clash.args)
+            raise ValueError(f"episodes rows {a} and {b} of subject {subject.iloc[rows[0]]!r} overlap wherever "
+                             "their onsets are placed; check their dates") from None
+        shift[rows] = placed - first[rows]
+    delta = pd.Series(pd.to_timedelta(shift, unit="ns"), index=out.index)
+    out["onset"] = out["onset"] + delta
+    _move_ends(out, delta.where(pd.Series(moves, index=out.index), pd.Timedelta(0)))
+    if "onset_latest" in out.columns:
+        out.loc[imprecise, "onset_latest"] = out.loc[imprecise, "onset"]
+    return out
+
+
+def _move_ends(out: pd.DataFrame, delta: pd.Series) -> None:
+    """Shift the end columns of the episodes whose end moves with the onset, in place."""
+    still_going = out["ongoing"].astype("boolean").fillna(False).astype(bool) & out["end"].isna() if {"ongoing", "end"} <= set(out.columns) else None
+    for column in ("end", "end_earliest", "end_latest"):
+        if column not in out.columns:
+            continue
+        step = delta
+        if column == "end_earliest" and still_going is not None:
+            step = delta.where(~still_going, pd.Timedelta(0))  # the last day it was known to be going stays
+        out[column] = out[column] + step
+
+
+def _nanoseconds(times: pd.Series) -> np.ndarray:
+    """Instants as int64 nanoseconds (UTC for zone-aware ones); NaT as the minimum int64."""
+    return pd.DatetimeIndex(times).as_unit("ns").asi8.copy()
+
+
+class _NoRoom(Exception):
+    """Two episodes (positions) that overlap wherever they are placed."""
+
+
+def place_one_person(earliest, latest, end, end_known, end_moves, how: str, draws=None) -> np.ndarray:
+    """Placed onsets of one person's episodes, on a time axis in nanoseconds (the rule of the module docstring).
+
+    The arrays (one entry per episode, any order) give the first and last day
+    the onset can be (equal when known), the stored end (``end_known`` False:
+    none), and whether the end moves with the onset.  ``draws`` are uniform
+    numbers for ``how="random"``.  The simulated histories call this directly,
+    on day numbers times :data:`DAY_NS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> day = DAY_NS
+    >>> onset = place_one_person(np.array([0, 40]) * day, np.array([30, 40]) * day, np.array([3, 45]) * day,
+    ...                          np.array([True, True]), np.array([True, False]), "latest")
+    >>> (onset / day).tolist()   # days 30-33 end before the day-known episode of days 40-45
+    [30.0, 40.0]
+    """
+    earliest = np.asarray(earliest, dtype=np.int64)
+    latest = np.maximum(np.asarray(latest, dtype=np.int64), earliest)
+    end_known = np.asarray(end_known, dtype=bool)
+    end = np.where(end_known, np.asarray(end, dtype=np.int64), 0)
+    end_moves = np.asarray(end_moves, dtype=bool) & end_known
+    imprecise = latest > earliest
+    # An end known apart from the onset bounds it: the onset is not placed after it.
+    capped = imprecise & end_known & ~end_moves & (end < latest + DAY_NS)
+    upper = np.where(capped, np.maximum(end, earliest), latest + DAY_NS)
+    last = np.where(capped, np.minimum(np.maximum(end, earliest), latest), latest)
     if how == "earliest":
-        placed = earliest
+        onset = earliest.copy()
     elif how == "latest":
-        placed = latest
+        onset = last.copy()
+    elif how == "midpoint":
+        onset = earliest + (upper - earliest) // 2
     else:
-        placed = earliest + (latest - earliest + pd.Timedelta(days=1)) / 2
-    shift = (placed - ep["onset"]).where(moving, pd.Timedelta(0))
-    ep["onset"] = ep["onset"] + shift
-    ep["end"] = ep["end"] + shift
-    ep = ep.sort_values(["subject", "onset"], kind="stable")
-    for subject, rows in ep.groupby("subject", sort=False):
-        reach = None
-        for label in rows.index:
-            onset, end = ep.at[label, "onset"], ep.at[label, "end"]
-            if reach is not None and onset <= reach and moving[label]:
-                length = end - onset if pd.notna(end) else None
-                ep.at[label, "onset"] = reach + pd.Timedelta(days=1)
-                if length is not None:
-                    ep.at[label, "end"] = ep.at[label, "onset"] + length
-            last = ep.at[label, "end"] if pd.notna(ep.at[label, "end"]) else ep.at[label, "onset"]
-            reach = last if reach is None else max(reach, last)
-    ep["onset_precision"] = np.where(moving.loc[ep.index], "day", ep["onset_precision"]) if "onset_precision" in ep else "day"
-    if "onset_latest" in ep:
-        ep["onset_latest"] = pd.NaT
-    return log.replace(episodes=ep.sort_index())
+        seconds = np.round(np.asarray(draws, dtype=float) * ((upper - earliest) // _SECOND_NS))
+        onset = earliest + seconds.astype(np.int64) * _SECOND_NS
+    onset = np.where(imprecise, onset, earliest)
+    return _separate(onset, earliest, imprecise, end, end_known, end_moves)
+
+
+def _separate(onset, stored, movable, end, end_known, end_moves) -> np.ndarray:
+    """Move placed episodes apart until no two overlap (see the module docstring); raises _NoRoom if impossible."""
+    onset = onset.copy()
+    length = np.where(end_moves, end - stored, 0)
+    fixed_end = end_known & ~end_moves
+    n = len(onset)
+    for _ in range(20 * n + 10):
+        reach = np.where(fixed_end, end, onset + length)
+        order = np.argsort(onset, kind="stable")
+        start, until = onset[order], reach[order]
+        moved = onset[order] != stored[order]
+        before = np.maximum.accumulate(until)
+        # Overlapping, or a placed onset on the very instant the episode before it ends.
+        clash = (start[1:] < before[:-1]) | ((start[1:] == before[:-1]) & (moved[1:] | moved[:-1]))
+        if not clash.any():
+            return onset
+        k = int(np.flatnonzero(clash)[0])
+        first, second = order[np.argmax(until[: k + 1] == before[k])], order[k + 1]
+        earlier_reach = np.max(np.delete(until[: k + 1], np.flatnonzero(order[: k + 1] == first))) if k else None
+        if movable[first] and not fixed_end[first] and not movable[second]:
+            pulled = onset[second] - DAY_NS - length[first]
+            if pulled >= stored[first] and (earlier_reach is None or pulled > earlier_reach):
+                onset[first] = pulled
+                continue
+        if movable[second] and (not fixed_end[second] or reach[first] + DAY_NS <= end[second]):
+            onset[second] = reach[first] + DAY_NS
+            continue
+        if movable[first] and not fixed_end[first]:
+            onset[first] = reach[second] + DAY_NS
+            continue
+        raise _NoRoom(first, second)
+    raise _NoRoom(order[0], order[-1])

@@ -55,6 +55,7 @@ import pandas as pd
 
 from ..log import EpisodeLog
 from ..options import check_option
+from ..personal.placement import DAY_NS, place_one_person
 from .common import DAYS_PER_YEAR, Simulation, SimulationTruth, _duration_sampler
 
 __all__ = ["SCENARIOS", "EFFECTS", "ScenarioDays", "scenario_days", "simulate_scenario"]
@@ -108,27 +109,30 @@ class ScenarioDays:
         :meth:`to_log` (episode days are not at risk), without building the log.
         ``placement``: ``"as recorded"`` (every onset on its true day),
         or where onsets known only to the month/year go in their period:
-        ``"earliest"``, ``"midpoint"`` or ``"latest"`` (as
-        :func:`spasm_analysis.personal.placement.place_onsets` does for a log).
+        ``"earliest"``, ``"midpoint"`` or ``"latest"``, by the rule
+        :func:`spasm_analysis.place_onsets` applies to a log
+        (:func:`~spasm_analysis.personal.placement.place_one_person`).
         """
         onset = self.onset_day.astype(float)
         end = self.end_day.astype(float)
         if placement != "as recorded":
             check_option("placement", placement, ("as recorded", "earliest", "midpoint", "latest"))
-            stored, _ = _stored_onsets(self.start, self.onset_day, self.end_day, self.precision.astype(object))
+            precision = self.precision.astype(object)  # as to_log stores it: promoted where two would clash
+            stored, _ = _stored_onsets(self.start, self.onset_day, self.end_day, precision)
             first = ((stored - self.start) / pd.Timedelta(days=1)).to_numpy(float)
             periods = {"month": "M", "year": "Y"}
             after = np.array([((pd.Timestamp(t).to_period(periods[p]) + 1).start_time - self.start) / pd.Timedelta(days=1)
-                              if p in periods else f for t, p, f in zip(stored, self.precision, first)])
-            moving = after > first
-            placed = {"earliest": first, "latest": after - 1.0, "midpoint": (first + after) / 2}[placement]
+                              if p in periods else f for t, p, f in zip(stored, precision, first)])
             length = end - onset
-            onset = np.where(moving, placed, onset)
-            order = np.argsort(onset, kind="stable")
-            onset, length, moving = onset[order], length[order], moving[order]
-            for k in range(1, len(onset)):  # a placed episode that would overlap its neighbour goes just past it
-                if moving[k] and onset[k] <= onset[k - 1] + length[k - 1]:
-                    onset[k] = onset[k - 1] + length[k - 1] + 1.0
+            whole = np.ones(len(first), dtype=bool)  # every end is known, as first day + length
+
+            def ns(days):  # whole days on the nanosecond axis of the placement rule
+                return np.rint(days).astype(np.int64) * DAY_NS
+
+            placed = place_one_person(ns(first), ns(np.maximum(after - 1.0, first)), ns(first + length), whole, whole,
+                                      placement) / DAY_NS
+            order = np.argsort(placed, kind="stable")
+            onset, length = placed[order], length[order]
             end = onset + length
         lo = np.r_[0.0, end]
         hi = np.r_[onset, float(self.n_days)]
@@ -163,12 +167,13 @@ class ScenarioDays:
 
         Imprecise onsets are stored as the package stores them: at the first
         instant of their month or year, with ``onset_precision`` saying so;
-        the episode keeps its length.
+        the episode keeps its length (``end_from_length``: the end is that
+        first instant plus the length, and moves with a placed onset).
         """
         precision = self.precision.astype(object)  # room for "month" when a year-only onset is promoted
         stored, length = _stored_onsets(self.start, self.onset_day, self.end_day, precision)
         episodes = pd.DataFrame({"subject": subject, "onset": stored, "end": stored + length,
-                                 "onset_precision": precision})
+                                 "onset_precision": precision, "end_from_length": True})
         sessions = self.start + pd.to_timedelta(self.session_day, unit="D")
         treatments = pd.DataFrame({"subject": subject, "start": sessions, "end": sessions, "modality": modality})
         follow_up = pd.DataFrame({"subject": [subject], "start": [self.start],
