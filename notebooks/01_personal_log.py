@@ -107,6 +107,20 @@ remembered = sa.EpisodeLog(sa.read_episodes(account),
 remembered.episodes[["onset", "onset_latest", "end_earliest", "end_latest", "ongoing", "onset_precision"]].tail(5)
 
 # %% [markdown]
+# **Where a remembered onset goes.** Analyses place each such onset inside its stretch
+# (`sa.place_onsets`: the middle, either end, or a random day), never drop it. What happens to the
+# episode's end depends on what was written. A length ("a week") is known only relative to the
+# onset, so the reader marks it (`end_from_length`) and the whole episode moves with its onset. An
+# end written as a date stays where it was written, and the onset is never placed after it: "summer
+# 2005, ended June 8" can only have begun June 1-8.
+
+# %%
+two_summers = sa.read_episodes(pd.DataFrame({"Started": ["summer 2004", "summer 2005"],
+                                             "Lasted": ["a week", None], "Ended": [None, "2005-06-08"]}))
+pd.concat({how: sa.place_onsets(two_summers, how)[["onset", "end", "end_from_length"]]
+           for how in ("earliest", "midpoint", "latest")})
+
+# %% [markdown]
 # **Red flags come first.** A spasm lasting more than a week, or still going after a week, is the
 # one thing practitioners say needs a specialist. `sa.red_flags` lists them, and every summary
 # starts with them and with general guidance on when people are usually advised to get care (not
