@@ -248,9 +248,11 @@ physio.placements
 # reason to keep logging, not a finding.
 #
 # `rate_ratio` is the building block underneath: onsets per day at risk while "on" a treatment
-# (its sessions or courses, extended by a carry-over) against "off" time **of the same year and
-# season** by default (`within="all"` compares with all other time, which is what makes a
-# treatment taken in a bad year look harmful).
+# (its sessions or courses, extended by a carry-over) against "off" time **in the same stretch of
+# your own rate, season and time since the last episode** by default, the comparison
+# `treatment_effect` makes (`within="years"` compares within calendar years instead;
+# `within="all"` compares with all other time, which is what makes a treatment taken in a bad
+# year look harmful).
 
 # %%
 block = sa.rate_ratio(log, exposed="physiotherapy", carryover_days=14)
@@ -260,9 +262,11 @@ plt.show()
 
 # %% [markdown]
 # **Self-controlled risk windows** look at the days right after each session, compared with the
-# same person's other time. They assume that the timing of sessions does not depend on recent
-# episodes, and they check it: people book a chiropractor *because* of a flare-up, which puts
-# sessions right after onsets and can make any treatment look harmful or helpful.
+# same person's other time in the same stretch of her own rate, season and band of time since the
+# last episode (the adjustments `treatment_effect` makes). They assume that the timing of sessions
+# does not depend on recent episodes, and they check it: people book a chiropractor *because* of a
+# flare-up, which puts sessions right after onsets and can make any treatment look harmful or
+# helpful; the time-since-episode bands take out the lull or cluster that follows any episode.
 
 # %%
 windows = sa.risk_windows(log, exposed="chiropractic")

@@ -62,14 +62,17 @@ def test_case_crossover_matches_clogit():
     assert se == pytest.approx(R["case_crossover_se"], rel=1e-6)
 
 
-def test_risk_windows_match_poisson_glm():
-    result = sa.risk_windows(inputs.session_log(), exposed="chiropractic")
+@pytest.mark.parametrize("calendar, prefix", [("stretches", "risk_window"), ("years", "risk_window_years")])
+def test_risk_windows_match_poisson_glm(calendar, prefix):
+    """R glm on the same cells, adjusted for season, time since the last episode and period."""
+    result = sa.risk_windows(inputs.session_log(), exposed="chiropractic", calendar=calendar)
+    assert calendar != "years" or result.cells["period"].nunique() > 1
     t = result.table.set_index("window")
     for window in ("(0, 3]", "(3, 14]", "(14, 28]"):
         row = t.loc[window]
-        assert np.log(row["relative_incidence"]) == pytest.approx(R[f"risk_window_{window}_coef"], rel=1e-6)
+        assert np.log(row["relative_incidence"]) == pytest.approx(R[f"{prefix}_{window}_coef"], rel=1e-6)
         se = (np.log(row["ci_upper"]) - np.log(row["ci_lower"])) / (2 * Z)
-        assert se == pytest.approx(R[f"risk_window_{window}_se"], rel=1e-6)
+        assert se == pytest.approx(R[f"{prefix}_{window}_se"], rel=1e-6)
 
 
 def test_before_after_matches_glm_and_glm_nb():

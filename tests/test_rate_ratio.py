@@ -148,7 +148,7 @@ def test_exposed_and_unexposed_partition_time_and_events(periods, carryover):
     assert 0 <= r.ci_lower <= r.ci_upper
 
 
-def test_default_compares_within_the_same_year_and_season():
+def test_default_compares_within_the_persons_own_stretches():
     """A course in the bad stretch of a log whose rate stepped up eightfold, with no true effect."""
     log, truth = sa.simulate_scenario("step", effect="none", seed=3)
     crude = sa.rate_ratio(log, exposed="physiotherapy", carryover_days=14, within="all")
@@ -156,6 +156,19 @@ def test_default_compares_within_the_same_year_and_season():
     assert crude.p_value < 0.05 and crude.ci_lower > 1  # the bad years against the quiet ones
     assert safe.ci_lower < 1 < safe.ci_upper
     assert (safe.events_exposed, safe.time_exposed) == (crude.events_exposed, crude.time_exposed)
-    assert "same year and season" in safe.interpretation and "within='all'" in safe.notes
-    with pytest.raises(ValueError, match="'years', 'half-years', 'quarters', 'all'"):
+    assert "same stretch of the person's own onset rate, season and time since the last episode" in safe.interpretation
+    assert "within='all'" in safe.notes
+    years = sa.rate_ratio(log, exposed="physiotherapy", carryover_days=14, within="years")
+    assert "same year, season" in years.interpretation and years.rate_ratio != safe.rate_ratio
+    with pytest.raises(ValueError, match="'stretches', 'years', 'half-years', 'quarters', 'all'"):
         sa.rate_ratio(log, exposed="physiotherapy", within="decade")
+
+
+@pytest.mark.parametrize("scenario, seed", [("step", 3), ("clustered", 5), ("sessions", 8)])
+def test_default_is_the_treatment_effect_comparison(scenario, seed):
+    """Sessions plus 14 carry-over days are treatment_effect's default window: the same cells, the same answer."""
+    log, _ = sa.simulate_scenario(scenario, effect="none", seed=seed)
+    block = sa.rate_ratio(log, exposed="physiotherapy", carryover_days=14)
+    answer = sa.treatment_effect(log, "physiotherapy")
+    for field in ("rate_ratio", "ci_lower", "ci_upper", "p_value"):
+        assert getattr(block, field) == pytest.approx(getattr(answer, field), rel=1e-12), field

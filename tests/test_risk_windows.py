@@ -83,3 +83,24 @@ def test_several_people_get_their_own_baseline():
     first = result.table.set_index("window").loc["(0, 3]"]
     assert first["ci_lower"] < 3.0 < first["ci_upper"]
     assert result.n_sessions == len(a.treatments) + len(b.treatments)
+
+
+def test_time_since_an_episode_is_adjusted_for():
+    """Clustered episodes, courses booked after onsets, no true effect: without the bands of time since
+    the last episode, the first window picks up the cluster that follows every episode."""
+    false = {"bands": 0, "no bands": 0}
+    for seed in range(40):
+        log, _ = sa.simulate_scenario("clustered", effect="none", seed=seed)
+        for name, bands in (("bands", sa.personal.self_controlled.SINCE_EPISODE_BANDS), ("no bands", None)):
+            row = sa.risk_windows(log, exposed="physiotherapy", since_episode_days=bands).table.iloc[0]
+            false[name] += row["p_value"] < 0.05
+    assert false["bands"] <= 5 and false["no bands"] >= 10, false  # 4 and 14 of 40 here
+    result = sa.risk_windows(log, exposed="physiotherapy")
+    assert "time since the last episode" in result.table["method"].iloc[0]
+    assert {"since_episode", "period"} <= set(result.cells.columns)
+    with pytest.raises(ValueError, match="since_episode_days"):
+        sa.risk_windows(log, exposed="physiotherapy", since_episode_days=(10, 10))
+    with pytest.raises(ValueError, match="since_episode_days"):
+        sa.risk_windows(log, exposed="physiotherapy", since_episode_days=(-1,))
+    with pytest.raises(ValueError, match="'stretches', 'years'"):
+        sa.risk_windows(log, exposed="physiotherapy", calendar="decades")

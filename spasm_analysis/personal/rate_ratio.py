@@ -25,12 +25,14 @@ from ..results import format_p_value
 from .display import interval_plot, result_html
 from ..options import check_confidence_level, check_number, check_option
 from .poisson import exact_rate_ratio, poisson_ci
+from .stratified import WITHIN_WORDS, stratified_rate_ratio
 from .timeline import DAY, days_at_risk_until, merge_periods, timeline
 
 __all__ = ["rate_ratio", "RateRatioResult", "exposure_periods", "WITHIN_CHOICES"]
 
-#: ``within=`` choices of :func:`rate_ratio`: calendar blocks to compare within, or "all" (crude).
-WITHIN_CHOICES = ("years", "half-years", "quarters", "all")
+#: ``within=`` choices of :func:`rate_ratio`: the person's stretches of constant rate or calendar blocks
+#: to compare within, or "all" (crude).
+WITHIN_CHOICES = ("stretches", "years", "half-years", "quarters", "all")
 
 _PER = 365.25  # rates are reported per year at risk
 
@@ -189,7 +191,8 @@ def split_exposed(line, periods: pd.DataFrame) -> tuple[int, int, float, float]:
 
 def _interpretation(r: RateRatioResult, within: str = "all") -> str:
     level = f"{r.confidence_level:.0%}"
-    other = "at other times" if within == "all" else f"at other times in the same {within[:-1]} and season"
+    other = "at other times" if within == "all" else (
+        f"at other times in the same {WITHIN_WORDS[within]}, season and time since the last episode")
     tail = "this is an association in the record, not proof that the exposure caused the difference."
     if r.events_exposed + r.events_unexposed == 0:
         return "No onsets occurred in the time at risk, so the log cannot compare the two periods."
@@ -218,7 +221,7 @@ def rate_ratio(
     imprecise_onsets: str = "midpoint",
     risk_free_days: float = 0.0,
     assume_duration_days: float | None = None,
-    within: str = "years",
+    within: str = "stretches",
 ) -> RateRatioResult:
     """Onsets per at-risk day inside vs outside exposed periods, with an exact CI.
 
@@ -245,17 +248,22 @@ def rate_ratio(
         far the answer moves between placements.
     risk_free_days, assume_duration_days
         Passed to :func:`~spasm_analysis.to_counting_process`.
-    within : {"years", "half-years", "quarters", "all"}
-        Compare exposed with unexposed time within the same calendar block
-        (and season), with the days from an onset to a period that started
-        within 30 days after it as a separate stratum: treatment taken in a
-        bad stretch is then not compared with quiet years (the rate ratio,
-        interval and p-value come from the stratified Poisson model, with a
-        profile-likelihood interval and likelihood-ratio test; the counts and
-        days stay the totals).  ``"all"``: the crude comparison with all other
-        time and its exact conditional interval -- it finds "effects" in most
-        logs where treatment follows bad stretches.  For "did it help?" use
-        :func:`~spasm_analysis.treatment_effect`.
+    within : {"stretches", "years", "half-years", "quarters", "all"}
+        Compare exposed with unexposed time within the same period, season
+        and band of time since the last episode ended (0-10, 10-20, 20-40,
+        40-80 days, later), the comparison of
+        :func:`~spasm_analysis.treatment_effect`: treatment taken in a bad
+        stretch is then not compared with quiet years, and treatment started
+        because of an episode is not credited with the lull that follows any
+        episode.  The periods are the person's own stretches of constant onset
+        rate (``"stretches"``, found by the change-point engine) or calendar
+        blocks.  The rate ratio, interval and p-value are the exact
+        conditional mid-p ones within those strata (the counts and days stay
+        the totals).  ``"all"``: the crude comparison with all other time and
+        its exact conditional interval -- it finds "effects" in most logs
+        where treatment follows bad stretches.  For "did it help?" use
+        :func:`~spasm_analysis.treatment_effect`, which also shows how far
+        the answer moves with the placement of remembered onsets.
 
     Returns
     -------
@@ -294,13 +302,11 @@ def rate_ratio(
     estimate, lower, upper, p = exact_rate_ratio(a, t1, b, t0, confidence_level=confidence_level)
     notes = line.note
     if within != "all" and a + b > 0:
-        from .stratified import stratified_rate_ratio
 
         fit = stratified_rate_ratio(line, periods, within, confidence_level)
         estimate, lower, upper, p = fit["rate_ratio"], fit["ci_lower"], fit["ci_upper"], fit["p_value"]
-        notes += (f" Compared within the same {within[:-1]} and season, with the days from an onset to a period "
-                  "starting up to 30 days later apart (profile-likelihood interval); within='all' gives the crude "
-                  "comparison with all other time.")
+        notes += (f" Compared within the same {WITHIN_WORDS[within]}, season and time since the last episode "
+                  "(exact conditional mid-p interval); within='all' gives the crude comparison with all other time.")
         if fit["reason"]:
             notes += f" Not estimable: {fit['reason']}."
     if a + b == 0:

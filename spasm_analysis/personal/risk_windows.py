@@ -42,13 +42,14 @@ from .display import interval_plot, result_html
 from ..options import check_confidence_level, check_number, check_option
 from .poisson import exact_rate_ratio
 from .rate_ratio import exposure_periods
-from .self_controlled import calendar_cuts
+from .self_controlled import SINCE_EPISODE_BANDS
+from .stratified import WITHIN_WORDS, period_bounds
 from .timeline import DAY, cut_rows, merge_periods, timeline
 
 __all__ = ["risk_windows", "RiskWindowResult", "ADJUSTMENTS"]
 
 ADJUSTMENTS = ("season", "month", "none")
-CALENDARS = ("years", "half-years", "quarters")
+CALENDARS = ("stretches", "years", "half-years", "quarters")
 _SEASON = {12: "Dec-Feb", 1: "Dec-Feb", 2: "Dec-Feb", 3: "Mar-May", 4: "Mar-May", 5: "Mar-May",
            6: "Jun-Aug", 7: "Jun-Aug", 8: "Jun-Aug", 9: "Sep-Nov", 10: "Sep-Nov", 11: "Sep-Nov"}
 _CONTROL = "control"
@@ -137,6 +138,15 @@ def _check_windows(windows) -> list[tuple[float, float]]:
     return out
 
 
+def _check_bands(edges) -> tuple[float, ...]:
+    if edges is None:
+        return ()
+    values = tuple(check_number("since_episode_days (each band edge)", e, above=0) for e in np.atleast_1d(edges))
+    if len(set(values)) < len(values):
+        raise ValueError(f"since_episode_days={edges!r} is not valid; allowed values: None or distinct band edges > 0")
+    return tuple(sorted(float(v) for v in values))
+
+
 def _label(a: float, b: float) -> str:
     return f"({a:g}, {b:g}]"
 
@@ -150,19 +160,31 @@ def _adjust_labels(stamps: pd.DatetimeIndex, adjust: str) -> np.ndarray:
     return np.asarray([_SEASON[m] for m in month], dtype=object)
 
 
-def _cells(line, sessions: pd.DataFrame, windows, adjust: str, calendar: str | None = None) -> pd.DataFrame:
-    """Events and at-risk days per (subject, calendar block, window, adjustment level)."""
+def _since_episode_band(mid: np.ndarray, episode_end: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Band of time since the last episode ended: 0 within the first edge, ..., len(edges) after the last."""
+    j = np.searchsorted(episode_end, mid, side="left") - 1
+    since = np.where(j >= 0, mid - episode_end[np.maximum(j, 0)], np.inf)
+    return np.searchsorted(edges, since, side="left")
+
+
+def _cells(line, sessions: pd.DataFrame, windows, adjust: str, calendar: str | None = None, since_episode_days=()) -> pd.DataFrame:
+    """Events and at-risk days per (subject, period, window, adjustment level, band of time since an episode)."""
     frames = []
     labels = [_label(a, b) for a, b in windows]
+    edges = np.sort(np.asarray(since_episode_days or (), dtype=float))
     for subject, rows in line.at_risk.groupby("subject", sort=False):
         origin = line.origin[subject]
         s = np.sort(((sessions.loc[sessions["subject"] == subject, "start"] - origin) / DAY).to_numpy(float))
-        lo_all, hi_all = rows["start"].to_numpy(float), rows["stop"].to_numpy(float)
+        lo_all, hi_all, event_all = rows["start"].to_numpy(float), rows["stop"].to_numpy(float), rows["event"].to_numpy() == 1
         span = pd.date_range(origin + pd.to_timedelta(lo_all.min(), unit="D"), origin + pd.to_timedelta(hi_all.max(), unit="D"), freq="MS")
         month_cuts = ((span - origin) / DAY).to_numpy(float)
-        blocks = calendar_cuts(origin, float(hi_all.max()), calendar) if calendar else np.array([0.0, float(hi_all.max())])
-        cuts = np.unique(np.concatenate([lo_all, hi_all, month_cuts, blocks, *[s + a for a, _ in windows], *[s + b for _, b in windows]]))
-        _, lo, hi, is_event = cut_rows(lo_all, hi_all, rows["event"].to_numpy(), cuts)
+        end_day = float(hi_all.max())
+        blocks = period_bounds(lo_all, hi_all, event_all, origin, end_day, calendar) if calendar else np.array([0.0, end_day])
+        onsets = line.onsets[line.onsets["subject"] == subject]
+        episode_end = np.sort(((onsets["end"].fillna(onsets["onset"]) - origin) / DAY).to_numpy(float))
+        cuts = np.unique(np.concatenate([lo_all, hi_all, month_cuts, blocks, *[s + a for a, _ in windows], *[s + b for _, b in windows],
+                                         (episode_end[:, None] + edges[None, :]).ravel()]))
+        _, lo, hi, is_event = cut_rows(lo_all, hi_all, event_all, cuts)
         mid = (lo + hi) / 2
         j = np.searchsorted(s, mid, side="left") - 1  # most recent session starting before mid
         since = np.where(j >= 0, mid - s[np.maximum(j, 0)], np.inf)
@@ -173,15 +195,17 @@ def _cells(line, sessions: pd.DataFrame, windows, adjust: str, calendar: str | N
         period = np.clip(np.searchsorted(blocks, mid, side="right") - 1, 0, len(blocks) - 2)
         frames.append(pd.DataFrame({
             "subject": subject, "period": period, "window": window, "adjust": _adjust_labels(stamps, adjust),
-            "days": hi - lo, "events": is_event.astype(int),
+            "since_episode": _since_episode_band(mid, episode_end, edges), "days": hi - lo, "events": is_event.astype(int),
         }))
     cells = pd.concat(frames, ignore_index=True)
-    cells = cells.groupby(["subject", "period", "window", "adjust"], as_index=False)[["days", "events"]].sum()
+    cells = cells.groupby(["subject", "period", "window", "adjust", "since_episode"], as_index=False)[["days", "events"]].sum()
     # Blocks without an onset add nothing to the conditional likelihood (their intercept is -inf).
     informative = cells.groupby(["subject", "period"])["events"].transform("sum") > 0
     cells = cells[informative]
     if calendar is None:
         cells = cells.drop(columns="period")
+    if not len(edges):
+        cells = cells.drop(columns="since_episode")
     return cells.reset_index(drop=True)
 
 
@@ -193,7 +217,8 @@ def _fit(cells: pd.DataFrame, labels: list[str], level: float) -> dict[str, tupl
         design[name] = (cells["window"] == name).astype(float)
     if "period" in cells.columns:
         cells = cells.assign(block=cells["subject"].astype(str) + ":" + cells["period"].astype(str))
-    for column in ("adjust", "block" if "period" in cells.columns else "subject"):
+    adjusters = ("adjust", "since_episode") if "since_episode" in cells.columns else ("adjust",)
+    for column in (*adjusters, "block" if "period" in cells.columns else "subject"):
         dummies = pd.get_dummies(cells[column], prefix=column, drop_first=True, dtype=float)
         design = design.join(dummies)
     design.insert(0, "const", 1.0)
@@ -244,7 +269,8 @@ def risk_windows(
     imprecise_onsets: str = "midpoint",
     risk_free_days: float = 0.0,
     assume_duration_days: float | None = None,
-    calendar: str | None = "years",
+    calendar: str | None = "stretches",
+    since_episode_days=SINCE_EPISODE_BANDS,
 ) -> RiskWindowResult:
     """Relative incidence of onsets in windows after each session (self-controlled).
 
@@ -268,14 +294,22 @@ def risk_windows(
         them out while keeping their time would invent quiet stretches).
     risk_free_days, assume_duration_days
         Passed to :func:`~spasm_analysis.to_counting_process`.
-    calendar : {"years", "half-years", "quarters"} or None
-        Compare the windows with other time in the same calendar block (one
-        intercept per block and person), so that sessions taken in a bad
-        stretch are not compared with quiet years.  ``None``: all other time
-        (the earlier behaviour, which finds "effects" in most logs where
-        sessions follow bad stretches).  For "did it help?" use
-        :func:`~spasm_analysis.treatment_effect`, which also keeps apart the
-        days between an onset and the session it led to.
+    calendar : {"stretches", "years", "half-years", "quarters"} or None
+        Compare the windows with other time in the same period (one intercept
+        per period and person), so that sessions taken in a bad stretch are
+        not compared with quiet years: the person's own stretches of constant
+        onset rate (``"stretches"``, found by the change-point engine, the
+        periods of :func:`~spasm_analysis.treatment_effect`) or calendar
+        blocks.  ``None``: all other time (which finds "effects" in most logs
+        where sessions follow bad stretches).
+    since_episode_days : sequence of float or None
+        Edges (days after an episode ended) of the bands of time since the
+        last episode, adjusted for like the season: sessions booked because
+        of an episode fall in the lull or the cluster that follows any
+        episode, which is not the session's doing.  ``None`` or ``()``: no
+        such adjustment.  For "did it help?" use
+        :func:`~spasm_analysis.treatment_effect`, which also shows how far
+        the answer moves with the placement of remembered onsets.
 
     Returns
     -------
@@ -300,7 +334,8 @@ def risk_windows(
     sessions, label = exposure_periods(line.log, exposed)
     if sessions.empty:
         raise ValueError(f"no sessions found for {label}")
-    cells = _cells(line, sessions, windows, adjust, calendar)
+    since_episode_days = _check_bands(since_episode_days)
+    cells = _cells(line, sessions, windows, adjust, calendar, since_episode_days)
     labels = [_label(a, b) for a, b in windows]
     by_window = cells.groupby("window")[["events", "days"]].sum()
     if by_window.loc[by_window.index != _CONTROL, "days"].sum() <= 0:
@@ -317,7 +352,8 @@ def risk_windows(
         if name == _CONTROL:
             rows.append((name, events, days, 1.0, np.nan, np.nan, np.nan, "reference"))
         elif name in fitted:
-            adjusted = f"{adjust} and {calendar[:-1]}" if calendar else adjust
+            adjusted = ", ".join([adjust] * (adjust != "none") + [WITHIN_WORDS[calendar]] * bool(calendar)
+                                 + ["time since the last episode"] * bool(since_episode_days)) or "nothing"
             rows.append((name, events, days, *fitted[name], f"conditional Poisson, adjusted for {adjusted}"))
         elif days > 0:
             # No onsets in the window: the Wald interval does not exist; give the exact

@@ -40,9 +40,11 @@ import pandas as pd
 from .timeline import cut_rows
 from .worsley import segment
 
-__all__ = ["STATES", "SEASONS", "Cells", "exposure_periods_days", "build_cells", "calendar_cuts", "stretch_cuts"]
+__all__ = ["STATES", "SEASONS", "SINCE_EPISODE_BANDS", "Cells", "exposure_periods_days", "build_cells", "calendar_cuts", "stretch_cuts"]
 
 STATES = ("baseline", "pre-exposure", "window")
+#: Edges (days after an episode ended) of the default bands of time since the last episode.
+SINCE_EPISODE_BANDS = (10.0, 20.0, 40.0, 80.0)
 SEASONS = ("Dec-Feb", "Mar-May", "Jun-Aug", "Sep-Nov")
 _SEASON_OF_MONTH = np.array([0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0])  # January ... December
 _NS_PER_DAY = 86_400 * 10**9

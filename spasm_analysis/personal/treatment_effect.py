@@ -57,7 +57,7 @@ from .display import interval_plot, result_html
 from .placement import PLACEMENTS, has_imprecise_onsets, place_onsets
 from ..options import check_confidence_level, check_number, check_option
 from .rate_ratio import exposure_periods
-from .self_controlled import STATES, build_cells, calendar_cuts, exposure_periods_days, stretch_cuts
+from .self_controlled import SINCE_EPISODE_BANDS, STATES, build_cells, calendar_cuts, exposure_periods_days, stretch_cuts
 from .self_controlled_fit import INTERVALS, fit_cells
 from .timeline import DAY, is_counting_process, logged, one_subject
 
@@ -65,8 +65,6 @@ __all__ = ["treatment_effect", "TreatmentEffectResult", "VERDICTS", "TREATMENT_E
 
 VERDICTS = ("fewer episodes", "more episodes", "can't tell")
 PERIOD_CHOICES = ("stretches", "years", "half-years", "quarters")
-#: Edges (days after an episode ended) of the default bands of time since the last episode.
-SINCE_EPISODE_BANDS = (10.0, 20.0, 40.0, 80.0)
 #: Keyword options of :func:`treatment_effect` and their defaults.
 TREATMENT_EFFECT_OPTIONS = {
     "periods": "stretches", "interval": "mid-p", "season": True, "pre_exposure_days": 0.0,

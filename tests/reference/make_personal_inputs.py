@@ -75,6 +75,7 @@ def renewal_log(seed=14, days=4000):
 def inputs() -> dict[str, pd.DataFrame]:
     cc = sa.case_crossover(trigger_log(), exposure="cold pool", hazard_days=2).table
     rw = sa.risk_windows(session_log(), exposed="chiropractic").cells
+    rw_years = sa.risk_windows(session_log(), exposed="chiropractic", calendar="years").cells
     ba = sa.before_after(change_log(), start="physiotherapy").table
     season = sa.seasonality(change_log()).table
     gaps = sa.forecast_next_episode(renewal_log(), n_bootstrap=0).gaps
@@ -82,6 +83,7 @@ def inputs() -> dict[str, pd.DataFrame]:
         "personal_rate_ratio_cases.csv": RATE_RATIO_CASES,
         "personal_case_crossover_design.csv": cc[["stratum", "case", "exposed"]],
         "personal_risk_window_cells.csv": rw,
+        "personal_risk_window_cells_years.csv": rw_years,
         "personal_before_after_months.csv": ba[ba["days_at_risk"] > 0][["period", "events", "days_at_risk", "after", "years"]],
         "personal_seasonality_months.csv": season[["month", "events", "days_at_risk"]].rename(columns={"month": "period"}),
         "personal_forecast_gaps.csv": gaps[["duration", "observed"]],

@@ -45,17 +45,25 @@ put("case_crossover_coef", coef(fit)[["exposed"]])
 put("case_crossover_se", sqrt(vcov(fit)[1, 1]))
 
 # Risk windows (conditional Poisson = Poisson with subject intercepts; one subject here)
-rw <- read("personal_risk_window_cells.csv")
-rw <- rw[rw$days > 0, ]
-rw$window <- relevel(factor(rw$window), ref = "control")
-# One intercept per calendar block (the default calendar = "years"): blocks without onsets are already left out.
-rw_formula <- if ("period" %in% names(rw)) events ~ window + adjust + factor(period) + offset(log(days)) else
-  events ~ window + adjust + offset(log(days))
-fit <- glm(rw_formula, family = poisson, data = rw, control = tight)
-for (w in setdiff(levels(rw$window), "control")) {
-  put(sprintf("risk_window_%s_coef", w), coef(fit)[[paste0("window", w)]])
-  put(sprintf("risk_window_%s_se", w), sqrt(vcov(fit)[paste0("window", w), paste0("window", w)]))
+risk_window_reference <- function(file, prefix) {
+  rw <- read(file)
+  rw <- rw[rw$days > 0, ]
+  rw$window <- relevel(factor(rw$window), ref = "control")
+  # One intercept per period (the person's own stretches of constant rate by default, calendar years in
+  # the second case): periods without onsets are already left out.  Time since the last episode
+  # (since_episode) is adjusted for like the season.
+  terms <- c("window", "adjust")
+  if ("since_episode" %in% names(rw)) terms <- c(terms, "factor(since_episode)")
+  if ("period" %in% names(rw) && length(unique(rw$period)) > 1) terms <- c(terms, "factor(period)")
+  rw_formula <- as.formula(paste("events ~", paste(terms, collapse = " + "), "+ offset(log(days))"))
+  fit <- glm(rw_formula, family = poisson, data = rw, control = tight)
+  for (w in setdiff(levels(rw$window), "control")) {
+    put(sprintf("%s_%s_coef", prefix, w), coef(fit)[[paste0("window", w)]])
+    put(sprintf("%s_%s_se", prefix, w), sqrt(vcov(fit)[paste0("window", w), paste0("window", w)]))
+  }
 }
+risk_window_reference("personal_risk_window_cells.csv", "risk_window")
+risk_window_reference("personal_risk_window_cells_years.csv", "risk_window_years")
 
 # Before/after segmented regression ------------------------------------------------
 ba <- read("personal_before_after_months.csv")
