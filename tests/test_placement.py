@@ -88,6 +88,18 @@ def test_simulated_histories_are_placed_by_the_same_rule_as_their_logs():
             assert np.allclose((placed["end"] - h.start) / DAY, days["episode_end_day"])
 
 
+def test_a_placed_episode_running_into_a_dated_one_no_longer_stops_treatment_effect():
+    # Remembered log where "latest" put a month-known episode into the dated one after it: the
+    # placement used to leave them overlapping and treatment_effect raised LogValidationError.
+    h = scenario_days("remembered", effect="70% fewer", seed=80)
+    log = h.to_log()
+    r = sa.treatment_effect(log, "physiotherapy", window=(4, 14))
+    assert list(r.placements["placement"]) == ["earliest", "midpoint", "latest"]
+    assert r.placements["rate_ratio"].notna().all() and r.cells["events"].sum() == len(log.episodes)
+    latest = sa.place_onsets(log, "latest").episodes.sort_values("onset")
+    assert np.allclose((latest["onset"] - h.start) / DAY, h.at_risk("latest")["onset_day"])
+
+
 def test_place_one_person_pulls_a_placed_episode_back_before_a_day_known_one():
     day = DAY_NS
     onset = place_one_person(np.array([0, 40]) * day, np.array([30, 40]) * day, np.array([12, 45]) * day,

@@ -153,6 +153,13 @@ def place_onsets(data, how: str = "midpoint", *, seed: int | None = None):
     ValueError
         For an unknown ``how``, or when written episodes overlap whatever the placement.
 
+    References
+    ----------
+    Midpoint placement of an event known only to an interval, and running the
+    extremes to bound its effect: Law CG, Brookmeyer R (1992). Effects of
+    mid-point imputation on the analysis of doubly censored data. Statistics
+    in Medicine 11:1569-1578.
+
     Examples
     --------
     "Summer 2004" with an end written as June 8: the onset is not placed after
