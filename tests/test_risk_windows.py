@@ -98,6 +98,11 @@ def test_time_since_an_episode_is_adjusted_for():
     result = sa.risk_windows(log, exposed="physiotherapy")
     assert "time since the last episode" in result.table["method"].iloc[0]
     assert {"since_episode", "period"} <= set(result.cells.columns)
+    plain = sa.risk_windows(log, exposed="physiotherapy", calendar=None, since_episode_days=None, adjust="none")
+    assert plain.table["method"].iloc[0] == "conditional Poisson, adjusted for nothing"
+    assert "since_episode" not in plain.cells and "period" not in plain.cells
+    years = sa.risk_windows(log, exposed="physiotherapy", calendar="years", since_episode_days=None)
+    assert years.table["method"].iloc[0] == "conditional Poisson, adjusted for season, year"
     with pytest.raises(ValueError, match="since_episode_days"):
         sa.risk_windows(log, exposed="physiotherapy", since_episode_days=(10, 10))
     with pytest.raises(ValueError, match="since_episode_days"):

@@ -352,8 +352,8 @@ def risk_windows(
         if name == _CONTROL:
             rows.append((name, events, days, 1.0, np.nan, np.nan, np.nan, "reference"))
         elif name in fitted:
-            adjusted = ", ".join([adjust] * (adjust != "none") + [WITHIN_WORDS[calendar]] * bool(calendar)
-                                 + ["time since the last episode"] * bool(since_episode_days)) or "nothing"
+            adjusted = ", ".join(word for word, used in ((adjust, adjust != "none"), (WITHIN_WORDS.get(calendar), calendar),
+                                                         ("time since the last episode", since_episode_days)) if used) or "nothing"
             rows.append((name, events, days, *fitted[name], f"conditional Poisson, adjusted for {adjusted}"))
         elif days > 0:
             # No onsets in the window: the Wald interval does not exist; give the exact
