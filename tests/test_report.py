@@ -233,3 +233,18 @@ def test_cli_report_from_an_app_export(tmp_path, capsys):
     # too few gaps for the forecast: the section says why instead of failing the report
     assert status["forecast"] == "unavailable"
     assert "at least 3 completed gaps" in _section(page, "forecast")
+
+
+def test_forecast_placements_with_the_same_answer_share_a_row():
+    from spasm_analysis.report.personal import same_answer_together
+
+    start = pd.to_datetime(["2014-11-08", "2014-11-08", "2013-01-01", "2014-11-08", "2014-11-08", "2014-11-08"])
+    sensitivity = pd.DataFrame({
+        "choice": ["placed: midpoint", "placed: earliest", "placed: latest", "placed: random 1", "placed: random 2",
+                   "imprecise_onsets='exclude'"],
+        "stretch_start": start, "within_30_days": [0.5, 0.5, 0.4, 0.5, 0.5, 0.5],
+    })
+    shown = same_answer_together(sensitivity)
+    assert shown["choices"].tolist() == ["midpoint, earliest, 2 random placements, left out", "latest"]
+    assert shown["stretch_start"].tolist() == ["2014-11-08", "2013-01-01"]
+    assert shown["within_30_days"].tolist() == [0.5, 0.4]

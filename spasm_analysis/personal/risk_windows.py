@@ -345,6 +345,8 @@ def risk_windows(
     estimable = [w for w in labels if w in by_window.index and by_window.at[w, "events"] > 0]
     fitted_cells = cells[cells["window"].isin(estimable + [_CONTROL])]
     fitted = _fit(fitted_cells, estimable, confidence_level) if estimable else {}
+    adjusted = ", ".join(word for word, used in ((adjust, adjust != "none"), (WITHIN_WORDS.get(calendar), calendar),
+                                                 ("time since the last episode", since_episode_days)) if used) or "nothing"
     rows = []
     for name in labels + [_CONTROL]:
         events = int(by_window.at[name, "events"]) if name in by_window.index else 0
@@ -352,8 +354,6 @@ def risk_windows(
         if name == _CONTROL:
             rows.append((name, events, days, 1.0, np.nan, np.nan, np.nan, "reference"))
         elif name in fitted:
-            adjusted = ", ".join(word for word, used in ((adjust, adjust != "none"), (WITHIN_WORDS.get(calendar), calendar),
-                                                         ("time since the last episode", since_episode_days)) if used) or "nothing"
             rows.append((name, events, days, *fitted[name], f"conditional Poisson, adjusted for {adjusted}"))
         elif days > 0:
             # No onsets in the window: the Wald interval does not exist; give the exact
@@ -376,19 +376,19 @@ def risk_windows(
     return RiskWindowResult(
         table=table, confidence_level=confidence_level, exposure=label, adjust=adjust, n_sessions=n_sessions,
         sessions_after_onset=observed, expected_after_onset=expected, clustering_p_value=p_cluster,
-        assumption_flag=flag, assumption=assumption, interpretation=_sentence(table, label, confidence_level, flag),
+        assumption_flag=flag, assumption=assumption, interpretation=_sentence(table, label, confidence_level, flag, adjusted),
         notes=line.note, cells=fitted_cells.reset_index(drop=True),
     )
 
 
-def _sentence(table: pd.DataFrame, label: str, level: float, flag: bool) -> str:
+def _sentence(table: pd.DataFrame, label: str, level: float, flag: bool, adjusted: str) -> str:
     first = table.iloc[0]
     if first["method"].startswith("no time"):
         text = f"No time at risk fell in the first window after {label}."
     else:
         text = (
             f"In the {first['window']} days after {label}, onsets were {first['relative_incidence']:.2f} times as frequent "
-            f"as at other times ({level:.0%} CI {first['ci_lower']:.2f} to {first['ci_upper']:.2f})"
+            f"as at other times (adjusted for {adjusted}; {level:.0%} CI {first['ci_lower']:.2f} to {first['ci_upper']:.2f})"
         )
         text += "; an association within one record, not evidence of cause" if not flag else "; sessions cluster after onsets, so read this with caution"
         text += "."

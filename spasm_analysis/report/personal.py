@@ -223,8 +223,9 @@ def _risk_windows(log, opts, modalities):
     if not picked:
         return ""
     body = "<h3>Days after a session (self-controlled risk windows)</h3>"
-    body += para("The onset rate in windows after each session, relative to all other time at risk of the same "
-                 "person, adjusted for season.")
+    body += para("The onset rate in windows after each session, relative to other time at risk of the same "
+                 "person in the same stretch of their own onset rate, adjusted for season and for the time since the "
+                 "last episode ended (sessions are often booked because of an episode).")
     for modality in picked:
         try:
             result = risk_windows(log, exposed=modality, assume_duration_days=opts.assume_duration_days)
@@ -320,6 +321,25 @@ def _durations(log, opts):
     return body
 
 
+def same_answer_together(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct forecast, naming every placement choice that gives it."""
+    shown = sensitivity.assign(stretch_start=sensitivity["stretch_start"].dt.strftime("%Y-%m-%d"))
+    answer = [c for c in shown.columns if c != "choice"]
+    choices = shown.groupby(answer, sort=False, dropna=False)["choice"].agg(_choice_words).rename("choices")
+    return choices.reset_index()[["choices", *answer]]
+
+
+def _choice_words(choices) -> str:
+    """"placed: midpoint, placed: random 1, ..." in a few words: "midpoint, 20 random placements, left out"."""
+    named = [c.removeprefix("placed: ") for c in choices if not c.startswith("placed: random")]
+    words = ["left out" if c.startswith("imprecise_onsets=") and "exclude" in c else c for c in named]
+    randoms = sum(c.startswith("placed: random") for c in choices)
+    if randoms:
+        words.insert(len([c for c in named if not c.startswith("imprecise_onsets=")]),
+                     f"{randoms} random placement{'s' * (randoms > 1)}")
+    return ", ".join(words)
+
+
 def _forecast(log, opts):
     from spasm_analysis.personal.forecast import forecast_next_episode
 
@@ -332,8 +352,7 @@ def _forecast(log, opts):
         body += "<h3>If the remembered onsets were elsewhere</h3>" + para(
             "Onsets known only to the month or year move where the current stretch starts. The same forecast with "
             "them placed at the start, the end or at random inside their periods, and with them left out:")
-        body += table(result.sensitivity.assign(stretch_start=result.sensitivity["stretch_start"].dt.strftime("%Y-%m-%d"))
-                      .drop_duplicates(subset=[c for c in result.sensitivity.columns if c != "choice"]), digits=3)
+        body += table(same_answer_together(result.sensitivity), digits=3)
     return body + para(result.notes, cls="small")
 
 
