@@ -162,27 +162,26 @@ def keeps_second_moments(n_bins: int, n_groups: int, p: int) -> bool:
 
 
 @numba.njit(cache=True, nogil=True)
-def _max_eta(XT, offset, beta):
+def _linear_predictor(XT, offset, beta, weights, row_group, eta):
+    """``eta = offset + x'b`` per row into ``eta``; its largest value and ``sum w eta`` of events."""
     p, n = XT.shape
-    best = -np.inf
+    top = -np.inf
+    death_eta = 0.0
     for i in range(n):
-        eta = offset[i]
+        value = offset[i]
         for k in range(p):
-            eta += XT[k, i] * beta[k]
-        if eta > best:
-            best = eta
-    return best
+            value += XT[k, i] * beta[k]
+        eta[i] = value
+        if value > top:
+            top = value
+        if row_group[i] >= 0:
+            death_eta += weights[i] * value
+    return top, death_eta
 
 
 def _as_rows(XT, weights, offset, beta):
     return (np.ascontiguousarray(XT, dtype=float), np.ascontiguousarray(weights, dtype=float),
             np.ascontiguousarray(offset, dtype=float), np.ascontiguousarray(beta, dtype=float))
-
-
-#: How far above the largest linear predictor a caller's ``shift`` may lie before the row
-#: pass is repeated at the largest: risk scores down to exp(-60) and their squares stay far
-#: from underflow, so any shift in this range gives the same sums up to rounding.
-LOOSE_SHIFT = 60.0
 
 
 def row_sums(rows, XT, weights, offset, beta, *, shift=None,
@@ -192,27 +191,21 @@ def row_sums(rows, XT, weights, offset, beta, *, shift=None,
     ``rows`` has the per-row integers ``bin_lo``, ``bin_hi``, ``row_group``
     and the index sizes ``n_bins``, ``n_groups`` (a :class:`~.engine.RiskSets`
     or the same fields for a chunk). ``XT`` is p x n (one covariate per
-    contiguous row). ``shift`` keeps ``exp`` finite: by default the chunk's
-    largest linear predictor (one more pass to find it); a caller may pass an
-    upper bound instead (e.g. from the covariates' ranges), which is used when
-    it lies within :data:`LOOSE_SHIFT` of the largest predictor the pass
-    meets (else the pass is repeated at that largest). ``risk_out`` (length n)
-    receives ``exp(eta - shift)`` per row when given. ``second_moments=False``
-    leaves out the ``r x x'`` sums (the information then needs
-    :func:`information_pass`).
+    contiguous row). ``shift`` defaults to the chunk's largest linear
+    predictor, which keeps ``exp`` finite; ``risk_out`` (length n) receives
+    ``exp(eta - shift)`` per row when given. ``second_moments=False`` leaves
+    out the ``r x x'`` sums (the information then needs :func:`information_pass`).
     """
     XT, weights, offset, beta = _as_rows(XT, weights, offset, beta)
-    if shift is None:
-        shift = float(_max_eta(XT, offset, beta)) if XT.shape[1] else 0.0
     risk = np.empty(XT.shape[1]) if risk_out is None else risk_out
-    kernel = _row_pass(XT.shape[0], bool(second_moments))
-    args = (rows.bin_lo, rows.bin_hi, rows.row_group, XT, weights, offset, beta,
-            rows.n_bins, rows.n_groups)
-    net, tied, death_eta, death_x, top = kernel(*args, float(shift), risk)
-    # rounding may put the largest a hair above a bound made of the same products
-    if np.isfinite(top) and not shift - LOOSE_SHIFT <= top <= shift + 1.0:
-        shift = float(top)
-        net, tied, death_eta, death_x, top = kernel(*args, shift, risk)
+    top, death_eta = _linear_predictor(XT, offset, beta, weights, rows.row_group, risk)
+    if shift is None:
+        shift = float(top) if XT.shape[1] else 0.0
+    # numpy's exp is vectorised (SIMD); a compiled loop calls the scalar one per row
+    np.subtract(risk, shift, out=risk)
+    np.exp(risk, out=risk)
+    net, tied, death_x = _row_pass(XT.shape[0], bool(second_moments))(
+        rows.bin_lo, rows.bin_hi, rows.row_group, XT, weights, risk, rows.n_bins, rows.n_groups)
     return BinSums(net=net, tied=tied, death_eta=float(death_eta), death_x=death_x,
                    shift=float(shift))
 

@@ -32,37 +32,29 @@ def n_moments(p: int) -> int:
 def row_pass_source(p: int, second: bool = True) -> str:
     """Source of the row pass for p covariates.
 
-    ``acc`` has 2m columns per bin (m sums: r, r x, r x x'). A row adds its
-    sums at its entry bin and subtracts them at its exit bin; an event row
-    adds them to the second half of its entry bin instead of the first, which
-    is both its entry and its group's tied-event sums: 2m updates per row, not
-    3m (nine rows in ten end in an event in recurrent-episode data). The
-    epilogue rebuilds the contract's ``net`` (both halves) and ``tied``.
-    ``top`` is the largest linear predictor met, so that the caller can check
-    the ``shift`` it passed. ``second=False``: the first 1 + p moments only.
+    ``risk`` holds each row's ``exp(eta - shift)``, computed before the pass
+    (numpy's vectorised ``exp`` is five times faster than a scalar one per
+    row). ``acc`` has 2m columns per bin (m sums: r, r x, r x x' with
+    ``r = w risk``). A row adds its sums at its entry bin and subtracts them
+    at its exit bin; an event row adds them to the second half of its entry
+    bin instead of the first, which is both its entry and its group's
+    tied-event sums: 2m updates per row, not 3m (nine rows in ten end in an
+    event in recurrent-episode data). The epilogue rebuilds the contract's
+    ``net`` (both halves) and ``tied``. ``second=False``: the first 1 + p
+    moments only.
     """
     pairs = [(a, b) for a in range(p) for b in range(a, p)] if second else []
     m = n_moments(p) if second else 1 + p
     lines = [
-        "def row_pass(bin_lo, bin_hi, row_group, XT, weights, offset, beta, n_bins, n_groups,",
-        "             shift, risk):",
+        "def row_pass(bin_lo, bin_hi, row_group, XT, weights, risk, n_bins, n_groups):",
         "    n = XT.shape[1]",
         f"    acc = np.zeros((n_bins, {2 * m}))",
         "    group_bin = np.full(n_groups, -1, dtype=np.int64)",
         f"    death_x = np.zeros({p})",
-        "    death_eta = 0.0",
-        "    top = -np.inf",
-        *(f"    b{k} = beta[{k}]" for k in range(p)),
         "    for i in range(n):",
         *(f"        x{k} = XT[{k}, i]" for k in range(p)),
-        # "offset[i]" alone when there are no covariates (a frailty-only model)
-        "        eta = " + " + ".join(["offset[i]", *(f"x{k} * b{k}" for k in range(p))]),
-        "        if eta > top:",
-        "            top = eta",
-        "        r = np.exp(eta - shift)",
-        "        risk[i] = r",
         "        w = weights[i]",
-        "        z0 = w * r",
+        "        z0 = w * risk[i]",
         *(f"        z{1 + k} = z0 * x{k}" for k in range(p)),
         *(f"        z{1 + p + t} = z{1 + a} * x{b}" for t, (a, b) in enumerate(pairs)),
         "        lo = bin_lo[i]",
@@ -72,7 +64,6 @@ def row_pass_source(p: int, second: bool = True) -> str:
         "        if g >= 0:",
         *(f"            acc[lo, {m + q}] += z{q}" for q in range(m)),
         "            group_bin[g] = lo",
-        "            death_eta += w * eta",
         *(f"            death_x[{k}] += w * x{k}" for k in range(p)),
         "        else:",
         *(f"            acc[lo, {q}] += z{q}" for q in range(m)),
@@ -84,7 +75,7 @@ def row_pass_source(p: int, second: bool = True) -> str:
         "        b = group_bin[g]",
         "        if b >= 0:",
         *(f"            tied[g, {q}] = acc[b, {m + q}]" for q in range(m)),
-        "    return net, tied, death_eta, death_x, top",
+        "    return net, tied, death_x",
     ]
     return "\n".join(lines) + "\n"
 

@@ -91,6 +91,11 @@ def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
 def _codes(frame: pd.DataFrame, columns, role: str) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of the (combined) column values, and the labels in code order."""
     _require_columns(frame, columns, role)
+    if len(columns) == 1 and isinstance(frame[columns[0]].dtype, np.dtype) \
+            and frame[columns[0]].dtype.kind in "iu":
+        # subject ids, episode numbers: never missing, coded without a sort or a copy
+        labels, codes = sorted_codes(frame[columns[0]].to_numpy())
+        return codes, pd.Index(labels)
     part = frame[list(columns)]
     if part.isna().any().any():
         col = part.columns[part.isna().any()][0]
@@ -98,8 +103,8 @@ def _codes(frame: pd.DataFrame, columns, role: str) -> tuple[np.ndarray, pd.Inde
         raise ValueError(f"{role} column {col!r} has missing values at row(s) {rows}")
     if len(columns) == 1:
         column = part.iloc[:, 0]
-        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
-            labels, codes = sorted_codes(column.to_numpy())  # subject ids, episodes: no sort
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+            labels, codes = sorted_codes(column.to_numpy())  # no sort of all rows
             return codes, pd.Index(labels)
         codes, labels = pd.factorize(column, sort=True)
         return codes.astype(np.int64), pd.Index(labels)

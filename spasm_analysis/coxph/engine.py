@@ -35,8 +35,7 @@ from .binned import GroupTerms, information_pass, keeps_second_moments, reduce_s
 from .design import first_dependent_column
 
 __all__ = [
-    "RiskSets", "Evaluation", "NewtonFit", "PredictorBound", "build_risk_sets", "evaluate",
-    "newton_raphson",
+    "RiskSets", "Evaluation", "NewtonFit", "build_risk_sets", "evaluate", "newton_raphson",
     "maximise_partial_likelihood",
     "row_interval_sum",
 ]
@@ -123,20 +122,24 @@ def _time_ranks(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 @numba.njit(cache=True, nogil=True)
-def _locate(code_stop, code_start, stratum, event, domain, like):
+def _locate(code_stop, code_start, stratum, event, weights, domain, like):
     """Per row: its first group at or after its stop and start keys, and its event group.
 
     Groups are the keys holding an event's stop; ``groups_before[k]`` counts
     groups with a key below k (one table over the key domain, no sort).
     Returns ``row_lo, row_hi`` (group positions), ``bin_lo, bin_hi`` (shifted by
     the stratum), ``row_group`` (-1 without an event) in ``like``'s integer
-    type, and the keys of the groups, ascending.
+    type, the keys of the groups, ascending, the event rows ascending, and per
+    group its number of events and their summed weights (added in row order,
+    as ``np.bincount`` adds them).
     """
     n = len(code_stop)
     is_group = np.zeros(domain + 1, dtype=np.bool_)
+    n_deaths = 0
     for i in range(n):
         if event[i]:
             is_group[code_stop[i]] = True
+            n_deaths += 1
     groups_before = np.empty(domain + 1, dtype=like.dtype)
     count = 0
     for k in range(domain + 1):
@@ -154,6 +157,10 @@ def _locate(code_stop, code_start, stratum, event, domain, like):
     bin_lo = np.empty(n, dtype=like.dtype)
     bin_hi = np.empty(n, dtype=like.dtype)
     row_group = np.empty(n, dtype=like.dtype)
+    deaths = np.empty(n_deaths, dtype=np.int64)
+    group_size = np.zeros(count, dtype=np.int64)
+    group_weight = np.zeros(count)
+    d = 0
     for i in range(n):
         lo = groups_before[code_stop[i]]
         hi = groups_before[code_start[i]]
@@ -161,8 +168,16 @@ def _locate(code_stop, code_start, stratum, event, domain, like):
         row_hi[i] = hi
         bin_lo[i] = lo + stratum[i]
         bin_hi[i] = hi + stratum[i]
-        row_group[i] = lo if event[i] else -1
-    return row_lo, row_hi, bin_lo, bin_hi, row_group, group_codes
+        if event[i]:
+            row_group[i] = lo
+            deaths[d] = i
+            d += 1
+            group_size[lo] += 1
+            group_weight[lo] += weights[i]
+        else:
+            row_group[i] = -1
+    return (row_lo, row_hi, bin_lo, bin_hi, row_group, group_codes, deaths, group_size,
+            group_weight)
 
 
 def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron") -> RiskSets:
@@ -191,7 +206,7 @@ def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron"
         raise ValueError(
             f"row {bad}: interval (start={start[bad]:g}, stop={stop[bad]:g}] has zero length "
             "once times equal up to rounding are treated as tied")
-    stratum = np.asarray(stratum).astype(np.int64)
+    stratum = np.asarray(stratum, dtype=np.int64)
     n = len(stratum)
     n_strata = int(stratum.max()) + 1 if n else 1
     # keys increase with stratum and *decrease* with time
@@ -206,17 +221,18 @@ def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron"
         domain, code_stop, code_start = len(keys), codes[:n], codes[n:]
     # 32-bit row positions halve the bytes each Newton step reads per row
     index = np.int32 if n + n_strata < np.iinfo(np.int32).max else np.int64
-    row_lo, row_hi, bin_lo, bin_hi, row_group, group_codes = _locate(
-        code_stop, code_start, stratum, np.asarray(event, dtype=np.bool_), domain,
-        np.empty(0, dtype=index))
-    deaths = np.flatnonzero(row_group >= 0)
+    (row_lo, row_hi, bin_lo, bin_hi, row_group, group_codes, deaths, group_size,
+     group_weight) = _locate(code_stop, code_start, stratum, np.asarray(event, dtype=np.bool_),
+                             np.asarray(weights, dtype=float), domain, np.empty(0, dtype=index))
     death_group = row_group[deaths]
     group_keys = group_codes if keys is None else keys[group_codes]
     n_groups = len(group_keys)
-    group_size = np.bincount(death_group, minlength=n_groups)
     group_stratum = group_keys // width
-    stratum_first_group = np.searchsorted(group_stratum, group_stratum, side="left")
-    group_weight = np.bincount(death_group, weights=weights[deaths], minlength=n_groups)
+    # groups ascend by stratum: each group's stratum starts at the last stratum change before it
+    changes = np.flatnonzero(np.diff(group_stratum)) + 1
+    stratum_first_group = np.zeros(n_groups, dtype=np.int64)
+    stratum_first_group[changes] = changes
+    np.maximum.accumulate(stratum_first_group, out=stratum_first_group)
     return RiskSets(
         row_lo=row_lo, row_hi=row_hi, bin_lo=bin_lo, bin_hi=bin_hi,
         n_bins=n_groups + n_strata, group_bin=np.arange(n_groups) + group_stratum,
@@ -270,8 +286,7 @@ def _covariate_rows(X: np.ndarray) -> np.ndarray:
 
 
 def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarray,
-             beta: np.ndarray, *, information: bool = True, shift: float | None = None
-             ) -> Evaluation:
+             beta: np.ndarray, *, information: bool = True) -> Evaluation:
     """Efron/Breslow log partial likelihood, score and observed information.
 
     With r_i = w_i exp(eta_i), the risk-set sums S0, S1, S2 at each event
@@ -283,16 +298,12 @@ def evaluate(rs: RiskSets, X: np.ndarray, weights: np.ndarray, offset: np.ndarra
     per-bin sums would be too large, the pass bins the first moments only and
     a second pass adds the x x' part of the information (same result).
     ``information`` is accepted for compatibility; the information costs
-    nothing extra and is always returned. ``shift``: an upper bound of the
-    linear predictors (see :func:`~.binned.row_sums`); by default the largest.
+    nothing extra and is always returned.
     """
     XT = _covariate_rows(X)
     risk = np.empty(X.shape[0])
     second = keeps_second_moments(rs.n_bins, rs.n_groups, XT.shape[0])
-    if shift is None and not np.any(beta):  # at zero the largest predictor is the largest offset
-        shift = float(np.max(offset)) if len(offset) else 0.0
-    sums = row_sums(rs, XT, weights, offset, beta, risk_out=risk, second_moments=second,
-                    shift=shift)
+    sums = row_sums(rs, XT, weights, offset, beta, risk_out=risk, second_moments=second)
     red = reduce_sums(rs, sums)
     info = red.information
     if not second:  # many bins x many covariates: the x x' part row by row, O(p^2) memory
@@ -314,27 +325,6 @@ def row_interval_sum(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
     np.cumsum(values, axis=1, out=cum[:, 1:])
     out = np.take(cum, rs.row_hi, axis=1) - np.take(cum, rs.row_lo, axis=1)
     return out[0] if per_group.ndim == 1 else out
-
-
-class PredictorBound:
-    """An upper bound of ``x'b + offset`` over the rows, in O(p) for each new ``b``.
-
-    Each term ``x_k b_k`` is at most ``max(b_k min x_k, b_k max x_k)``, so
-    the column ranges, found once, bound the linear predictor at every
-    Newton step. Used as the ``shift`` of the row pass, it saves the pass
-    over the rows that would find the exact largest predictor; the row pass
-    checks the bound against the largest it meets.
-    """
-
-    def __init__(self, X: np.ndarray, offset: np.ndarray):
-        empty = X.shape[0] == 0
-        self.low = np.zeros(X.shape[1]) if empty else X.min(axis=0)
-        self.high = np.zeros(X.shape[1]) if empty else X.max(axis=0)
-        self.offset = float(np.max(offset)) if len(offset) else 0.0
-
-    def __call__(self, beta) -> float:
-        beta = np.asarray(beta, dtype=float)
-        return self.offset + float(np.sum(np.maximum(beta * self.low, beta * self.high)))
 
 
 @dataclass(frozen=True)
@@ -378,12 +368,10 @@ def newton_raphson(rs: RiskSets, X, weights, offset, *, init=None, max_iter: int
     ``|U' V| > sqrt(eps) (1 + |beta|)``. ``start``, the evaluation at
     ``init`` when the caller already has it, saves one pass over the rows.
     """
-    bound = PredictorBound(X, offset)
-
     def evaluate_at(beta):
         if start is not None and np.array_equal(start.beta, beta) and len(start.score) == len(beta):
             return start
-        return evaluate(rs, X, weights, offset, beta, shift=bound(beta))
+        return evaluate(rs, X, weights, offset, beta)
 
     return maximise_partial_likelihood(evaluate_at, X.shape[1], init=init, max_iter=max_iter,
                                        eps=eps, names=names)
