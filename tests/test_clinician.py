@@ -107,3 +107,17 @@ def test_clinician_output_checked_before_reading(tmp_path, capsys):
     assert ".html or .pdf" in capsys.readouterr().err
     assert main(["clinician", str(_copy_of_sample(tmp_path)), "-o", str(tmp_path / "new" / "summary.html")]) == 0
     assert (tmp_path / "new" / "summary.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_rising_flag_states_the_reconciled_reading():
+    """The flag says what the report's trend section says (not a Laplace test that a past step also trips)."""
+    log, _ = sa.simulate_scenario("step", effect="none", seed=3)
+    reading = sa.trend_summary(log)
+    assert reading.verdict == "step"
+    answer = reading.answer
+    assert f"Rising frequency: {answer[0].lower()}{answer[1:]}" in sa.clinician_summary(log).flags
+    rng = np.random.default_rng(4)
+    days = 365 * 6
+    falling = simulate_onset_days(rng, days=days, base_rate=1 / 15, duration=2, multiplier=lambda d: 0.2 if d > 365 * 3 else 1.0)
+    s = sa.clinician_summary(make_log(falling, days=days, duration=2))
+    assert not s.rising and not any("Rising" in f for f in s.flags)

@@ -10,8 +10,10 @@ or a recommendation.
 References
 ----------
 Rates and the rising-frequency flag use the exact Poisson comparison of
-:mod:`.poisson` (Breslow & Day 1987, section 2.4) and the Laplace test of
-:mod:`.trend` (Cox & Lewis 1966, ch. 3).
+:mod:`.poisson` (Breslow & Day 1987, section 2.4) and the reconciled reading of
+:func:`~spasm_analysis.trend_summary` (stretches of constant rate against a
+steady trend; Worsley 1986, Cox & Lewis 1966), the answer the report's trend
+section gives.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import pandas as pd
 from .display import result_html
 from .poisson import exact_rate_ratio
 from .timeline import DAY, one_subject, timeline
-from .trend import laplace_test
+from ..results import format_p_value
+from .trend_summary import loglinear_loglik, trend_summary
 
 __all__ = ["clinician_summary", "ClinicianSummary"]
 
@@ -247,7 +250,7 @@ def clinician_summary(
     if older:
         notes.append(f"{older} earlier episode(s) also lasted more than {long_episode_days:g} days (see long_episodes).")
     free_days, free_start, free_end, free_open = _longest_free(windows, onsets, ends, as_of)
-    rising, rising_text = _rising(one, table, base, imprecise_onsets)
+    rising, rising_text = _rising(one, table, base, assume_duration_days)
     flags = [
         f"Episode longer than {long_episode_days:g} days in the last {months[-1]} months: began {r.onset:%Y-%m-%d}, lasted {r.duration_days:.0f} days."
         for r in long_eps[long_eps["recent"]].itertuples()
@@ -274,18 +277,33 @@ def clinician_summary(
     )
 
 
-def _rising(log, table: pd.DataFrame, base: dict, imprecise_onsets: str) -> tuple[bool, str]:
-    """Rising frequency: last 12 months clearly above baseline, or a significant Laplace trend."""
+def _rising(log, table: pd.DataFrame, base: dict, assume_duration_days) -> tuple[bool, str]:
+    """Rising frequency: last 12 months clearly above baseline, or the log's reconciled reading is a rise.
+
+    The reading is :func:`~spasm_analysis.trend_summary`'s: a last step that
+    went up, or a steady rise; a step up long ago with a level rate since is
+    said as such ("... and have stayed there since").
+    """
     recent = table[table["period"] == "last 12 months"]
     if len(recent) and base["observed_days"] > 0 and recent["observed_days"].iloc[0] > 0:
         a, t1 = int(recent["episodes"].iloc[0]), float(recent["observed_days"].iloc[0])
         _, lower, _, p = exact_rate_ratio(a, t1, int(base["episodes"]), float(base["observed_days"]))
         if lower > 1:
-            return True, f"Rising frequency: the last 12 months had more episodes per month than the baseline (exact p = {p:.3f})."
+            return True, f"Rising frequency: the last 12 months had more episodes per month than the baseline (exact {format_p_value(p)})."
     try:
-        trend = laplace_test(log, imprecise_onsets=imprecise_onsets)
+        reading = trend_summary(log, assume_duration_days=assume_duration_days)
     except ValueError:
         return False, ""
+    seg = reading.change_points.segments
+    if reading.verdict == "step":
+        up = seg["rate_per_year"].iloc[-1] > seg["rate_per_year"].iloc[-2]
+    elif reading.verdict == "steady trend":
+        up = loglinear_loglik(reading.change_points.onset_days_at_risk, reading.change_points.days_at_risk)[1] > 0
+    else:
+        up = False
+    if up:
+        return True, f"Rising frequency: {reading.answer[0].lower()}{reading.answer[1:]}"
+    return False, ""
     if trend.statistic > 0 and trend.p_value < 0.05:
         return True, f"Rising frequency over the whole log (Laplace U = {trend.statistic:.2f}, p = {trend.p_value:.3f})."
     return False, ""
