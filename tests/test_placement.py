@@ -20,7 +20,7 @@ def _log(episodes):
 
 
 def test_readers_record_which_ends_come_from_a_length():
-    sheet = pd.DataFrame({"Started": ["summer 2004", "Oct 2013", "2014-03-02"],
+    sheet = pd.DataFrame({"Started": ["summer 2004", "Oct 2013", "early Mar 2014"],
                           "Duration": ["a week", None, "3-4 days"], "Ended": [None, "2013-10-20", None]})
     episodes = sa.read_episodes(sheet)
     assert episodes["end_from_length"].tolist() == [True, False, True]
@@ -32,8 +32,10 @@ def test_readers_record_which_ends_come_from_a_length():
     assert latest.onset_latest.tolist() == latest.onset.tolist()
     mid = sa.place_onsets(log, "midpoint").episodes
     assert (mid.onset[1], mid.end[1]) == (pd.Timestamp("2013-10-10 12:00"), pd.Timestamp("2013-10-20"))
-    # The range of the length moves too: "a week" is known to the day.
-    assert (mid.end_earliest[0] - mid.onset[0], mid.end_latest[0] - mid.onset[0]) == (7 * DAY, 7 * DAY + 91 * DAY)
+    # The range of the length moves too: "a week" is known to the day; "3-4 days" stays 3-4 days.
+    assert (mid.end_earliest[0] - mid.onset[0], mid.end_latest[0] - mid.onset[0]) == (7 * DAY, 7 * DAY)
+    assert mid.onset[2] == pd.Timestamp("2014-03-06")  # the middle of March 1-10
+    assert (mid.end_earliest[2] - mid.onset[2], mid.end[2] - mid.onset[2], mid.end_latest[2] - mid.onset[2]) == (3 * DAY, 4 * DAY, 4 * DAY)
     # A file without a length column has no ends from a length.
     assert "end_from_length" not in sa.read_episodes(pd.DataFrame({"Started": ["2013"], "Ended": ["2013-03-01"]})).columns
 
@@ -51,6 +53,14 @@ def test_end_from_length_survives_writing_the_log_and_merging(tmp_path):
         warnings.simplefilter("ignore")
         merged = sa.EpisodeLog(ep, follow_up=FOLLOW_UP, merge_overlaps=True).episodes
     assert merged["end_from_length"].tolist() == [False]
+
+
+def test_an_end_without_upper_bound_keeps_none():
+    ep = pd.DataFrame({"onset": ["2010-05-01"], "onset_latest": ["2010-05-31"], "end": ["2010-05-09"],
+                       "end_earliest": ["2010-05-09"], "end_latest": [None], "end_from_length": [True]})
+    placed = sa.place_onsets(_log(ep), "latest").episodes
+    assert (placed["onset"][0], placed["end"][0]) == (pd.Timestamp("2010-05-31"), pd.Timestamp("2010-06-08"))
+    assert placed["end_earliest"][0] == pd.Timestamp("2010-06-08") and pd.isna(placed["end_latest"][0])
 
 
 def test_still_going_keeps_the_last_day_it_was_known_to_be_going():

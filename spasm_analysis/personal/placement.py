@@ -23,9 +23,10 @@ What happens to the episode's end depends on what the log knows about it:
 * **The end is known only as onset + length** (a length was written, "3-4
   days", and the readers record ``end_from_length=True``; the simulated
   remembered logs store their ends so too): the whole episode moves with its
-  onset, keeping its length (``end``, ``end_earliest`` and ``end_latest``
-  shift together; a still-going episode keeps ``end_earliest``, the last day
-  it was known to be going).
+  onset, keeping its length (``end`` and ``end_earliest`` shift as the onset
+  did; ``end_latest``, the last possible onset plus the longest length, becomes
+  the placed onset plus that length; a still-going episode keeps
+  ``end_earliest``, the last day it was known to be going).
 * **No end** (unknown or still going): only the onset moves.
 
 A person has one episode at a time.  When a placed episode would overlap
@@ -210,22 +211,37 @@ def place_onsets(data, how: str = "midpoint", *, seed: int | None = None):
         shift[rows] = placed - first[rows]
     delta = pd.Series(pd.to_timedelta(shift, unit="ns"), index=out.index)
     out["onset"] = out["onset"] + delta
-    _move_ends(out, delta.where(pd.Series(moves, index=out.index), pd.Timedelta(0)))
+    moving = pd.Series(moves & (shift != 0), index=out.index)
+    _move_ends(out, moving, out["onset"] - earliest, out["onset"] - latest)
     if "onset_latest" in out.columns:
         out.loc[imprecise, "onset_latest"] = out.loc[imprecise, "onset"]
     return out
 
 
-def _move_ends(out: pd.DataFrame, delta: pd.Series) -> None:
-    """Shift the end columns of the episodes whose end moves with the onset, in place."""
-    still_going = out["ongoing"].astype("boolean").fillna(False).astype(bool) & out["end"].isna() if {"ongoing", "end"} <= set(out.columns) else None
-    for column in ("end", "end_earliest", "end_latest"):
-        if column not in out.columns:
-            continue
-        step = delta
-        if column == "end_earliest" and still_going is not None:
-            step = delta.where(~still_going, pd.Timedelta(0))  # the last day it was known to be going stays
-        out[column] = out[column] + step
+def _move_ends(out: pd.DataFrame, moving: pd.Series, from_earliest: pd.Series, from_latest: pd.Series) -> None:
+    """The end columns of the ``moving`` episodes, moved with their placed onsets (in place).
+
+    ``end`` and ``end_earliest`` were the first possible onset plus a length:
+    they shift by as much as the onset did (``from_earliest``).  A still-going
+    episode keeps ``end_earliest``, the last day it was known to be going.
+    ``end_latest`` was the last possible onset plus the longest length (as the
+    readers compute it), so it shifts by ``from_latest``; never before the end.
+    """
+    if not moving.any():
+        return
+    rows = moving.to_numpy()
+    if "end" in out.columns:
+        out.loc[rows, "end"] = out.loc[rows, "end"] + from_earliest[rows]
+    if "end_earliest" in out.columns:
+        still_going = out["ongoing"].astype("boolean").fillna(False).astype(bool) if "ongoing" in out.columns else False
+        shifted = rows & ~(still_going & out["end"].isna()).to_numpy() if "end" in out.columns else rows
+        out.loc[shifted, "end_earliest"] = out.loc[shifted, "end_earliest"] + from_earliest[shifted]
+    if "end_latest" in out.columns:
+        latest_end = out.loc[rows, "end_latest"] + from_latest[rows]
+        if "end" in out.columns:
+            end = out.loc[rows, "end"]
+            latest_end = latest_end.where(end.isna() | latest_end.isna() | (latest_end >= end), end)  # NaT: no upper bound
+        out.loc[rows, "end_latest"] = latest_end
 
 
 def _nanoseconds(times: pd.Series) -> np.ndarray:
