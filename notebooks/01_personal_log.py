@@ -213,15 +213,16 @@ stepped_answer.change_points.segments
 # ## 2. Did the treatment help?
 #
 # `sa.treatment_effect` is the one answer to "did it help?". It compares onsets per day at risk in
-# a window after each session with the same person's other days at risk **in the same calendar
-# year and season** (so a treatment taken in a bad year is not compared with quiet years), keeps
-# the days from an onset to the first session that followed it apart (treatment is usually started
-# *because* of an episode), and leaves episode days out of the time at risk. The interval is an
-# exact profile-likelihood interval. The verdict is exactly one of "fewer episodes", "more
-# episodes" or "can't tell": it is "can't tell" whenever the interval is compatible with both a
-# worthwhile benefit and harm, or too few onsets fall in the window. Onsets remembered only to the
-# month or year are placed at the start, the middle and the end of their periods, and `placements`
-# shows how far the answer moves.
+# a window after each session with the same person's other days at risk **in the same stretch of
+# her own onset rate** (the change points above, so that a treatment taken in a bad stretch is
+# not compared with quiet years), **the same season and the same time since the last episode
+# ended** (treatment is usually started *because* of an episode, and any episode is followed by a
+# lull or a cluster that is not the treatment's doing), and leaves episode days out of the time at
+# risk. The interval is an exact conditional mid-p interval within those strata. The verdict is
+# exactly one of "fewer episodes", "more episodes" or "can't tell": it is "can't tell" whenever the
+# interval is compatible with both a worthwhile benefit and harm, or too few onsets fall in the
+# window. Onsets remembered only to the month or year are placed at the start, the middle and the
+# end of their periods, and `placements` shows how far the answer moves.
 
 # %%
 rows = []
