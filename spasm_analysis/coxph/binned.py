@@ -68,7 +68,8 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-from .binned_kernels import cluster_pass_source, n_moments, reduce_source, row_pass_source
+from .binned_kernels import (cluster_pass_source, linear_predictor_source, n_moments,
+                             reduce_source, row_pass_source)
 from .kernel_cache import compiled_function
 
 __all__ = ["BinSums", "GroupTerms", "Reduction", "row_sums", "reduce_sums", "cluster_sums",
@@ -161,22 +162,9 @@ def keeps_second_moments(n_bins: int, n_groups: int, p: int) -> bool:
     return (n_bins + n_groups) * (p * (p + 1) // 2) * 8 <= SECOND_MOMENT_BYTES
 
 
-@numba.njit(cache=True, nogil=True)
-def _linear_predictor(XT, offset, beta, weights, row_group, eta):
-    """``eta = offset + x'b`` per row into ``eta``; its largest value and ``sum w eta`` of events."""
-    p, n = XT.shape
-    top = -np.inf
-    death_eta = 0.0
-    for i in range(n):
-        value = offset[i]
-        for k in range(p):
-            value += XT[k, i] * beta[k]
-        eta[i] = value
-        if value > top:
-            top = value
-        if row_group[i] >= 0:
-            death_eta += weights[i] * value
-    return top, death_eta
+@lru_cache(maxsize=None)
+def _linear_predictor(p: int):
+    return compiled_function(linear_predictor_source(p), "linear_predictor")
 
 
 def _as_rows(XT, weights, offset, beta):
@@ -198,7 +186,8 @@ def row_sums(rows, XT, weights, offset, beta, *, shift=None,
     """
     XT, weights, offset, beta = _as_rows(XT, weights, offset, beta)
     risk = np.empty(XT.shape[1]) if risk_out is None else risk_out
-    top, death_eta = _linear_predictor(XT, offset, beta, weights, rows.row_group, risk)
+    top, death_eta = _linear_predictor(XT.shape[0])(XT, offset, beta, weights, rows.row_group,
+                                                    risk)
     if shift is None:
         shift = float(top) if XT.shape[1] else 0.0
     # numpy's exp is vectorised (SIMD); a compiled loop calls the scalar one per row

@@ -7,6 +7,7 @@ loops over a run-time ``range(p)`` go through memory and are several times
 slower. :func:`~.kernel_cache.compiled_function` compiles each source once and
 keeps the machine code on disk.
 
+- :func:`linear_predictor_source`: each row's linear predictor;
 - :func:`row_pass_source`: rows -> per-bin sums at one coefficient vector;
 - :func:`reduce_source`: per-bin sums -> log partial likelihood, score,
   information and the per-group terms (Efron or Breslow);
@@ -20,13 +21,37 @@ True
 
 from __future__ import annotations
 
-__all__ = ["n_moments", "row_pass_source", "reduce_source", "cluster_pass_source",
+__all__ = ["n_moments", "linear_predictor_source", "row_pass_source", "reduce_source", "cluster_pass_source",
            "n_term_rows"]
 
 
 def n_moments(p: int) -> int:
     """Number of per-bin sums for p covariates: r, r x (p), r x x' (upper triangle)."""
     return 1 + p + p * (p + 1) // 2
+
+
+def linear_predictor_source(p: int) -> str:
+    """Source of ``eta = offset + x'b`` per row, with its largest value and ``sum w eta`` of events.
+
+    The sum runs left to right (offset first), so the same expression gives
+    the same bits wherever it is evaluated.
+    """
+    lines = [
+        "def linear_predictor(XT, offset, beta, weights, row_group, eta):",
+        "    n = XT.shape[1]",
+        "    top = -np.inf",
+        "    death_eta = 0.0",
+        *(f"    b{k} = beta[{k}]" for k in range(p)),
+        "    for i in range(n):",
+        "        value = " + " + ".join(["offset[i]", *(f"XT[{k}, i] * b{k}" for k in range(p))]),
+        "        eta[i] = value",
+        "        if value > top:",
+        "            top = value",
+        "        if row_group[i] >= 0:",
+        "            death_eta += weights[i] * value",
+        "    return top, death_eta",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def row_pass_source(p: int, second: bool = True) -> str:
@@ -89,6 +114,23 @@ def n_term_rows(p: int) -> int:
     return 4 + 3 * p + 1 + p
 
 
+#: Denominators multiplied together before one log is taken (see :func:`reduce_source`).
+LOG_BATCH = 32
+
+
+def _flush_logs(weight: str, indent: str) -> list:
+    """Lines adding ``-weight * log(product of the held denominators)`` to the log-likelihood."""
+    return [
+        f"{indent}if 1e-300 < product < 1e300:",
+        f"{indent}    loglik -= {weight} * np.log(product)",
+        f"{indent}else:  # a denominator outside the safe range: the batch term by term",
+        f"{indent}    for t in range(batch):",
+        f"{indent}        loglik -= {weight} * np.log(held[t])",
+        f"{indent}product = 1.0",
+        f"{indent}batch = 0",
+    ]
+
+
 def reduce_source(p: int, second: bool = True) -> str:
     """Source of the reduction over event groups for p covariates.
 
@@ -97,9 +139,13 @@ def reduce_source(p: int, second: bool = True) -> str:
     events ``D_k = S0 - c_k E0`` with ``c_k = k/d`` under Efron (0 under
     Breslow), as R's ``agfit4``. Every per-term sum is a combination of six
     scalar sums over k (``1/D``, ``c/D``, ``1/D^2``, ``c/D^2``, ``c^2/D^2``
-    and ``log D``, the logs taken of products of 8 denominators: 8 times
-    fewer log calls). ``second=False``: sums without ``r x x'``, the
-    information then lacks its S2/E2 part (added by the information pass).
+    and ``log D``). The logs are taken of products of up to
+    :data:`LOG_BATCH` denominators, across groups while the events' mean
+    case weight stays the same (a log costs as much as a dozen multiplications,
+    and the groups of a stratified fit have a handful of events each); a
+    product is closed before it leaves ``1e+-150``. ``second=False``: sums
+    without ``r x x'``, the information then lacks its S2/E2 part (added by
+    the information pass).
 
     Returns ``loglik`` (without the event terms and the shift), ``score``
     (without the events' ``w x``), the information and ``terms``, a
@@ -117,6 +163,10 @@ def reduce_source(p: int, second: bool = True) -> str:
         *(f"    S{q} = 0.0" for q in range(m)),
         "    current = -1",
         "    b = 0",
+        "    product = 1.0",
+        "    batch = 0",
+        "    batch_weight = 0.0",
+        f"    held = np.empty({LOG_BATCH})",
         "    for j in range(n_groups):",
         "        if stratum_bin[j] != current:  # a new stratum: its risk sets start empty",
         "            current = stratum_bin[j]",
@@ -128,9 +178,9 @@ def reduce_source(p: int, second: bool = True) -> str:
         "        d = group_size[j]",
         "        mw = group_weight[j] / d",
         "        E0 = tied[j, 0]",
-        "        logs = 0.0",
-        "        product = 1.0",
-        "        batch = 0",
+        "        if mw != batch_weight and batch > 0:  # one batch, one case weight",
+        *_flush_logs("batch_weight", "            "),
+        "        batch_weight = mw",
         "        inv1 = 0.0",
         "        invc = 0.0",
         "        sq1 = 0.0",
@@ -141,22 +191,16 @@ def reduce_source(p: int, second: bool = True) -> str:
         "            D = S0 - c * E0",
         "            inv = 1.0 / D",
         "            product *= D",
+        "            held[batch] = D",
         "            batch += 1",
-        "            if batch == 8 or k == d - 1:",
-        "                if 1e-280 < product < 1e280:",
-        "                    logs += np.log(product)",
-        "                else:  # the product left the safe range: this batch term by term",
-        "                    for kk in range(k + 1 - batch, k + 1):",
-        "                        logs += np.log(S0 - (kk / d if efron else 0.0) * E0)",
-        "                product = 1.0",
-        "                batch = 0",
+        f"            if batch == {LOG_BATCH} or not 1e-150 < product < 1e150:",
+        *_flush_logs("mw", "                "),
         "            ci = c * inv",
         "            inv1 += inv",
         "            invc += ci",
         "            sq1 += inv * inv",
         "            sqc += ci * inv",
         "            sqcc += ci * ci",
-        "        loglik -= mw * logs",
         *(f"        e{a} = tied[j, {1 + a}]" for a in range(p)),
         # sum_k a_k with a_k = (S1 - c E1) / D
         *(f"        t{a} = S{1 + a} * inv1 - e{a} * invc" for a in range(p)),
@@ -178,6 +222,8 @@ def reduce_source(p: int, second: bool = True) -> str:
         *(f"        terms[{4 + p + a}, j] = mw * (S{1 + a} * sqc - e{a} * sqcc)" for a in range(p)),
         *(f"        terms[{4 + 2 * p + a}, j] = t{a} / d" for a in range(p)),
         *(f"        terms[{4 + 3 * p + q}, j] = S{q}" for q in range(1 + p)),
+        "    if batch > 0:",
+        *_flush_logs("batch_weight", "        "),
         f"    score = np.zeros({p})",
         *(f"    score[{a}] = u{a}" for a in range(p)),
         f"    info = np.empty(({p}, {p}))",

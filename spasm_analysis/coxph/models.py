@@ -184,8 +184,10 @@ def _fit(frame, covariates, *, strata, cluster, ties, frailty, weights, confiden
         est = fit_gamma_frailty(design, rs)
     else:
         est = _fixed_effects(design, rs, None if dropped else start)
-    rows = mf.frame[[c for c in ("subject", "start", "stop") if c in mf.frame.columns]]
-    rows.index = pd.RangeIndex(len(rows))  # a new frame already: no second copy
+    # the columns themselves, not a copy (0.7 ms at 240k rows): the engine's frame is never
+    # written into, and the CountingProcess's arrays are read-only
+    rows = pd.DataFrame({c: mf.frame[c].to_numpy() for c in ("subject", "start", "stop")
+                         if c in mf.frame.columns}, copy=False)
     return assemble_result(design, rs, est, all_names=mf.columns, terms=mf.terms, model=model,
                            ties=ties, confidence_level=confidence_level, notes=mf.notes,
                            coding=replace(mf, frame=None), rows=rows)
