@@ -30,6 +30,8 @@ def test_readers_record_which_ends_come_from_a_length():
     assert (latest.onset[0], latest.end[0]) == (pd.Timestamp("2004-08-31"), pd.Timestamp("2004-09-07"))
     assert (latest.onset[1], latest.end[1]) == (pd.Timestamp("2013-10-20"), pd.Timestamp("2013-10-20"))
     assert latest.onset_latest.tolist() == latest.onset.tolist()
+    # Placed on its first day, "summer 2004, a week" ends a week later at the latest.
+    assert sa.place_onsets(log, "earliest").episodes["end_latest"][0] == pd.Timestamp("2004-06-08")
     mid = sa.place_onsets(log, "midpoint").episodes
     assert (mid.onset[1], mid.end[1]) == (pd.Timestamp("2013-10-10 12:00"), pd.Timestamp("2013-10-20"))
     # The range of the length moves too: "a week" is known to the day; "3-4 days" stays 3-4 days.

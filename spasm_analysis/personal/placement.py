@@ -211,7 +211,7 @@ def place_onsets(data, how: str = "midpoint", *, seed: int | None = None):
         shift[rows] = placed - first[rows]
     delta = pd.Series(pd.to_timedelta(shift, unit="ns"), index=out.index)
     out["onset"] = out["onset"] + delta
-    moving = pd.Series(moves & (shift != 0), index=out.index)
+    moving = pd.Series(moves & imprecise, index=out.index)
     _move_ends(out, moving, out["onset"] - earliest, out["onset"] - latest)
     if "onset_latest" in out.columns:
         out.loc[imprecise, "onset_latest"] = out.loc[imprecise, "onset"]
