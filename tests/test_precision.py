@@ -28,6 +28,7 @@ def test_midpoints_by_hand():
     assert onset[3] == pd.Timestamp("2014-05-20")
     assert (r.n_month, r.n_year) == (2, 1)
     assert "placed in the middle of" in r.note
+    assert "1 of them have an end written as a date, which bounds them" in r.note
 
 
 def test_exclude_and_bad_choice():

@@ -25,7 +25,7 @@ from typing import Callable
 import pandas as pd
 
 from ..options import check_option
-from .placement import onset_interval, place_onsets
+from .placement import end_moves_with_onset, onset_interval, place_onsets
 
 __all__ = [
     "IMPRECISE_CHOICES",
@@ -122,6 +122,10 @@ def resolve_imprecise_onsets(episodes: pd.DataFrame, *, how: str = "midpoint", s
         where = {"midpoint": "in the middle of (mid-month, mid-season, mid-year)", "earliest": "on the first day of", "latest": "on the last day of",
                  "random": "at a random day inside"}[how]
         note = f"{counts} were placed {where} their stretch."
+        if "end" in episodes.columns:
+            bounded = imprecise & episodes["end"].notna() & ~end_moves_with_onset(episodes) & (episodes["end"] < latest + _DAY)
+            if bounded.any():
+                note += f" {int(bounded.sum())} of them have an end written as a date, which bounds them: none is placed after its end."
     return ImpreciseOnsets(out, how, n_month, n_year, note)
 
 
