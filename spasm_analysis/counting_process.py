@@ -307,8 +307,10 @@ class CountingProcess:
             if not pd.api.types.is_numeric_dtype(values) or (column != "event" and pd.api.types.is_bool_dtype(values)):
                 problems.add(where, None, column, str(values.dtype), f"column {column!r} must be numeric")
         for column in (subject,) + (() if cluster is None else (cluster,)):
-            for label in frame.index[frame[column].isna()][:_LISTED]:
-                problems.add(where, label, column, None, f"{column} is missing")
+            missing = frame[column].isna().to_numpy()
+            if missing.any():  # selecting labels by a mask costs a pass even when none is set
+                for label in frame.index[missing][:_LISTED]:
+                    problems.add(where, label, column, None, f"{column} is missing")
         problems.raise_if_any(where)
 
         start = frame["start"].to_numpy(dtype=float)
@@ -333,7 +335,8 @@ class CountingProcess:
         n_merged = 0
         if timefix:
             new_start, new_stop, n_merged = merge_near_ties(start, stop)
-            collapsed = np.flatnonzero((new_start == new_stop) & (start != stop))
+            collapsed = (np.flatnonzero((new_start == new_stop) & (start != stop)) if n_merged
+                         else ())  # nothing merged: the times are the same
             for i in collapsed[:_LISTED]:
                 problems.add(where, index[i], "stop", stop[i],
                              f"the interval ({start[i]!r}, {stop[i]!r}] is shorter than R's time tolerance "

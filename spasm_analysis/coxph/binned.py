@@ -186,13 +186,18 @@ def row_sums(rows, XT, weights, offset, beta, *, shift=None,
     """
     XT, weights, offset, beta = _as_rows(XT, weights, offset, beta)
     risk = np.empty(XT.shape[1]) if risk_out is None else risk_out
-    top, death_eta = _linear_predictor(XT.shape[0])(XT, offset, beta, weights, rows.row_group,
-                                                    risk)
-    if shift is None:
-        shift = float(top) if XT.shape[1] else 0.0
-    # numpy's exp is vectorised (SIMD); a compiled loop calls the scalar one per row
-    np.subtract(risk, shift, out=risk)
-    np.exp(risk, out=risk)
+    if shift in (None, 0.0) and not beta.any() and not offset.any():
+        # the start of every fit: each eta is 0, so each risk is exp(0) = 1 (the same bits)
+        shift, death_eta = 0.0, 0.0
+        risk.fill(1.0)
+    else:
+        top, death_eta = _linear_predictor(XT.shape[0])(XT, offset, beta, weights,
+                                                        rows.row_group, risk)
+        if shift is None:
+            shift = float(top) if XT.shape[1] else 0.0
+        # numpy's exp is vectorised (SIMD); a compiled loop calls the scalar one per row
+        np.subtract(risk, shift, out=risk)
+        np.exp(risk, out=risk)
     net, tied, death_x = _row_pass(XT.shape[0], bool(second_moments))(
         rows.bin_lo, rows.bin_hi, rows.row_group, XT, weights, risk, rows.n_bins, rows.n_groups)
     return BinSums(net=net, tied=tied, death_eta=float(death_eta), death_x=death_x,

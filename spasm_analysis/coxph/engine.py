@@ -122,11 +122,14 @@ def _time_ranks(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 @numba.njit(cache=True, nogil=True)
-def _locate(code_stop, code_start, stratum, event, weights, domain, like):
+def _locate(code_stop, code_start, stratum, width, event, weights, domain, like):
     """Per row: its first group at or after its stop and start keys, and its event group.
 
     Groups are the keys holding an event's stop; ``groups_before[k]`` counts
-    groups with a key below k (one table over the key domain, no sort).
+    groups with a key below k (one table over the key domain, no sort). With
+    ``width`` > 0 the codes are time ranks and the keys are made here,
+    ``stratum * width + width - 1 - rank`` (no key arrays); with 0 they are
+    the keys' codes already.
     Returns ``row_lo, row_hi`` (group positions), ``bin_lo, bin_hi`` (shifted by
     the stratum), ``row_group`` (-1 without an event) in ``like``'s integer
     type, the keys of the groups, ascending, the event rows ascending, and per
@@ -134,11 +137,21 @@ def _locate(code_stop, code_start, stratum, event, weights, domain, like):
     as ``np.bincount`` adds them).
     """
     n = len(code_stop)
+    if width > 0:
+        key_stop = np.empty(n, dtype=np.int64)
+        key_start = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            base = stratum[i] * width + width - 1
+            key_stop[i] = base - code_stop[i]
+            key_start[i] = base - code_start[i]
+    else:
+        key_stop = code_stop
+        key_start = code_start
     is_group = np.zeros(domain + 1, dtype=np.bool_)
     n_deaths = 0
     for i in range(n):
         if event[i]:
-            is_group[code_stop[i]] = True
+            is_group[key_stop[i]] = True
             n_deaths += 1
     groups_before = np.empty(domain + 1, dtype=like.dtype)
     count = 0
@@ -162,8 +175,8 @@ def _locate(code_stop, code_start, stratum, event, weights, domain, like):
     group_weight = np.zeros(count)
     d = 0
     for i in range(n):
-        lo = groups_before[code_stop[i]]
-        hi = groups_before[code_start[i]]
+        lo = groups_before[key_stop[i]]
+        hi = groups_before[key_start[i]]
         row_lo[i] = lo
         row_hi[i] = hi
         bin_lo[i] = lo + stratum[i]
@@ -209,21 +222,20 @@ def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron"
     stratum = np.asarray(stratum, dtype=np.int64)
     n = len(stratum)
     n_strata = int(stratum.max()) + 1 if n else 1
-    # keys increase with stratum and *decrease* with time
-    base = stratum * width + (width - 1)
-    key_stop = base - stop_rank
-    key_start = base - start_rank
-    if n_strata * width <= 8 * n + 65536:
-        domain, code_stop, code_start = n_strata * width, key_stop, key_start
-        keys = None
+    # keys increase with stratum and *decrease* with time: stratum * width + width - 1 - rank
+    direct = n_strata * width <= 8 * n + 65536
+    if direct:  # the keys index the lookup table themselves (made inside _locate)
+        domain, code_stop, code_start, keys = n_strata * width, stop_rank, start_rank, None
     else:  # compact the (stratum, time) keys so the lookup table below stays O(n)
-        keys, codes = sorted_codes(np.concatenate([key_stop, key_start]))
+        base = stratum * width + (width - 1)
+        keys, codes = sorted_codes(np.concatenate([base - stop_rank, base - start_rank]))
         domain, code_stop, code_start = len(keys), codes[:n], codes[n:]
     # 32-bit row positions halve the bytes each Newton step reads per row
     index = np.int32 if n + n_strata < np.iinfo(np.int32).max else np.int64
     (row_lo, row_hi, bin_lo, bin_hi, row_group, group_codes, deaths, group_size,
-     group_weight) = _locate(code_stop, code_start, stratum, np.asarray(event, dtype=np.bool_),
-                             np.asarray(weights, dtype=float), domain, np.empty(0, dtype=index))
+     group_weight) = _locate(code_stop, code_start, stratum, width if direct else 0,
+                             np.asarray(event, dtype=np.bool_), np.asarray(weights, dtype=float),
+                             domain, np.empty(0, dtype=index))
     death_group = row_group[deaths]
     group_keys = group_codes if keys is None else keys[group_codes]
     n_groups = len(group_keys)
