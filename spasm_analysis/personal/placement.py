@@ -198,9 +198,10 @@ def place_onsets(data, how: str = "midpoint", *, seed: int | None = None):
     first, last, end_ns = (_nanoseconds(column) for column in (earliest, latest, end))
     subject = out["subject"] if "subject" in out.columns else pd.Series(0, index=out.index)
     codes = pd.factorize(subject)[0]
+    positions = pd.Series(np.arange(len(out))).groupby(codes, sort=False).indices  # one look-up per person, not a scan
     shift = np.zeros(len(out), dtype=np.int64)
     for code in np.unique(codes[imprecise]):
-        rows = np.flatnonzero((codes == code) & known)
+        rows = positions[code][known[positions[code]]]
         try:
             placed = place_one_person(first[rows], last[rows], end_ns[rows], end.notna().to_numpy()[rows],
                                       moves[rows], how, draws[rows])
