@@ -178,11 +178,15 @@ sa.yearly_rates(log).table
 # stretches of constant onset rate (Worsley's likelihood ratio with binary segmentation, on time
 # at risk, tested against reorderings of the gaps between episodes so that clusters are not
 # mistaken for changes; about 5% of constant-rate logs show a false change). Each stretch has its
-# rate with an exact interval. Onsets remembered only to the month or year are placed mid-period,
+# rate with an exact interval, which takes the stretch's boundaries as given: it does not allow for
+# the boundaries having been chosen from the same onsets, so in a log where a change was found by
+# chance the intervals are too narrow. Onsets remembered only to the month or year are placed mid-period,
 # and `sensitivity` shows what happens when they are placed anywhere else in their periods.
 #
 # `sa.trend_summary` states one answer (a step, a steady trend, or no clear change) with every
-# test beside it, and says why they may disagree.
+# test beside it, and says why they may disagree. It compares the stretches with a steady
+# log-linear trend by Akaike's criterion, where each change location costs 6 (Ninomiya 2015);
+# `trend_weight` is the support for the steady trend, which the forecast below uses.
 
 # %%
 answer = sa.trend_summary(log)
@@ -313,27 +317,29 @@ durations.by_year[["year", "n_episodes", "median_days", "iqr_days", "max_days"]]
 # %% [markdown]
 # ## 4. When is the next one likely?
 #
-# The forecast follows the reading of the log above. After a step it uses only the current
-# stretch (the quiet years say little about the next few weeks); under a steady trend it uses the
-# whole log and lets the rate keep rising or falling; with no clear change, the whole log. Within
-# that, the chance of a new onset depends on the time since the last episode ended (episodes often
+# The forecast weighs the two readings of the log above by how well each fits it (Akaike weights,
+# with each change location costing 6 as Ninomiya 2015 derived): the current stretch only (the
+# quiet years say little about the next few weeks), and the whole log with its steady trend carried
+# on. A log that clearly stepped uses its current stretch, a clear steady rise its trend, and a log
+# that could be either a share of both; `reading` (and a column of `summary`) says which. Within
+# each, the chance of a new onset depends on the time since the last episode ended (episodes often
 # come in clusters: another one soon after one), estimated from the gaps between episodes, and on
-# the time of year when the data cover at least two years (a seasonal cycle, kept only as far as
-# the log supports it). A bootstrap gives the interval; constant-rate, Weibull and Kaplan-Meier
-# checks sit beside it. On 1,000 simulated logs per kind the mean 30-day probability is within
-# 0.05 of how often an onset came for constant, step, seasonal, clustered and remembered
-# histories; under a steadily rising rate it lags (0.08 too low), because about half of such logs
-# read as a step and the forecast then uses the last stretch's level (see `benchmarks/RESULTS.md`). `sensitivity` shows the forecast with the remembered onsets placed
-# elsewhere or left out, so no option changes the answer silently. It is a summary of the record,
-# not a prediction to act on.
+# the time of year when the data cover at least two years (a seasonal cycle, weighed against none
+# the same way). A bootstrap gives the interval (widened by the spread between the readings);
+# constant-rate, Weibull and Kaplan-Meier checks sit beside it. On simulated logs the mean 30-day
+# probability is within 0.05 of how often an onset came for constant, step, steadily rising,
+# seasonal, clustered and remembered histories (see `benchmarks/RESULTS.md`). `sensitivity` shows
+# the forecast with the remembered onsets placed elsewhere or left out, so no option changes the
+# answer silently. It is a summary of the record, not a prediction to act on.
 
 # %%
 forecast = sa.forecast_next_episode(log, n_bootstrap=200, seed=1)
 print(forecast.interpretation)
-print(f"Model: {forecast.model}; data from {forecast.stretch_start:%B %Y}; "
-      f"hazard changes by a factor {forecast.hazard.trend_per_year:.2f} a year, "
-      f"seasonal high/low {forecast.hazard.seasonal_ratio:.2f}" if forecast.hazard is not None else forecast.model)
-forecast.table
+print(f"Readings: {forecast.reading}; current stretch from {forecast.stretch_start:%B %Y} ({forecast.model})")
+if forecast.trend_hazard is not None:
+    print(f"Steady-trend reading: the hazard changes by a factor {forecast.trend_hazard.trend_per_year:.2f} a year, "
+          f"seasonal high/low {forecast.trend_hazard.seasonal_ratio:.2f}")
+forecast.summary
 
 # %%
 forecast.sensitivity.drop_duplicates(subset=["stretch_start", "within_30_days"])

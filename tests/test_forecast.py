@@ -131,7 +131,20 @@ def test_few_gaps_in_the_stretch_use_its_constant_rate_with_exact_interval():
     lo, hi = sa.personal.poisson.poisson_ci(result.stretch_events)
     rate = result.stretch_events / result.stretch_days_at_risk
     assert result.stretch_rate_per_year == pytest.approx(rate * 365.25)
-    assert row["probability"] == pytest.approx(-np.expm1(-rate * 30)) == row["constant_rate_probability"]
-    assert row["ci_lower"] == pytest.approx(-np.expm1(-float(lo) / result.stretch_days_at_risk * 30))
-    assert row["ci_upper"] == pytest.approx(-np.expm1(-float(hi) / result.stretch_days_at_risk * 30))
+    assert row["stretch_probability"] == pytest.approx(-np.expm1(-rate * 30)) == row["constant_rate_probability"]
+    own_lower = -np.expm1(-float(lo) / result.stretch_days_at_risk * 30)
+    own_upper = -np.expm1(-float(hi) / result.stretch_days_at_risk * 30)
     assert "exact Poisson interval" in result.notes
+    # The whole log has fewer than ten gaps too: the steady-trend reading is its constant rate with its exact interval.
+    cp = sa.to_counting_process(log).to_frame()
+    days, events = float((cp["stop"] - cp["start"]).sum()), len(onsets)
+    assert row["trend_probability"] == pytest.approx(-np.expm1(-events / days * 30))
+    whole_lo, whole_hi = (-np.expm1(-float(x) / days * 30) for x in sa.personal.poisson.poisson_ci(events))
+    # Average by Akaike weights; each side of the interval: sum of w_i sqrt(own half-width^2 + (p_i - average)^2).
+    w = result.trend_weight
+    p = (1 - w) * row["stretch_probability"] + w * row["trend_probability"]
+    assert row["probability"] == pytest.approx(p, rel=1e-12)
+    pairs = [(1 - w, row["stretch_probability"], own_lower, own_upper), (w, row["trend_probability"], whole_lo, whole_hi)]
+    lower = p - sum(wi * np.hypot(pi - a, pi - p) for wi, pi, a, _ in pairs)
+    upper = p + sum(wi * np.hypot(b - pi, pi - p) for wi, pi, _, b in pairs)
+    assert row["ci_lower"] == pytest.approx(lower, rel=1e-12) and row["ci_upper"] == pytest.approx(upper, rel=1e-12)

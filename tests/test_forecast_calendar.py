@@ -51,13 +51,18 @@ def test_profile_fit_matches_r_glm(gaps, glm, model, trend, season):
     np.testing.assert_allclose(np.log(hazard.rates), pieces, rtol=1e-7)
 
 
-def test_season_shrunk_by_its_wald_statistic(gaps, glm):
-    r = glm.loc["both"]
-    wald = float(r["season_wald"].iloc[0])
-    assert wald > 2
-    shrunk = _fit(gaps, True, True)
-    factor = 1 - 2 / wald
-    assert shrunk.season == pytest.approx((factor * r.at["cos", "estimate"], factor * r.at["sin", "estimate"]), rel=1e-6)
+@pytest.mark.parametrize("full, without", [("both", "trend"), ("season", "none")])
+def test_season_averaged_with_the_fit_without_it_by_akaike_weights(gaps, glm, full, without):
+    a, b = glm.loc[full], glm.loc[without]
+    lr = 2 * (float(a["loglik"].iloc[0]) - float(b["loglik"].iloc[0]))  # R logLik of the two glm fits
+    weight = 1 / (1 + np.exp(-(lr - 4) / 2))  # Akaike weight of two more parameters
+    assert 0.5 < weight < 0.99  # a clear cycle on these gaps: kept, but not whole
+    averaged = _fit(gaps, full == "both", True)
+    cos, sin = a.at["cos", "estimate"], a.at["sin", "estimate"]
+    assert averaged.season == pytest.approx((weight * cos, weight * sin), rel=1e-6)
+    if full == "both":
+        trend = weight * a.at["trend", "estimate"] + (1 - weight) * b.at["trend", "estimate"]
+        assert averaged.trend == pytest.approx(trend, rel=1e-6)
 
 
 def test_within_integrates_trend_and_cycle_across_the_window():
@@ -89,21 +94,39 @@ def test_steady_trend_forecasts_from_the_whole_log_with_the_trend():
     log = _trend_log(3)
     reading = sa.trend_summary(log)
     result = sa.forecast_next_episode(log, horizons=(30,), n_bootstrap=0)
-    assert reading.verdict == "steady trend"
-    assert result.stretch_start == reading.change_points.segments["start"].iloc[0]
-    assert 4 < result.hazard.trend_per_year ** 10 < 40  # truth 12 over the ten years
+    assert reading.verdict == "steady trend" and result.trend_weight == pytest.approx(reading.trend_weight)
+    assert result.trend_weight > 0.9 and result.reading.endswith(f"a steady rise {result.trend_weight:.0%}")
+    assert 4 < result.trend_hazard.trend_per_year ** 10 < 40  # truth 12 over the ten years
     # The rate at the end is about 24 a year: 1 - exp(-24 * 30 / 365.25) = 0.86; the stretch average would say much less.
-    assert result.table["probability"].iloc[0] > result.table["constant_rate_probability"].iloc[0]
-    assert abs(result.table["probability"].iloc[0] - 0.86) < 0.1
+    row = result.table.iloc[0]
+    assert row["probability"] > row["constant_rate_probability"]
+    assert abs(row["probability"] - 0.86) < 0.1 and abs(row["trend_probability"] - 0.86) < 0.1
 
 
 def test_step_forecasts_from_the_current_stretch_without_a_trend():
     log = sa.simulate_scenario("step", seed=3).log
     reading = sa.trend_summary(log)
     result = sa.forecast_next_episode(log, horizons=(30,), n_bootstrap=0)
-    assert reading.verdict == "step"
+    assert reading.verdict == "step" and result.trend_weight == pytest.approx(reading.trend_weight) and result.trend_weight < 0.5
     assert result.stretch_start == reading.change_points.current["start"]
-    assert result.hazard.trend == 0.0
+    assert result.hazard.trend == 0.0  # the current stretch's own hazard: no trend inside it
+    row = result.table.iloc[0]
+    w = result.trend_weight
+    assert row["probability"] == pytest.approx((1 - w) * row["stretch_probability"] + w * row["trend_probability"])
+
+
+def test_a_rise_that_could_be_a_step_is_forecast_from_both_readings():
+    # A steady rise (3 to 20 a year) whose stretches fit nearly as well as the trend: the forecast weighs both,
+    # which lifts it above the current stretch's level towards the rising rate, and says so.
+    result = sa.forecast_next_episode(sa.simulate_scenario("trend", seed=10).log, horizons=(30,), n_bootstrap=0)
+    assert 0.6 < result.trend_weight < 0.75
+    row = result.summary.iloc[0]
+    w = result.trend_weight
+    assert row["probability"] == pytest.approx((1 - w) * row["stretch_probability"] + w * row["trend_probability"])
+    assert row["trend_probability"] > row["stretch_probability"]
+    assert row["reading"] == result.reading == (f"weighted between a step (current stretch) {1 - w:.0%} and a "
+                                                f"steady rise {w:.0%}")
+    assert f"({1 - w:.0%}), and a steady rise over the whole log, carried on to today ({w:.0%})" in result.interpretation
 
 
 def test_chance_of_onset_is_the_simulated_frequency():

@@ -43,10 +43,20 @@ def test_seasonality_counts_month_known_onsets_and_names_the_months(log):
 def test_reconciled_answer_and_forecast_from_the_current_stretch(log):
     summary = sa.trend_summary(log)
     assert summary.verdict == "step" and summary.answer.startswith("A step up around November 2014")
+    # Three onsets after the step: a log-linear rise fits about as well (each change location costs 6 in
+    # the criterion), but no trend test finds a trend, so the answer is the step, and the explanation says so.
+    assert 0.5 < summary.trend_weight < 0.8 and summary.aic_trend < summary.aic_step
+    assert "no trend test finds one, so the answer above is the step" in summary.explanation
     forecast = sa.forecast_next_episode(log, n_bootstrap=0)
     assert forecast.stretch_start.year == 2014 and forecast.hazard is None  # too few gaps: the stretch's rate
-    assert forecast.table["probability"].between(0, 1).all()
-    # Where the remembered onsets go decides the stretch, and the sensitivity table shows how much.
+    assert forecast.trend_weight == pytest.approx(summary.trend_weight)
+    assert forecast.reading.startswith("weighted between a step (current stretch)")
+    table = forecast.table
+    assert table["probability"].between(0, 1).all()
+    w = forecast.trend_weight
+    np.testing.assert_allclose(table["probability"], (1 - w) * table["stretch_probability"] + w * table["trend_probability"])
+    # Where the remembered onsets go decides the stretch, and the sensitivity table shows how much (leaving
+    # them out most of all).
     thirty = forecast.sensitivity["within_30_days"]
     assert thirty.min() < 0.1 < 0.3 < thirty.max()
     assert "Onsets known only to the month or year matter here" in forecast.interpretation

@@ -68,3 +68,17 @@ def test_step_likelihood():
 
     seg = pd.DataFrame({"events": [2, 10], "days_at_risk": [1000.0, 200.0]})
     assert step_loglik(seg) == pytest.approx(2 * np.log(2 / 1000) + 10 * np.log(10 / 200) - 12)
+
+
+def test_each_change_costs_six_and_the_weights_follow_the_criterion():
+    # Ninomiya (2015): a change location costs 6 in AIC, a rate 2; Akaike weights (Burnham & Anderson 2002).
+    import pandas as pd
+    from spasm_analysis.personal.trend_summary import aic_of_stretches
+
+    seg = pd.DataFrame({"events": [2, 10], "days_at_risk": [1000.0, 200.0]})
+    assert aic_of_stretches(seg) == pytest.approx(-2 * step_loglik(seg) + 2 * 2 + 6)
+    assert aic_of_stretches(seg.iloc[:1]) == pytest.approx(-2 * step_loglik(seg.iloc[:1]) + 2)
+    result = sa.trend_summary(step_log(seed=7))
+    assert result.aic_step == pytest.approx(aic_of_stretches(result.change_points.segments))
+    weight = np.exp(-result.aic_trend / 2) / (np.exp(-result.aic_trend / 2) + np.exp(-result.aic_step / 2))
+    assert result.trend_weight == pytest.approx(weight, rel=1e-12)

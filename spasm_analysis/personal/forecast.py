@@ -2,30 +2,35 @@
 
 A person's onset rate changes over the years ("once a year, then every few
 weeks"), so the gaps of quiet years say little about the next few weeks.  The
-forecast follows the reconciled reading of the log
-(:func:`~spasm_analysis.trend_summary`, from the change points of
-:func:`~spasm_analysis.change_points`): after a step it uses only the current
-stretch of constant rate; under a steady trend, the whole log with a log-linear
-calendar trend carried on to the forecast window; with no clear change, the
-whole log.  Each gap runs from the end of an episode (plus any risk-free days)
-to the next onset, the gap still open at the end of follow-up is censored.  The
-hazard of a new onset by time since the last episode ended is estimated as
-piecewise constant (:mod:`.gap_hazard`, pieces of at least ten onsets), a
-renewal model that follows clusters (a raised hazard soon after an episode)
-without assuming a shape, modulated by the trend and, when the data cover at
-least two years, an annual cycle (shrunk towards none by its Wald statistic, so
-a cycle that is only noise hardly moves the answer); the probability of an onset
-within the next h days, s days after the last episode ended, is one minus the
-survival of the modulated hazard across the window.  With fewer than ten
-completed gaps it is the constant-rate answer 1 - exp(-rate h) with the
-stretch's rate and its exact interval.  A constant-rate answer, a Weibull
-renewal fit (maximum likelihood through the profile in the shape; the same
-estimates as lifelines' ``WeibullFitter`` and R's ``survreg``) and a
-Kaplan-Meier estimate are shown beside it as checks, and a seeded bootstrap over
-the gaps gives the interval.  On simulated logs (``benchmarks/validity_trend.py``)
-the mean 30-day probability is within 0.05 of the observed frequency for
-constant, step, seasonal, clustered and remembered histories; under a steadily
-rising rate that reads as a step it lags (the last stretch's level).
+forecast averages two readings of the log (:func:`~spasm_analysis.trend_summary`,
+from the change points of :func:`~spasm_analysis.change_points`): stretches of
+constant rate, which forecast from the current stretch (the whole log when no
+change was found), and a steady log-linear trend over the whole log, carried on
+to the forecast window.  Each reading's probability is weighted by its Akaike
+weight (Burnham & Anderson 2002: the change locations cost 6 each, Ninomiya
+2015), so a log that is clearly a step uses its current stretch, a clear steady
+rise its trend, and a log that could be either a share of both; choosing one
+reading instead made the forecast lag behind a steadily rising rate whenever the
+rise happened to fit stretches a little better.  Each gap runs from the end of
+an episode (plus any risk-free days) to the next onset, the gap still open at
+the end of follow-up is censored.  The hazard of a new onset by time since the
+last episode ended is estimated as piecewise constant (:mod:`.gap_hazard`,
+pieces of at least ten onsets), a renewal model that follows clusters (a raised
+hazard soon after an episode) without assuming a shape, modulated by the trend
+and, when the data cover at least two years, an annual cycle (averaged with no
+cycle by their Akaike weights, so a cycle that is only noise hardly moves the
+answer); the probability of an onset within the next h days, s days after the
+last episode ended, is one minus the survival of the modulated hazard across
+the window.  With fewer than ten completed gaps a reading uses the constant-rate
+answer 1 - exp(-rate h) with its exact interval.  A constant-rate answer, a
+Weibull renewal fit (maximum likelihood through the profile in the shape; the
+same estimates as lifelines' ``WeibullFitter`` and R's ``survreg``) and a
+Kaplan-Meier estimate of the current stretch are shown beside it as checks; a
+seeded bootstrap over the gaps gives each reading's interval, and the two are
+combined with the spread between the readings added (Burnham & Anderson 2002,
+section 4.3.2).  On simulated logs (``benchmarks/validity_trend.py``) the mean
+30-day probability is within 0.05 of the observed frequency for constant,
+step, steady-trend, seasonal, clustered and remembered histories.
 
 Onsets known only to the month or year move the change points and so the
 current stretch: ``sensitivity`` repeats the forecast with them placed at the
@@ -40,6 +45,10 @@ Worsley, K. J. (1986). Biometrika 73, 91-104 (the change points).
 Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap, ch. 13
     (percentile intervals).
 Davidson-Pilon, C. (2019). lifelines: survival analysis in Python. JOSS 4(40), 1317.
+Burnham, K. P. & Anderson, D. R. (2002). Model Selection and Multimodel Inference, 2nd ed.,
+    Springer, section 2.9 (Akaike weights), chapter 4 (model-averaged prediction and its
+    unconditional interval).
+Ninomiya, Y. (2015). Change-point model selection via AIC. Ann. Inst. Stat. Math. 67, 943-961.
 """
 
 from __future__ import annotations
@@ -60,7 +69,7 @@ from .poisson import poisson_ci
 from .precision import check_choice
 from .rates import PER_YEAR
 from .timeline import DAY, logged, one_subject, timeline
-from .trend_summary import reconcile
+from .trend_summary import loglinear_loglik, reconcile
 
 __all__ = ["forecast_next_episode", "ForecastResult", "gaps_after_episodes"]
 
@@ -77,23 +86,36 @@ class ForecastResult:
     Attributes
     ----------
     table : DataFrame
-        ``horizon_days, probability, ci_lower, ci_upper, constant_rate_probability,
-        weibull_probability, km_probability``.
+        ``horizon_days, probability, ci_lower, ci_upper, stretch_probability,
+        trend_probability, constant_rate_probability, weibull_probability,
+        km_probability``: ``probability`` is the average of the two readings'
+        probabilities (``stretch_probability``: stretches of constant rate, from
+        the current stretch; ``trend_probability``: a steady trend over the whole
+        log) weighted by their Akaike weights.
     days_since_end : float
         Days since the last episode ended (the conditioning time).
     model : str
-        ``"piecewise hazard"`` or ``"constant rate"`` (too few gaps in the stretch).
+        The current stretch's model: ``"piecewise hazard"`` or ``"constant
+        rate"`` (too few gaps in the stretch).
     hazard : PiecewiseHazard or None
-        The fitted hazard by days since the last episode ended, with its
-        calendar terms (``trend_per_year``, ``seasonal_ratio``); None for the
+        The current stretch's fitted hazard by days since the last episode
+        ended, with its annual cycle (``seasonal_ratio``); None for the
         constant-rate model.
+    reading : str
+        Which readings the forecast used and their weights, e.g. "weighted
+        between a step (current stretch) 81% and a steady rise 19%".
+    trend_weight : float
+        Akaike weight of the steady trend (:attr:`TrendSummary.trend_weight`);
+        the current stretch has ``1 - trend_weight``.
+    trend_hazard : PiecewiseHazard or None
+        The steady-trend reading's hazard over the whole log, with its
+        ``trend_per_year``; None for the constant-rate model.
     shape, scale : float
         The Weibull check's parameters (lifelines' ``rho_`` and ``lambda_``),
         scale in days (NaN when it cannot be fitted).
     stretch_start : Timestamp
-        Start of the data the forecast uses: the current stretch of constant
-        rate after a step, the follow-up start under a steady trend or when no
-        change was found.
+        Start of the current stretch of constant rate (the follow-up start
+        when no change was found).
     stretch_rate_per_year : float
         Its onset rate per year at risk.
     stretch_events : int
@@ -129,14 +151,17 @@ class ForecastResult:
     seed: int
     confidence_level: float
     gaps: pd.DataFrame
+    reading: str
+    trend_weight: float
+    trend_hazard: PiecewiseHazard | None
     interpretation: str
     notes: str = ""
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def summary(self) -> pd.DataFrame:
-        """The forecast table."""
-        return self.table
+        """The forecast table with the readings it used (``reading``) in a last column."""
+        return self.table.assign(reading=self.reading)
 
     def survival(self, t) -> np.ndarray:
         """Model probability that a gap lasts longer than ``t`` days."""
@@ -146,7 +171,7 @@ class ForecastResult:
         return self.hazard.survival(t)
 
     def _repr_html_(self) -> str:
-        return result_html(f"Chance of a new onset ({self.model}, current stretch)", self.table,
+        return result_html(f"Chance of a new onset ({self.reading})", self.table,
                            self.interpretation, self.notes)
 
     def plot(self, ax=None):
@@ -262,16 +287,43 @@ def _current_stretch(line, who, start: pd.Timestamp, segment=None, trend: bool =
     return _Stretch(start, start_day, events, days, gaps, _follow_up_end(line, who), epoch, trend)
 
 
-def _model_stretch(line, who, found, reading) -> _Stretch:
-    """The data the forecast uses, following the reconciled reading of the log.
+@dataclass(frozen=True)
+class _Reading:
+    """One reading of the log the forecast averages over: its words, Akaike weight and data."""
 
-    After a step, the current stretch (the years before it describe another
-    rate); under a steady trend, the whole log with the trend fitted; with no
-    clear change, the whole log.
-    """
-    if reading.verdict == "steady trend":
-        return _current_stretch(line, who, found.segments["start"].iloc[0], trend=True)
-    return _current_stretch(line, who, found.current["start"], found.current)
+    words: str
+    weight: float
+    stretch: _Stretch
+
+
+def _readings(line, who, found, reading) -> tuple[_Reading, _Reading]:
+    """Stretches of constant rate (the current stretch) and a steady trend (the whole log), with their Akaike weights."""
+    current = _current_stretch(line, who, found.current["start"], found.current)
+    whole = _current_stretch(line, who, found.segments["start"].iloc[0], trend=True)
+    slope = loglinear_loglik(found.onset_days_at_risk, found.days_at_risk)[1]
+    stretches = "a step (current stretch)" if len(found.segments) > 1 else "no change"
+    w = reading.trend_weight
+    return (_Reading(stretches, 1.0 - w, current),
+            _Reading("a steady rise" if slope >= 0 else "a steady fall", w, whole))
+
+
+def _reading_words(readings) -> str:
+    step, trend = readings
+    return f"weighted between {step.words} {step.weight:.0%} and {trend.words} {trend.weight:.0%}"
+
+
+def _averaged(readings, since, horizons) -> tuple[np.ndarray, list]:
+    """The readings' point forecasts (probability, hazard) and their average by Akaike weights."""
+    points = [_point_forecast(r.stretch, since, horizons) for r in readings]
+    return sum(r.weight * p for r, (p, _) in zip(readings, points)), points
+
+
+def _combined_interval(readings, points, mean, limits):
+    """Model-averaged interval: each side's half-width is the weighted sum of sqrt(own half-width^2 +
+    (own estimate - average)^2), Burnham & Anderson (2002) eq. 4.9 applied to each side."""
+    lower_width = sum(r.weight * np.sqrt((p - lo) ** 2 + (p - mean) ** 2) for r, (p, _), (lo, _) in zip(readings, points, limits))
+    upper_width = sum(r.weight * np.sqrt((hi - p) ** 2 + (p - mean) ** 2) for r, (p, _), (_, hi) in zip(readings, points, limits))
+    return np.clip(mean - lower_width, 0.0, 1.0), np.clip(mean + upper_width, 0.0, 1.0)
 
 
 def _fit(stretch: _Stretch, duration, observed, start) -> PiecewiseHazard:
@@ -365,29 +417,28 @@ def forecast_next_episode(
     found = subject_change_points(logged(log), line, who, seed=seed)
     one = logged(log).subset([who]) if len(line.origin) > 1 else log
     reading = reconcile(found, one, line=None if len(line.origin) > 1 else line, **counting)
-    stretch = _model_stretch(line, who, found, reading)
-    probability, hazard = _point_forecast(stretch, since, horizons)
+    readings = _readings(line, who, found, reading)
+    probability, points = _averaged(readings, since, horizons)
+    stretch = readings[0].stretch
+    hazard = points[0][1]
     model = "constant rate" if hazard is None else "piecewise hazard"
     notes = [line.note, since_note]
-    if hazard is not None:
-        lower, upper = _bootstrap(stretch, since, horizons, int(n_bootstrap), seed, confidence_level, progress)
-        if not n_bootstrap:
-            notes.append("No bootstrap requested (n_bootstrap=0): the interval is not available (NaN).")
-    else:
-        low, high = poisson_ci(stretch.events, confidence_level=confidence_level)
-        lower, upper = _constant_rate(low, stretch.days, horizons), _constant_rate(high, stretch.days, horizons)
-        notes.append(f"The current stretch has fewer than {_MIN_PIECE_EVENTS} completed gaps, so the forecast uses "
-                     "its constant rate with the exact Poisson interval.")
+    limits = [_interval(r, point_hazard, since, horizons, int(n_bootstrap), seed, confidence_level, progress, notes)
+              for r, (_, point_hazard) in zip(readings, points)]
+    lower, upper = _combined_interval(readings, points, probability, limits)
+    if not n_bootstrap and any(h is not None for _, h in points):
+        notes.append("No bootstrap requested (n_bootstrap=0): the interval is not available (NaN).")
     weibull, shape, scale = _weibull_check(stretch.gaps, since, horizons)
     km_prob = _km_conditional(stretch.gaps, since, horizons)
     if np.isnan(km_prob).any():
         notes.append("The Kaplan-Meier check is NaN where the horizon reaches past the longest observed gap.")
     table = pd.DataFrame({"horizon_days": horizons, "probability": probability, "ci_lower": lower, "ci_upper": upper,
+                          "stretch_probability": points[0][0], "trend_probability": points[1][0],
                           "constant_rate_probability": _constant_rate(stretch.events, stretch.days, horizons),
                           "weibull_probability": weibull, "km_probability": km_prob})
-    sensitivity = _sensitivity(log, line, who, found, since, horizons, imprecise_onsets, counting, seed, stretch.trend)
+    sensitivity = _sensitivity(log, line, who, found, since, horizons, imprecise_onsets, counting, seed, readings, points)
     k = int(np.argmin(np.abs(horizons - 30)))
-    interpretation = _interpretation(stretch, found, since, horizons[k], probability[k], lower[k], upper[k],
+    interpretation = _interpretation(readings, found, since, horizons[k], probability[k], lower[k], upper[k],
                                      confidence_level, sensitivity)
     return ForecastResult(
         table=table, days_since_end=float(since), model=model, hazard=hazard, shape=shape, scale=scale,
@@ -396,8 +447,28 @@ def forecast_next_episode(
         stretch_events=stretch.events, stretch_days_at_risk=stretch.days,
         n_gaps=int(len(stretch.gaps)), n_censored=int(len(stretch.gaps) - stretch.gaps["observed"].sum()),
         n_bootstrap=int(n_bootstrap), seed=int(seed), confidence_level=confidence_level, gaps=stretch.gaps,
+        reading=_reading_words(readings), trend_weight=readings[1].weight, trend_hazard=points[1][1],
         interpretation=interpretation, notes=" ".join(n for n in notes if n), sensitivity=sensitivity,
     )
+
+
+#: A reading with less weight than this hardly moves the average: its bootstrap is skipped.
+_NEGLIGIBLE_WEIGHT = 1e-3
+
+
+def _interval(reading, hazard, since, horizons, n_bootstrap, seed, confidence_level, progress, notes):
+    """One reading's interval: the bootstrap of its hazard, or the exact Poisson one for its constant rate."""
+    stretch = reading.stretch
+    if hazard is not None:
+        if reading.weight < _NEGLIGIBLE_WEIGHT and n_bootstrap:
+            point = hazard.within(since, horizons)
+            return point, point
+        return _bootstrap(stretch, since, horizons, n_bootstrap, seed, confidence_level, progress)
+    low, high = poisson_ci(stretch.events, confidence_level=confidence_level)
+    where = "current stretch" if not stretch.trend else "whole log (the steady-trend reading)"
+    notes.append(f"The {where} has fewer than {_MIN_PIECE_EVENTS} completed gaps, so that reading uses its constant "
+                 "rate with the exact Poisson interval.")
+    return _constant_rate(low, stretch.days, horizons), _constant_rate(high, stretch.days, horizons)
 
 
 def _bootstrap(stretch, since, horizons, n_bootstrap, seed, confidence_level, progress):
@@ -415,17 +486,23 @@ def _bootstrap(stretch, since, horizons, n_bootstrap, seed, confidence_level, pr
     return lower, upper
 
 
-def _sensitivity(log, line, who, found, since, horizons, how, counting, seed, trend) -> pd.DataFrame:
-    """The point forecast with the current stretch of every placement, and with the other imprecise-onset choice."""
+def _sensitivity(log, line, who, found, since, horizons, how, counting, seed, readings, points) -> pd.DataFrame:
+    """The point forecast with the current stretch of every placement, and with the other imprecise-onset choice.
+
+    A placement moves the change points and so the current stretch; the steady-trend reading and the
+    weights stay those of the main answer.
+    """
     columns = [f"within_{h:g}_days" for h in horizons]
     if found.sensitivity.empty:
         return pd.DataFrame(columns=["choice", "stretch_start", *columns])
+    step, trend = readings
     rows, by_start = [], {}
     for placement in found.sensitivity.itertuples(index=False):
         changes = [c for c in placement.changes.split(", ") if c]
-        start = pd.Timestamp(changes[-1]) if changes and not trend else found.segments["start"].iloc[0]
+        start = pd.Timestamp(changes[-1]) if changes else found.segments["start"].iloc[0]
         if start not in by_start:
-            by_start[start] = _point_forecast(_current_stretch(line, who, start, trend=trend), since, horizons)[0]
+            stretch_p = _point_forecast(_current_stretch(line, who, start), since, horizons)[0]
+            by_start[start] = step.weight * stretch_p + trend.weight * points[1][0]
         rows.append([f"placed: {placement.placement}", start, *by_start[start]])
     # The placements are the rows above; the other whole-log choice is leaving imprecise onsets out.
     for other in (c for c in ("midpoint", "exclude") if c != how):
@@ -433,20 +510,27 @@ def _sensitivity(log, line, who, found, since, horizons, how, counting, seed, tr
         other_found = subject_change_points(logged(log), other_line, who, n_placements=0, seed=seed)
         other_reading = reconcile(other_found, logged(log).subset([who]) if len(line.origin) > 1 else log,
                                   line=None if len(line.origin) > 1 else other_line, **counting)
-        stretch = _model_stretch(other_line, who, other_found, other_reading)
-        rows.append([f"imprecise_onsets={other!r}", stretch.start, *_point_forecast(stretch, since, horizons)[0]])
+        other_readings = _readings(other_line, who, other_found, other_reading)
+        rows.append([f"imprecise_onsets={other!r}", other_readings[0].stretch.start,
+                     *_averaged(other_readings, since, horizons)[0]])
     return pd.DataFrame(rows, columns=["choice", "stretch_start", *columns])
 
 
-def _interpretation(stretch, found, since, horizon, p, lower, upper, confidence_level, sensitivity) -> str:
+def _interpretation(readings, found, since, horizon, p, lower, upper, confidence_level, sensitivity) -> str:
+    step, trend = readings
+    stretch = step.stretch
     rate = stretch.events / stretch.days * PER_YEAR if stretch.days > 0 else float("nan")
     if len(found.segments) > 1:
         where = (f"Since {stretch.start:%B %Y} (the current stretch; the rate changed then) onsets have come "
                  f"{describe_rate(rate)} ({rate:.1f} a year at risk)")
     else:
         where = f"No change in the onset rate was found; onsets have come {describe_rate(rate)} ({rate:.1f} a year at risk)"
+    weighing = (f"The forecast weighs two readings of the log by how well each fits it (Akaike weights): "
+                f"{'a step to the current stretch' if len(found.segments) > 1 else 'no change'}, which would stay at "
+                f"that rate ({step.weight:.0%}), and {trend.words} over the whole log, carried on to today "
+                f"({trend.weight:.0%}).")
     interval = f" ({confidence_level:.0%} CI {lower:.0%} to {upper:.0%})" if np.isfinite(lower) else ""
-    text = (f"{where}. If that continues, the chance of a new onset within the next {horizon:g} days, "
+    text = (f"{where}. {weighing} On that footing, the chance of a new onset within the next {horizon:g} days, "
             f"{since:.0f} days after the last episode ended, is about {p:.0%}{interval}; this is a statistical "
             "summary of the log, not a prediction to act on.")
     if not sensitivity.empty:

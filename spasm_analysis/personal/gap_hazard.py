@@ -16,8 +16,8 @@ episode ended, ``x`` the calendar day and ``z(x)`` a log-linear trend
 (a modulated renewal process, Cook & Lawless 2007, section 4.2).  The piece
 rates are profiled out (each piece's rate is its onsets over its weighted days
 at risk) and the concave profile log-likelihood is maximised in ``theta`` by
-Newton's method (the annual cycle then shrunk by its Wald statistic, so a cycle
-that is only noise hardly moves a forecast); ``x_ref`` is the end of follow-up, so the fitted rates are
+Newton's method (the annual cycle then averaged with the fit without it by
+their Akaike weights, so a cycle that is only noise hardly moves a forecast); ``x_ref`` is the end of follow-up, so the fitted rates are
 today's.  A steadily rising onset rate then does not make the forecast lag
 behind the log, and a winter-heavy log gets a higher chance in winter.
 
@@ -25,6 +25,8 @@ References
 ----------
 Lawless, J. F. (2003). Statistical Models and Methods for Lifetime Data, 2nd ed.,
     section 3.6 / 4.1 (piecewise-constant hazards).
+Burnham, K. P. & Anderson, D. R. (2002). Model Selection and Multimodel Inference, 2nd ed.,
+    Springer, section 2.9 and chapter 4 (Akaike weights, model averaging).
 Cook, R. J. & Lawless, J. F. (2007). The Statistical Analysis of Recurrent
     Events, section 4.1 (renewal processes, gap times).
 """
@@ -196,46 +198,70 @@ def _exposure_chunks(t, d, start, edges):
     return piece[row], b - a, start[gap[row]] + (a + b) / 2, np.where(ends_gap, d[gap[row]], 0.0)
 
 
-def _shrink_season(theta, info):
-    """Positive-part shrinkage of the annual cycle: factor max(0, 1 - 2 / W), W its Wald chi-square (2 df).
+def _season_weight(loglik_full: float, loglik_without: float) -> float:
+    """Akaike weight of the model with the annual cycle against the same model without it (2 parameters).
 
-    Without a season W averages 2, so a noise cycle is mostly removed (it would
-    otherwise move a forecast by several points); a clear cycle (W of 10 or
-    more) is kept at 80% or more of its size.  Efron & Morris (1973), JASA 68, 117.
+    ``1 / (1 + exp(-(LR - 4) / 2))`` with LR the likelihood-ratio statistic:
+    about 0.27 for a cycle that is only noise (LR about 2), 0.73 at LR 6,
+    0.95 at LR 10.  Burnham & Anderson (2002), section 2.9.
     """
-    try:
-        covariance = np.linalg.inv(info)[-2:, -2:]
-        wald = float(theta[-2:] @ np.linalg.solve(covariance, theta[-2:]))
-    except np.linalg.LinAlgError:
-        return theta
-    out = theta.copy()
-    out[-2:] *= max(0.0, 1.0 - 2.0 / wald) if wald > 0 else 0.0
-    return out
+    lr = 2.0 * (loglik_full - loglik_without)
+    return float(1.0 / (1.0 + np.exp(np.clip(-(lr - 4.0) / 2.0, -700, 700))))
 
 
 def _fit_calendar(t, d, start, edges, now, trend, season, shrink: bool = True):
-    """Newton's method on the profile log-likelihood of the calendar terms; None when not estimable."""
+    """Newton's method on the profile log-likelihood of the calendar terms; None when not estimable.
+
+    With ``season`` and ``shrink``, the calendar coefficients are the model
+    average of the fits with and without the annual cycle, weighted by their
+    Akaike weights (Burnham & Anderson 2002, chapter 4: a term absent from a
+    model counts as 0), so a cycle that is only noise hardly moves a forecast
+    while a clear one is kept nearly whole.
+    """
     piece, days, x, events = _exposure_chunks(t, d, start, edges)
     angle = 2 * np.pi * x / YEAR
     columns = ([(x - now) / YEAR] if trend else []) + ([np.cos(angle), np.sin(angle)] if season else [])
     z = np.column_stack(columns)
     n_pieces = len(edges)
+    fit = _maximise(piece, days, events, z, n_pieces)
+    if fit is None:
+        return None
+    theta, loglik = fit
+    if season and shrink:
+        without = (_maximise(piece, days, events, z[:, :-2], n_pieces) if trend
+                   else (np.zeros(0), _profile(piece, days, events, z[:, :0], n_pieces, np.zeros(0))[0]))
+        if without is not None:
+            weight = _season_weight(loglik, without[1])
+            theta = weight * theta + (1 - weight) * np.r_[without[0], 0.0, 0.0]
+    total = _profile(piece, days, events, z, n_pieces, theta)[3]
     piece_events = np.bincount(piece, weights=events, minlength=n_pieces)
+    rates = np.divide(piece_events, total, out=np.zeros(n_pieces), where=total > 0)
+    coefficient = list(theta)
+    trend_value = coefficient.pop(0) if trend else 0.0
+    season_value = (coefficient[0], coefficient[1]) if season else (0.0, 0.0)
+    return PiecewiseHazard(edges, rates, float(trend_value), tuple(float(c) for c in season_value), now)
+
+
+def _profile(piece, days, events, z, n_pieces, theta):
+    """Profile log-likelihood (piece rates profiled out), its gradient and information, and the weighted days per piece."""
+    piece_events = np.bincount(piece, weights=events, minlength=n_pieces)
+    w = days * np.exp(z @ theta)
+    total = np.bincount(piece, weights=w, minlength=n_pieces)
+    mean = np.column_stack([np.bincount(piece, weights=w * z[:, j], minlength=n_pieces) for j in range(z.shape[1])]
+                           ) if z.shape[1] else np.zeros((n_pieces, 0))
+    safe = np.where(total > 0, total, 1.0)
+    loglik = float(events @ z @ theta - (piece_events * np.log(safe)).sum())
+    mean = mean / safe[:, None]
+    grad = events @ z - piece_events @ mean
+    second = (np.einsum("c,ci,cj->ij", w * (piece_events / safe)[piece], z, z)
+              - np.einsum("k,ki,kj->ij", piece_events, mean, mean))
+    return loglik, grad, second, total
+
+
+def _maximise(piece, days, events, z, n_pieces):
+    """(theta, log-likelihood) maximising the concave profile log-likelihood; None when not estimable."""
     theta = np.zeros(z.shape[1])
-    target = events @ z
-
-    def parts(theta):
-        w = days * np.exp(z @ theta)
-        total = np.bincount(piece, weights=w, minlength=n_pieces)
-        mean = np.column_stack([np.bincount(piece, weights=w * z[:, j], minlength=n_pieces) for j in range(z.shape[1])])
-        safe = np.where(total > 0, total, 1.0)
-        loglik = float(target @ theta - (piece_events * np.log(safe)).sum())
-        mean = mean / safe[:, None]
-        grad = target - piece_events @ mean
-        second = np.einsum("c,ci,cj->ij", w * (piece_events / safe)[piece], z, z) - np.einsum("k,ki,kj->ij", piece_events, mean, mean)
-        return loglik, grad, second, total
-
-    loglik, grad, info, _ = parts(theta)
+    loglik, grad, info, _ = _profile(piece, days, events, z, n_pieces, theta)
     for _ in range(50):
         try:
             step = np.linalg.solve(info, grad)
@@ -243,7 +269,7 @@ def _fit_calendar(t, d, start, edges, now, trend, season, shrink: bool = True):
             return None
         scale = 1.0
         while scale > 1e-4:
-            new = parts(theta + scale * step)
+            new = _profile(piece, days, events, z, n_pieces, theta + scale * step)
             if new[0] >= loglik - 1e-12:
                 break
             scale /= 2
@@ -255,13 +281,6 @@ def _fit_calendar(t, d, start, edges, now, trend, season, shrink: bool = True):
         return None
     if not np.all(np.isfinite(theta)) or np.max(np.abs(theta)) > _MAX_LOG_EFFECT:
         return None
-    if season and shrink:
-        theta = _shrink_season(theta, info)
-    total = parts(theta)[3]
-    rates = np.divide(piece_events, total, out=np.zeros(n_pieces), where=total > 0)
-    coefficient = list(theta)
-    trend_value = coefficient.pop(0) if trend else 0.0
-    season_value = (coefficient[0], coefficient[1]) if season else (0.0, 0.0)
-    return PiecewiseHazard(edges, rates, float(trend_value), tuple(float(c) for c in season_value), now)
+    return theta, loglik
 
 

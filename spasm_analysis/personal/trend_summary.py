@@ -8,14 +8,22 @@ robust to clustered episodes, and change points look for stretches of constant
 rate.  This module states one reconciled answer -- a step (or several), a
 steady rise or fall, or no clear change -- by comparing the change-point
 (piecewise-constant) model with a log-linear trend on the same at-risk clock
-(Akaike's information criterion, the change locations counted as parameters),
-and explains in plain words why the tests may say different things.
+by Akaike's information criterion, and explains in plain words why the tests
+may say different things.  A change location is not a regular parameter: the
+maximised likelihood gains about three times as much from it, so each change
+costs 6 in the criterion (Ninomiya 2015) against 2 for each rate.  The Akaike
+weights of the two readings (``trend_weight``) say how far the log supports
+each; the forecast averages over them rather than choosing one.
 
 References
 ----------
 Worsley (1986); Cox, D. R. & Lewis, P. A. W. (1966). The Statistical Analysis of
     Series of Events, ch. 3 (log-linear trend in a Poisson process);
 Akaike, H. (1974). A new look at the statistical model identification. IEEE TAC 19, 716-723.
+Ninomiya, Y. (2015). Change-point model selection via AIC. Annals of the Institute of
+    Statistical Mathematics 67, 943-961 (the penalty 6m + 2p for m change points and p other parameters).
+Burnham, K. P. & Anderson, D. R. (2002). Model Selection and Multimodel Inference, 2nd ed.,
+    Springer, section 2.9 (Akaike weights).
 """
 
 from __future__ import annotations
@@ -32,7 +40,23 @@ from .display import result_html
 from .timeline import timeline
 from .trend import crow_amsaa, laplace_test, lewis_robinson_test, mil_hdbk_test
 
-__all__ = ["trend_summary", "reconcile", "TrendSummary", "loglinear_loglik", "step_loglik"]
+__all__ = ["trend_summary", "reconcile", "TrendSummary", "loglinear_loglik", "step_loglik", "aic_of_stretches"]
+
+#: Penalty of each change location in the criterion (Ninomiya 2015); a regular parameter costs 2.
+CHANGE_PENALTY = 6.0
+
+
+def aic_of_stretches(segments: pd.DataFrame) -> float:
+    """Akaike's criterion of stretches of constant rate: -2 log L + 2 per rate + 6 per change (Ninomiya 2015).
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"events": [2, 10], "days_at_risk": [1000.0, 200.0]})
+    >>> round(aic_of_stretches(seg), 4)  # -2 (2 log(2/1000) + 10 log(10/200) - 12) + 2 * 2 + 6
+    118.7731
+    """
+    changes = len(segments) - 1
+    return -2 * step_loglik(segments) + 2 * (changes + 1) + CHANGE_PENALTY * changes
 
 
 def step_loglik(segments: pd.DataFrame) -> float:
@@ -92,9 +116,15 @@ class TrendSummary:
         Why the tests may disagree on this log.
     change_points : ChangePointResult
     aic_step, aic_trend : float
-        Akaike's criterion of the stretches and of a log-linear trend on the at-risk clock.
+        Akaike's criterion of the stretches (each change location costing 6,
+        Ninomiya 2015) and of a log-linear trend on the at-risk clock.
     interpretation : str
         ``answer`` followed by ``explanation``.
+    trend_weight : float
+        Akaike weight of the steady trend against the stretches,
+        ``1 / (1 + exp((aic_trend - aic_step) / 2))`` (Burnham & Anderson 2002,
+        section 2.9): how far the log supports a steady trend over stretches of
+        constant rate (a single constant rate when no change was found).
     """
 
     verdict: str
@@ -108,6 +138,10 @@ class TrendSummary:
     @property
     def interpretation(self) -> str:
         return f"{self.answer} {self.explanation}"
+
+    @property
+    def trend_weight(self) -> float:
+        return float(1.0 / (1.0 + np.exp(np.clip((self.aic_trend - self.aic_step) / 2, -700, 700))))
 
     summary = property(lambda self: self.table)
 
@@ -169,7 +203,7 @@ def _change_point_reading(seg: pd.DataFrame) -> str:
     return f"{way} ({len(seg) - 1} change(s), {first:.1f} to {last:.1f} a year)"
 
 
-def _explanation(rows: list[dict], verdict: str) -> str:
+def _explanation(rows: list[dict], verdict: str, aic_step: float, aic_trend: float) -> str:
     says = {r["test"]: r["says"].split(" (")[0] for r in rows}
     groups = {}
     for test, reading in says.items():
@@ -183,8 +217,11 @@ def _explanation(rows: list[dict], verdict: str) -> str:
              "spreads its evidence thin; Lewis-Robinson makes the Laplace test robust to clustered episodes and is "
              "more cautious. Change points look for stretches of constant rate, which is what a step is, and count "
              "only time at risk (not episode days).")
-    if verdict == "step":
+    if verdict == "step" and aic_step <= aic_trend:
         text += " The stretches fit this log better than a steady trend, so the answer above is the step."
+    elif verdict == "step":
+        text += (" A steady trend fits this log about as well as the stretches, but no trend test finds one, so the "
+                 "answer above is the step the change-point test found.")
     elif verdict == "steady trend":
         text += " A steady trend fits this log better than stretches of constant rate."
     return text
@@ -194,11 +231,12 @@ def trend_summary(log, *, subject=None, risk_free_days: float = 0.0, assume_dura
                   alpha: float = 0.05) -> TrendSummary:
     """Reconcile change points and the trend tests into one answer.
 
-    The verdict is "step" when at least one change point is found and the
-    stretches have a lower AIC than a log-linear trend on the at-risk clock,
-    "steady trend" when a trend is found (a change point or a trend test at
-    ``alpha``) and the log-linear trend has the lower AIC, and "no clear change"
-    otherwise.
+    The verdict is "step" when at least one change point is found and either
+    the stretches have a lower AIC than a log-linear trend on the at-risk clock
+    or no trend test finds a trend at ``alpha``; "steady trend" when a change
+    (a change point or a trend test) is found and the log-linear trend has the
+    lower AIC; and "no clear change" otherwise.  ``trend_weight`` gives the
+    support for each reading, which the forecast uses.
 
     Parameters
     ----------
@@ -234,19 +272,21 @@ def reconcile(found: ChangePointResult, log, *, risk_free_days: float = 0.0, ass
     seg = found.segments
     ll_trend, slope = loglinear_loglik(found.onset_days_at_risk, found.days_at_risk)
     k = len(seg) - 1
-    aic_step = -2 * step_loglik(seg) + 2 * (2 * k + 1)
+    aic_step = aic_of_stretches(seg)
     aic_trend = -2 * ll_trend + 2 * 2
-    trend_found = k > 0 or any(r["p_value"] < alpha for r in rows[1:] if np.isfinite(r["p_value"]))
-    if k > 0 and aic_step <= aic_trend:
+    # A steady trend is the answer only when a trend test sees one: a change point alone is evidence of a step.
+    trend_test = any(r["p_value"] < alpha for r in rows[1:] if np.isfinite(r["p_value"]))
+    if k > 0 and (aic_step <= aic_trend or not trend_test):
         verdict = "step"
-    elif trend_found and aic_trend < aic_step:
+    elif (k > 0 or trend_test) and aic_trend < aic_step:
         verdict = "steady trend"
     else:
         verdict = "no clear change"
     answer = _answer(verdict, seg, slope, found)
     table = pd.DataFrame(rows)
     table["p_value"] = [format_p_value(p) if np.isfinite(p) else "" for p in table["p_value"]]
-    return TrendSummary(verdict, answer, table, _explanation(rows, verdict), found, float(aic_step), float(aic_trend))
+    explanation = _explanation(rows, verdict, aic_step, aic_trend)
+    return TrendSummary(verdict, answer, table, explanation, found, float(aic_step), float(aic_trend))
 
 
 def _answer(verdict: str, seg: pd.DataFrame, slope_per_day: float, found: ChangePointResult) -> str:

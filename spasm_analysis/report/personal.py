@@ -140,7 +140,9 @@ def _trend(log, opts):
                                       end=found.segments["end"].dt.strftime("%Y-%m-%d"))
     body += table(stretches.rename(columns={"rate_per_year": "onsets per year at risk"}), digits=3)
     body += figure(found.plot(), "Onsets per year at risk in each stretch of constant rate (line) with its exact "
-                   "95% interval (band); ticks: onsets; dashed: where the rate changed.")
+                   "95% interval (band); ticks: onsets; dashed: where the rate changed. Each interval takes its "
+                   "stretch's boundaries as given: it does not allow for the boundaries having been chosen from "
+                   "the same onsets, so where a change was found by chance it is too narrow.")
     if not found.sensitivity.empty:
         body += note(found.notes)
         body += ('<details class="small"><summary>Where the remembered onsets are placed, and what changes</summary>'
@@ -345,9 +347,12 @@ def _forecast(log, opts):
 
     result = forecast_next_episode(log, n_bootstrap=opts.n_bootstrap, seed=opts.seed,
                                       assume_duration_days=opts.assume_duration_days)
-    frame = result.table.rename(columns={"horizon_days": "within (days)", "constant_rate_probability": "constant-rate check",
+    frame = result.table.rename(columns={"horizon_days": "within (days)", "stretch_probability": "current stretch",
+                                         "trend_probability": "steady trend", "constant_rate_probability": "constant-rate check",
                                          "weibull_probability": "Weibull check", "km_probability": "Kaplan-Meier check"})
     body = para(result.interpretation, cls="finding") + table(frame, digits=3)
+    body += para(f"Readings used: {result.reading} (the \"current stretch\" and \"steady trend\" columns are each "
+                 "reading's own answer).", cls="small")
     if not result.sensitivity.empty:
         body += "<h3>If the remembered onsets were elsewhere</h3>" + para(
             "Onsets known only to the month or year move where the current stretch starts. The same forecast with "
@@ -392,8 +397,10 @@ def _methods(log, opts):
              "Treatment: exact conditional rate ratios, self-controlled risk windows (conditional Poisson) and "
              "segmented regression of monthly counts. Triggers: time-stratified case-crossover (conditional "
              "logistic regression). Forecast: the chance of a new onset by time since the last episode ended "
-             "(piecewise-constant hazard) from the gaps of the current stretch of constant rate, with a bootstrap "
-             "interval and constant-rate, Weibull and Kaplan-Meier checks."),
+             "(piecewise-constant hazard), averaged over two readings by their Akaike weights (Burnham & Anderson "
+             "2002; each change location costing 6, Ninomiya 2015): the gaps of the current stretch of constant "
+             "rate, and the whole log with a steady trend carried on; bootstrap intervals, and constant-rate, "
+             "Weibull and Kaplan-Meier checks."),
         "<h3>Caveats</h3>",
         note("This report describes patterns in a personal record, with their statistical uncertainty. It is not "
              "medical advice, and an association in the log is not proof of cause."),

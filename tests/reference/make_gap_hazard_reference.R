@@ -13,6 +13,7 @@ chunks$sin <- sin(2 * pi * chunks$x / 365.25)
 control <- glm.control(epsilon = 1e-14, maxit = 100)
 
 fits <- list(
+    none = glm(events ~ 0 + piece + offset(log(days)), family = poisson, data = chunks, control = control),
     trend = glm(events ~ 0 + piece + trend + offset(log(days)), family = poisson, data = chunks, control = control),
     season = glm(events ~ 0 + piece + cos + sin + offset(log(days)), family = poisson, data = chunks, control = control),
     both = glm(events ~ 0 + piece + trend + cos + sin + offset(log(days)), family = poisson, data = chunks, control = control)
@@ -27,7 +28,9 @@ for (model in names(fits)) {
         s <- c("cos", "sin")
         wald <- as.numeric(t(b[s]) %*% solve(v[s, s]) %*% b[s])
     }
-    rows[[model]] <- data.frame(model = model, term = names(b), estimate = unname(b), season_wald = wald)
+    # logLik: the models' likelihood-ratio statistics give the Akaike weight of the annual cycle.
+    rows[[model]] <- data.frame(model = model, term = names(b), estimate = unname(b), season_wald = wald,
+                                loglik = as.numeric(logLik(fit)))
 }
 write_with_header(do.call(rbind, rows), file.path(out_dir, "gap_hazard_glm.csv"),
                   versions_line("make_gap_hazard_reference.R"))
