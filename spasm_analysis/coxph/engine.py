@@ -3,8 +3,9 @@
 Rows are never sorted: each row is located among the distinct event times of
 its stratum (where it enters and where it leaves the risk set), and every
 Newton step is one compiled pass over the rows that adds each row's
-``w exp(x'b)``, its first and second moments into per-event-time bins,
-followed by a reduction over the short per-time arrays
+``w exp(x'b)`` (the exp taken beforehand by numpy, vectorised), its first and
+second moments into per-event-time bins, followed by a reduction over the
+short per-time arrays
 (:mod:`spasm_analysis.coxph.binned`, the core a partitioned fit shares).
 Set-up costs one ``np.unique`` of the times, or none when the times are whole
 numbers in a modest range (days), the common case for logs; each likelihood
