@@ -75,3 +75,26 @@ def test_kernels_compile_without_a_writable_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("SPASM_ANALYSIS_CACHE", str(blocked / "kernels"))
     twice = kernel_cache.compiled_function("def twice(x):\n    return 2 * x\n", "twice")
     assert twice(21) == 42
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e303, 1e-302])
+def test_log_likelihood_is_free_of_the_scale_of_the_sums(scale):
+    """Sums scaled by c at a shift lowered by log(c) give the same log-likelihood and score.
+
+    The Efron denominators then lie far outside the range in which the
+    reduction multiplies them before taking one log: above 1e150 a product is
+    closed at once, and past 1e300 (or below 1e-300) the logs are taken term
+    by term; each path must give the same log-likelihood. (The information
+    is not compared: its squared denominators would leave the range of a
+    double, which is why the row pass shifts the linear predictor.)
+    """
+    design, rs = _cgd("efron", "episode")
+    beta = np.array([-1.0, 0.4, 0.8, -0.02])
+    sums = row_sums(rs, _covariate_rows(design.X), design.weights, np.zeros(design.n_rows),
+                    beta)
+    scaled = type(sums)(net=sums.net * scale, tied=sums.tied * scale,
+                        death_eta=sums.death_eta, death_x=sums.death_x,
+                        shift=sums.shift - np.log(scale))
+    plain, far = reduce_sums(rs, sums), reduce_sums(rs, scaled)
+    assert far.loglik == pytest.approx(plain.loglik, rel=1e-12)
+    np.testing.assert_allclose(far.score, plain.score, rtol=1e-9, atol=1e-9)

@@ -30,6 +30,10 @@ def aeq_surv(times):
 @pytest.mark.parametrize("values", [
     np.array([5, 3, 5, 9, 3], dtype=np.int64),
     np.array([-4, 7, -4, 0], dtype=np.int8),            # negative, a narrow type
+    np.array([-128, 127, -128], dtype=np.int8),          # the whole range of the type
+    np.array([2**64 - 1, 2**64 - 5, 2**64 - 1], dtype=np.uint64),  # beyond float precision
+    np.array([2**62 + 3, 2**62, 2**62 + 3], dtype=np.int64),
+    np.random.default_rng(2).integers(0, 20000, 50000),  # subject ids: the compiled table
     np.array([10**12, 3, 10**12], dtype=np.int64),       # a range too wide for a table
     np.array([0.5, 0.25, 0.5, 2.0]),                     # repeated floats: hashing
     np.linspace(0.0, 1.0, 50)[::-1],                    # distinct floats: sorted outright
