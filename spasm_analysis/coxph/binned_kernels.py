@@ -21,8 +21,8 @@ True
 
 from __future__ import annotations
 
-__all__ = ["n_moments", "linear_predictor_source", "row_pass_source", "reduce_source", "cluster_pass_source",
-           "n_term_rows"]
+__all__ = ["n_moments", "n_term_rows", "linear_predictor_source", "row_pass_source",
+           "reduce_source", "cluster_pass_source"]
 
 
 def n_moments(p: int) -> int:
