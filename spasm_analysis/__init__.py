@@ -11,7 +11,7 @@ from .version import __version__
 from .schema import LogValidationError, Problem
 from . import limits
 from .limits import LimitExceededError
-from .log import FollowUpInferredWarning, LogChangedWarning
+from .log import FollowUpInferredWarning, LogChangedWarning, UnreadColumnWarning
 from .io import UnknownModalityWarning
 from .apps import AppDetectedWarning
 from .counting_process import ZeroLengthRowsWarning

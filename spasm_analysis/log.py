@@ -23,7 +23,7 @@ from .grouping import as_ns, sort_by_subject, subject_codes, window_of
 from .validation import is_missing, subject_text, clean_text, prepare_table
 from .options import check_option
 
-__all__ = ["EpisodeLog", "FollowUpInferredWarning", "LogChangedWarning"]
+__all__ = ["EpisodeLog", "FollowUpInferredWarning", "LogChangedWarning", "UnreadColumnWarning"]
 
 
 _SORT_KEYS = {"episodes": ["onset"], "follow_up": ["start"], "treatments": ["start"], "exposures": ["time"], "covariates": []}
@@ -35,6 +35,35 @@ class FollowUpInferredWarning(UserWarning):
 
 class LogChangedWarning(UserWarning):
     """An option merged or changed rows of the log; ``EpisodeLog.actions`` lists them."""
+
+
+class UnreadColumnWarning(UserWarning):
+    """A column looks like something the log could use (an episode's length) but EpisodeLog does not read it."""
+
+
+#: Headers of a length column, which only the readers (``sa.read_episodes``) turn into ends.
+_LENGTH_HEADERS = ("duration", "length", "lasted", "how long", "days", "number of days", "n days")
+
+
+def _warn_unread_lengths(given: dict) -> None:
+    """Say so when episodes or treatments come with lengths but no end: EpisodeLog keeps the column as it is."""
+    for name in ("episodes", "treatments"):
+        frame = given.get(name)
+        if not isinstance(frame, pd.DataFrame):
+            continue
+        for column in frame.columns:
+            if str(column).strip().lower() not in _LENGTH_HEADERS:
+                continue
+            has_length = ~is_missing(frame[column])
+            no_end = is_missing(frame["end"]) if "end" in frame.columns else pd.Series(True, index=frame.index)
+            n = int((has_length & no_end).sum())
+            if n:
+                reader = "read_episodes" if name == "episodes" else "read_treatments"
+                warnings.warn(
+                    f"{name} column {str(column)!r} holds lengths that EpisodeLog does not read (it takes an end date): "
+                    f"{n} row(s) have a length but no end, so their end stays unknown. Pass end = {'onset' if name == 'episodes' else 'start'} + length, or "
+                    f"build the table with sa.{reader}(frame), which reads lengths such as '3 days' or 'a week'.",
+                    UnreadColumnWarning, stacklevel=3)
 
 
 def _subjects_in(frames) -> set[str]:
@@ -102,6 +131,7 @@ class EpisodeLog:
         if merge_within_days is not None and not (np.isfinite(merge_within_days) and merge_within_days >= 0):
             raise ValueError(f"merge_within_days must be a non-negative number of days, got {merge_within_days!r}")
         given = {"episodes": episodes, "follow_up": follow_up, "treatments": treatments, "exposures": exposures, "covariates": covariates}
+        _warn_unread_lengths(given)
         subjects = _subjects_in(given.values())
         default = next(iter(subjects)) if len(subjects) == 1 else (DEFAULT_SUBJECT if not subjects else None)
         problems = ProblemList()

@@ -201,3 +201,19 @@ def test_treatment_names_map_to_modalities_and_unknown_ones_are_listed():
     with pytest.warns(sa.UnknownModalityWarning, match="'float tank'"):
         log = sa.EpisodeLog(episodes(["2020-01-05"]), follow_up=FOLLOW, treatments=tr)
     assert list(log.treatments["modality"]) == ["chiropractic", "muscle_relaxant", "float tank"]
+
+
+def test_lengths_without_an_end_are_not_dropped_silently():
+    """EpisodeLog takes end dates; a length column is kept as written, and it says so."""
+    episodes = pd.DataFrame({"subject": ["a", "a", "a"], "onset": pd.to_datetime(["2020-01-01", "2020-03-01", "2020-05-01"]),
+                             "end": pd.to_datetime(["2020-01-03", None, None]), "Lasted": ["2 days", "a week", None]})
+    follow_up = pd.DataFrame({"subject": ["a"], "start": pd.to_datetime(["2020-01-01"]), "end": pd.to_datetime(["2020-12-31"])})
+    with pytest.warns(sa.UnreadColumnWarning, match=r"episodes column 'Lasted' .* 1 row\(s\) have a length but no end") as caught:
+        log = sa.EpisodeLog(episodes, follow_up=follow_up)
+    assert "sa.read_episodes(frame)" in str(caught[0].message)
+    assert log.episodes["Lasted"].tolist() == ["2 days", "a week", None]
+    read = sa.EpisodeLog(sa.read_episodes(episodes.drop(columns="end").assign(subject="a")), follow_up=follow_up)
+    assert read.episodes["end"].iloc[1] == pd.Timestamp("2020-03-08")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sa.UnreadColumnWarning)
+        sa.EpisodeLog(episodes.assign(end=episodes["onset"]), follow_up=follow_up)  # every row has its end: nothing to say
