@@ -28,9 +28,12 @@ same estimates as lifelines' ``WeibullFitter`` and R's ``survreg``) and a
 Kaplan-Meier estimate of the current stretch are shown beside it as checks; a
 seeded bootstrap over the gaps gives each reading's interval, and the two are
 combined with the spread between the readings added (Burnham & Anderson 2002,
-section 4.3.2).  On simulated logs (``benchmarks/validity_trend.py``) the mean
-30-day probability is within 0.05 of the observed frequency for constant,
-step, steady-trend, seasonal, clustered and remembered histories.
+section 4.3.2).  On simulated logs (``benchmarks/validity_trend.py``, 2,000 per
+kind) the mean 30-day probability is within 0.05 of the observed frequency for
+constant, step, seasonal, clustered and remembered histories; under a steady
+rise it still lags a little (0.03 below the true chance, 0.05 below the observed
+share), because about a quarter of the weight of such logs still goes to the
+current stretch's level.
 
 Onsets known only to the month or year move the change points and so the
 current stretch: ``sensitivity`` repeats the forecast with them placed at the

@@ -1,0 +1,43 @@
+"""benchmarks/validity_trend.py: the forecast part alone (--only forecast) keeps the change-point rows it did not re-run."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import validity_trend  # noqa: E402
+
+PREVIOUS = """<!-- validity_trend:start -->
+### Trend and forecast validity (1000 simulated logs per scenario, `benchmarks/validity_trend.py`)
+
+Histories from `spasm_analysis.simulate.scenarios` (10 years, no treatment effect), analysed with `sa.change_points` and `sa.forecast_next_episode` (default options, no bootstrap). Run 2026-12-02 00:36 UTC on one worker.
+
+| check | scenario | result | target |
+|---|---|---|---|
+| change_points false detection | constant | 4.5% | about 5%, at most 6% |
+| stretch interval coverage (95%) | step | 93.6% | 93-97% |
+| forecast, 30-day probability | trend | predicted 0.754 | within 0.05 |
+
+- false detection at most 6% (about 5%): worst 4.5%: met
+- stretch interval coverage 93-97%: step 93.6% (met)
+- forecast within 0.05 of the observed frequency: trend -0.082 (NOT met)
+"""
+
+
+def test_forecast_only_section_keeps_the_change_point_rows_and_says_from_which_run():
+    tables = validity_trend.run(3, only="forecast", progress=lambda message: None)
+    assert set(tables) == {"forecast"} and len(tables["forecast"]) == len(validity_trend.FORECAST_SCENARIOS)
+    row = tables["forecast"].set_index("scenario").loc["step"]
+    assert 0 < row["mean_predicted"] < 1 and 0 <= row["trend_weight"] <= 1
+    assert row["first_difference_true"] == pytest.approx(row["difference_true"])  # all 3 seeds are first seeds
+    text = validity_trend.markdown(tables, 3, previous=PREVIOUS)
+    assert "| change_points false detection | constant | 4.5% |" in text
+    assert "| stretch interval coverage (95%) | step | 93.6% |" in text
+    assert "predicted 0.754" not in text and "trend -0.082" not in text  # the old forecast rows are replaced
+    assert "- false detection at most 6% (about 5%): worst 4.5%: met" in text
+    assert "Change-point rows: kept from the earlier run" in text and "Run 2026-12-02 00:36 UTC on one worker." in text
+    # Written again from its own output, the kept note stays as it is.
+    again = validity_trend.markdown(tables, 3, previous=text)
+    assert again.count("Change-point rows:") == 1 and "| change_points false detection | constant | 4.5% |" in again
+    assert "within 0.02 of the mean true chance" in text
