@@ -304,6 +304,3 @@ def _rising(log, table: pd.DataFrame, base: dict, assume_duration_days) -> tuple
     if up:
         return True, f"Rising frequency: {reading.answer[0].lower()}{reading.answer[1:]}"
     return False, ""
-    if trend.statistic > 0 and trend.p_value < 0.05:
-        return True, f"Rising frequency over the whole log (Laplace U = {trend.statistic:.2f}, p = {trend.p_value:.3f})."
-    return False, ""
