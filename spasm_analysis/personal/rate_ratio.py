@@ -46,9 +46,11 @@ class RateRatioResult:
     rate_ratio : float
         (events_exposed / time_exposed) / (events_unexposed / time_unexposed).
     ci_lower, ci_upper : float
-        Exact conditional (Clopper-Pearson based) confidence limits.
+        Exact conditional confidence limits: mid-p within the strata of
+        ``within`` (the default), Clopper-Pearson based for ``within="all"``.
     p_value : float
-        Two-sided exact binomial test of a rate ratio of 1.
+        Two-sided exact conditional test of a rate ratio of 1 (mid-p within
+        strata; the exact binomial test for ``within="all"``).
     events_exposed, events_unexposed : int
     time_exposed, time_unexposed : float
         Days at risk.
@@ -228,7 +230,9 @@ def rate_ratio(
     Conditional on the total number of onsets n = a + b, the number a inside the
     exposed periods is Binomial(n, RR T1 / (RR T1 + T0)); Clopper-Pearson limits
     for that proportion give exact limits for RR, and the exact binomial test of
-    RR = 1 gives the p-value.  Zero onsets in one arm is a normal answer (RR = 0
+    RR = 1 gives the p-value (``within="all"``).  By default the same
+    conditioning is done within strata (see ``within``) and combined into one
+    mid-p interval and test (Martin & Austin 1991).  Zero onsets in one arm is a normal answer (RR = 0
     with a finite upper limit, or RR = inf with a finite lower limit).
 
     Parameters
