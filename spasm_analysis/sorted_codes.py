@@ -20,9 +20,9 @@ Example
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pandas as pd
+from .compiled import njit
 
 __all__ = ["sorted_codes"]
 
@@ -50,7 +50,7 @@ def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniques), codes.astype(np.int64, copy=False)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _codes_in_range(values, low, width):
     """Which of ``low .. low + width - 1`` occur, and each value's rank among those that do.
 

@@ -68,12 +68,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba
 import numpy as np
 
 from .binned_kernels import (cluster_pass_source, linear_predictor_source, n_moments,
                              reduce_source, row_pass_source)
 from .kernel_cache import compiled_function
+from ..compiled import njit
 
 __all__ = ["BinSums", "GroupTerms", "Reduction", "row_sums", "reduce_sums", "cluster_sums",
            "information_pass", "keeps_second_moments", "n_moments"]
@@ -238,7 +238,7 @@ def reduce_sums(index, sums: BinSums) -> Reduction:
                      terms=terms)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _cumulate(values):
     """Rows 0..G of cumulative sums over groups (row 0 is zero)."""
     out = np.zeros((values.shape[0] + 1, values.shape[1]))
@@ -248,7 +248,7 @@ def _cumulate(values):
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _information_rows(row_lo, row_hi, row_group, XT, weights, risk, cum_hazard, own_hazard):
     p, n = XT.shape
     info = np.zeros((p, p))

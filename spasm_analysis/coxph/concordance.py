@@ -21,13 +21,13 @@ Therneau, T. M. and Atkinson, E. (2024). *Concordance* (survival package vignett
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+from ..compiled import njit
 
 __all__ = ["concordance_counts"]
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _add(tree, index, value):
     i = index + 1
     while i < len(tree):
@@ -35,7 +35,7 @@ def _add(tree, index, value):
         i += i & -i
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _below(tree, index):
     """Sum of the values at positions < index."""
     total, i = 0.0, index
@@ -45,7 +45,7 @@ def _below(tree, index):
     return total
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _events_around(event_tree, rank, n_values, influence, i, sign):
     # as the row at risk: an event with the higher predictor is a concordant pair
     lower, upto = _below(event_tree, rank[i]), _below(event_tree, rank[i] + 1)
@@ -55,7 +55,7 @@ def _events_around(event_tree, rank, n_values, influence, i, sign):
     influence[i, 2] += sign * (upto - lower)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _sweep(rank, n_values, w, enter, leave, bin_lo, bin_hi, row_group, deaths, groups,
            group_bin, stratum_bin, n_groups):
     """Counts (concordant, discordant, tied) and the per-row influence (n x 3).

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numba
 import numpy as np
 import pandas as pd
 
 from spasm_analysis.sorted_codes import sorted_codes
+from ..compiled import njit
 
 __all__ = ["CoxDesign", "make_design", "first_dependent_column", "aliased_columns", "TIES"]
 
@@ -234,7 +234,7 @@ def _centred(X, w, stratum, n_strata) -> tuple[np.ndarray, np.ndarray]:
     return centred, means
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _centre_within_strata(X, w, stratum, n_strata, out):
     """Weighted stratum means of X's columns, and X less its row's stratum mean into ``out``.
 

@@ -25,7 +25,6 @@ import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numba
 import numpy as np
 import scipy.linalg
 
@@ -34,6 +33,7 @@ from spasm_analysis.sorted_codes import sorted_codes
 
 from .binned import GroupTerms, information_pass, keeps_second_moments, reduce_sums, row_sums
 from .design import first_dependent_column
+from ..compiled import njit
 
 __all__ = [
     "RiskSets", "Evaluation", "NewtonFit", "build_risk_sets", "evaluate", "newton_raphson",
@@ -122,7 +122,7 @@ def _time_ranks(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.nda
     return ranks[:n], ranks[n:], max(len(firsts), 1)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _locate(code_stop, code_start, stratum, width, event, weights, domain, like):
     """Per row: its first group at or after its stop and start keys, and its event group.
 

@@ -8,7 +8,8 @@ per-user cache directory (``$SPASM_ANALYSIS_CACHE``, else
 ``$XDG_CACHE_HOME/spasm_analysis`` or ``~/.cache/spasm_analysis``) and
 imported from there, so that numba's ``cache=True`` keeps the machine code
 between sessions. If that directory cannot be written, the source is compiled
-in memory (correct, only slower to start).
+in memory (correct, only slower to start). Without numba (see
+:mod:`spasm_analysis.compiled`) the source runs as plain Python.
 
 Example
 -------
@@ -26,8 +27,9 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-import numba
 import numpy as np
+
+from ..compiled import numba
 
 __all__ = ["compiled_function", "cache_directory"]
 
@@ -41,13 +43,15 @@ def cache_directory() -> Path:
     if explicit:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "spasm_analysis" / f"kernels-numba{numba.__version__}"
+    return Path(base) / "spasm_analysis" / f"kernels-numba{numba.__version__ if numba else '-none'}"
 
 
 @lru_cache(maxsize=None)
 def compiled_function(source: str, name: str):
     """The numba-compiled function ``name`` defined by ``source`` (one definition)."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    if numba is None:
+        return _in_memory(source, name, decorator="")
     try:
         directory = cache_directory()
         directory.mkdir(parents=True, exist_ok=True)
@@ -64,6 +68,10 @@ def compiled_function(source: str, name: str):
         spec.loader.exec_module(module)
         return getattr(module, name)
     except OSError:
-        namespace = {"numba": numba, "np": np}
-        exec(compile(_DECORATOR.format(cache=False) + source, f"<{name}>", "exec"), namespace)
-        return namespace[name]
+        return _in_memory(source, name, decorator=_DECORATOR.format(cache=False))
+
+
+def _in_memory(source: str, name: str, decorator: str):
+    namespace = {"numba": numba, "np": np}
+    exec(compile(decorator + source, f"<{name}>", "exec"), namespace)
+    return namespace[name]

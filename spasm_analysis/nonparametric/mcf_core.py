@@ -48,9 +48,9 @@ Example
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pandas as pd
+from ..compiled import njit
 
 __all__ = ["event_times", "locate_rows", "count_pass", "mcf_increments", "variance_pass",
            "lawless_nadeau"]
@@ -88,7 +88,7 @@ def locate_rows(times: np.ndarray, start: np.ndarray, stop: np.ndarray):
     return out[0], out[1]
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _count_pass(lo, hi, event, n_bins):
     net = np.zeros(n_bins + 1)
     events = np.zeros(n_bins)
@@ -111,7 +111,7 @@ def mcf_increments(net: np.ndarray, events: np.ndarray):
     return y, events, np.cumsum(events / y)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _variance_pass(subject, lo, hi, event, y, b, cum_b):
     n_bins = len(y)
     net_c = np.zeros(n_bins + 1)

@@ -41,11 +41,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba
 import numpy as np
 
 from ..options import check_option
 from scipy.special import xlogy
+from ..compiled import njit
 
 __all__ = ["max_likelihood_ratio", "null_max_lr", "split_p_value", "permutation_p_value", "NULLS", "Stretch", "Split", "Segmentation", "segment"]
 
@@ -108,7 +108,7 @@ def max_likelihood_ratio(times: np.ndarray, total: float) -> tuple[float, float,
     return float(max(lr[k], 0.0)), float(candidates_u[k]), int(candidates_n1[k])
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _row_max_lr_kernel(u, total):
     # n1 log(n1 / u) = n1 log n1 - n1 log u: the n1 log n1 terms are a table, so each
     # position costs two logarithms for both counts (k and k + 1 onsets before it).
