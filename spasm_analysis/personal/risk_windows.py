@@ -42,7 +42,7 @@ from .display import interval_plot, result_html
 from ..options import check_confidence_level, check_number, check_option
 from .poisson import exact_rate_ratio
 from .rate_ratio import exposure_periods
-from .self_controlled import SINCE_EPISODE_BANDS
+from .self_controlled import SINCE_EPISODE_BANDS, since_episode_band
 from .stratified import WITHIN_WORDS, period_bounds
 from .timeline import DAY, cut_rows, merge_periods, timeline
 
@@ -160,13 +160,6 @@ def _adjust_labels(stamps: pd.DatetimeIndex, adjust: str) -> np.ndarray:
     return np.asarray([_SEASON[m] for m in month], dtype=object)
 
 
-def _since_episode_band(mid: np.ndarray, episode_end: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Band of time since the last episode ended: 0 within the first edge, ..., len(edges) after the last."""
-    j = np.searchsorted(episode_end, mid, side="left") - 1
-    since = np.where(j >= 0, mid - episode_end[np.maximum(j, 0)], np.inf)
-    return np.searchsorted(edges, since, side="left")
-
-
 def _cells(line, sessions: pd.DataFrame, windows, adjust: str, calendar: str | None = None, since_episode_days=()) -> pd.DataFrame:
     """Events and at-risk days per (subject, period, window, adjustment level, band of time since an episode)."""
     frames = []
@@ -195,7 +188,7 @@ def _cells(line, sessions: pd.DataFrame, windows, adjust: str, calendar: str | N
         period = np.clip(np.searchsorted(blocks, mid, side="right") - 1, 0, len(blocks) - 2)
         frames.append(pd.DataFrame({
             "subject": subject, "period": period, "window": window, "adjust": _adjust_labels(stamps, adjust),
-            "since_episode": _since_episode_band(mid, episode_end, edges), "days": hi - lo, "events": is_event.astype(int),
+            "since_episode": since_episode_band(mid, episode_end, edges), "days": hi - lo, "events": is_event.astype(int),
         }))
     cells = pd.concat(frames, ignore_index=True)
     cells = cells.groupby(["subject", "period", "window", "adjust", "since_episode"], as_index=False)[["days", "events"]].sum()

@@ -40,7 +40,7 @@ import pandas as pd
 from .timeline import cut_rows
 from .worsley import segment
 
-__all__ = ["STATES", "SEASONS", "SINCE_EPISODE_BANDS", "Cells", "exposure_periods_days", "build_cells", "calendar_cuts", "stretch_cuts"]
+__all__ = ["STATES", "SEASONS", "SINCE_EPISODE_BANDS", "Cells", "exposure_periods_days", "build_cells", "calendar_cuts", "stretch_cuts", "since_episode_band"]
 
 STATES = ("baseline", "pre-exposure", "window")
 #: Edges (days after an episode ended) of the default bands of time since the last episode.
@@ -187,6 +187,14 @@ def _inside(starts: np.ndarray, ends: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (j >= 0) & (t <= ends[np.maximum(j, 0)])
 
 
+def since_episode_band(t: np.ndarray, episode_end: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Band of the time since the last episode ended before each ``t``: 0 within the first edge, ...,
+    ``len(edges)`` after the last one (or before any episode).  ``episode_end`` and ``edges`` sorted."""
+    j = np.searchsorted(episode_end, t, side="left") - 1
+    since = np.where(j >= 0, t - episode_end[np.maximum(j, 0)], np.inf)
+    return np.searchsorted(edges, since, side="left")
+
+
 def build_cells(
     *,
     lo: np.ndarray,
@@ -253,9 +261,7 @@ def build_cells(
     period = np.clip(np.searchsorted(period_bounds, mid, side="right") - 1, 0, len(period_bounds) - 2)
     season_code = _season_of(origin, mid) if season else np.zeros(len(mid), dtype=int)
     if len(edges) and len(ep_end):
-        j = np.searchsorted(ep_end, mid, side="left") - 1
-        since = np.where(j >= 0, mid - ep_end[np.maximum(j, 0)], np.inf)
-        recent = len(edges) - np.searchsorted(edges, since, side="left")  # bands counted from the last edge
+        recent = len(edges) - since_episode_band(mid, ep_end, edges)  # bands counted from the last edge
     else:
         recent = np.zeros(len(mid), dtype=int)
     bands = len(edges) + 1
