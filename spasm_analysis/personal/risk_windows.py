@@ -42,7 +42,7 @@ from .display import interval_plot, result_html
 from ..options import check_confidence_level, check_number, check_option
 from .poisson import exact_rate_ratio
 from .rate_ratio import exposure_periods
-from .self_controlled import SINCE_EPISODE_BANDS, since_episode_band
+from .self_controlled import SINCE_EPISODE_BANDS, check_band_edges, since_episode_band
 from .stratified import WITHIN_WORDS, period_bounds
 from .timeline import DAY, cut_rows, merge_periods, timeline
 
@@ -136,15 +136,6 @@ def _check_windows(windows) -> list[tuple[float, float]]:
         if a2 < b1:
             raise ValueError(f"windows {(a1, b1)} and {(a2, _)} overlap")
     return out
-
-
-def _check_bands(edges) -> tuple[float, ...]:
-    if edges is None:
-        return ()
-    values = tuple(check_number("since_episode_days (each band edge)", e, above=0) for e in np.atleast_1d(edges))
-    if len(set(values)) < len(values):
-        raise ValueError(f"since_episode_days={edges!r} is not valid; allowed values: None or distinct band edges > 0")
-    return tuple(sorted(float(v) for v in values))
 
 
 def _label(a: float, b: float) -> str:
@@ -327,7 +318,8 @@ def risk_windows(
     sessions, label = exposure_periods(line.log, exposed)
     if sessions.empty:
         raise ValueError(f"no sessions found for {label}")
-    since_episode_days = _check_bands(since_episode_days)
+    since_episode_days = check_band_edges(since_episode_days)
+    since_episode_days = () if since_episode_days is None else tuple(np.atleast_1d(since_episode_days).astype(float))
     cells = _cells(line, sessions, windows, adjust, calendar, since_episode_days)
     labels = [_label(a, b) for a, b in windows]
     by_window = cells.groupby("window")[["events", "days"]].sum()

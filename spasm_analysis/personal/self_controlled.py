@@ -37,10 +37,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..options import check_number
 from .timeline import cut_rows
 from .worsley import segment
 
-__all__ = ["STATES", "SEASONS", "SINCE_EPISODE_BANDS", "Cells", "exposure_periods_days", "build_cells", "calendar_cuts", "stretch_cuts", "since_episode_band"]
+__all__ = ["STATES", "SEASONS", "SINCE_EPISODE_BANDS", "Cells", "exposure_periods_days", "build_cells", "calendar_cuts", "stretch_cuts", "since_episode_band", "check_band_edges"]
 
 STATES = ("baseline", "pre-exposure", "window")
 #: Edges (days after an episode ended) of the default bands of time since the last episode.
@@ -185,6 +186,17 @@ def _inside(starts: np.ndarray, ends: np.ndarray, t: np.ndarray) -> np.ndarray:
         return np.zeros(len(t), dtype=bool)
     j = np.searchsorted(starts, t, side="left") - 1
     return (j >= 0) & (t <= ends[np.maximum(j, 0)])
+
+
+def check_band_edges(value):
+    """``since_episode_days`` checked: None or one number > 0 as given, distinct numbers > 0 as a sorted tuple."""
+    if value is None or np.ndim(value) == 0:
+        check_number("since_episode_days", value, above=0, none=True)
+        return value
+    edges = [check_number("since_episode_days (each band edge)", e, above=0) for e in value]
+    if not edges or len(set(edges)) < len(edges):
+        raise ValueError(f"since_episode_days={value!r} is not valid; allowed values: None, a number > 0 or distinct band edges > 0")
+    return tuple(sorted(float(e) for e in edges))
 
 
 def since_episode_band(t: np.ndarray, episode_end: np.ndarray, edges: np.ndarray) -> np.ndarray:

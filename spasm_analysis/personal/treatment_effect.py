@@ -52,12 +52,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..results import format_p_value
 from .display import interval_plot, result_html
 from .placement import PLACEMENTS, has_imprecise_onsets, place_onsets
 from ..options import check_confidence_level, check_number, check_option
 from .rate_ratio import exposure_periods
-from .self_controlled import SINCE_EPISODE_BANDS, STATES, build_cells, calendar_cuts, exposure_periods_days, stretch_cuts
+from .self_controlled import SINCE_EPISODE_BANDS, STATES, build_cells, check_band_edges, exposure_periods_days
+from .stratified import period_bounds
 from .self_controlled_fit import INTERVALS, fit_cells
 from .timeline import DAY, is_counting_process, logged, one_subject
 
@@ -156,14 +156,7 @@ def _check_options(options: dict) -> dict:
     check_option("interval", out["interval"], INTERVALS)
     for name in ("pre_exposure_days", "risk_free_days"):
         check_number(name, out[name], at_least=0)
-    since = out["since_episode_days"]
-    if since is None or np.ndim(since) == 0:
-        check_number("since_episode_days", since, above=0, none=True)
-    else:
-        edges = [check_number("since_episode_days (each band edge)", e, above=0) for e in since]
-        if not edges or len(set(edges)) < len(edges):
-            raise ValueError(f"since_episode_days={since!r} is not valid; allowed values: None, a number > 0 or distinct band edges > 0")
-        out["since_episode_days"] = tuple(sorted(float(e) for e in edges))
+    out["since_episode_days"] = check_band_edges(out["since_episode_days"])
     if not (isinstance(out["min_onsets"], (int, np.integer)) and out["min_onsets"] >= 1):
         raise ValueError(f"min_onsets must be a positive whole number, got {out['min_onsets']!r}")
     placements = (out["placements"],) if isinstance(out["placements"], str) else tuple(out["placements"])
@@ -201,7 +194,7 @@ def estimate_from_days(*, lo, hi, event, onset_day, episode_end_day, session_sta
     Returns the dict of :func:`~.self_controlled_fit.fit_cells` with ``verdict`` and ``cells`` added.
     """
     exposure = exposure_periods_days(session_start, session_end, window)
-    bounds = stretch_cuts(lo, hi, event, end_day) if periods == "stretches" else calendar_cuts(origin, end_day, periods)
+    bounds = period_bounds(lo, hi, event, origin, end_day, periods)
     cells = build_cells(
         lo=lo, hi=hi, event=event, onset_day=onset_day, episode_end_day=episode_end_day, exposure=exposure,
         period_bounds=bounds, origin=origin, season=season,
