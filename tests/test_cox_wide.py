@@ -42,11 +42,6 @@ def wide_rows(n_subjects=150, seed=11, days=False):
 COLUMNS = [f"x{k}" for k in range(P)]
 
 
-@pytest.fixture
-def row_by_row(monkeypatch):
-    monkeypatch.setattr(binned, "SECOND_MOMENT_BYTES", 0)
-
-
 @pytest.mark.parametrize("days", [False, True])
 def test_two_pass_information_equals_the_binned_one(monkeypatch, days):
     frame = wide_rows(days=days)
@@ -77,7 +72,13 @@ def test_wide_fit_agrees_on_both_paths(monkeypatch):
     assert fallback.loglik == pytest.approx(normal.loglik, rel=1e-13)
 
 
-def test_large_bins_times_covariates_take_the_row_pass():
-    """A 1.2M-row continuous-time cohort with 10 covariates would need about 1 GB of bins."""
-    assert binned.keeps_second_moments(1_100, 1_100, 2)
+def test_the_guard_counts_what_the_row_pass_allocates():
+    """Accumulator (twice net's size), net and tied: the bytes the memory guard compares with its limit."""
+    frame = wide_rows()
+    design = make_design(frame, COLUMNS, strata="site", weights=np.ones(len(frame)))
+    rs = build_risk_sets(design.start, design.stop, design.event, design.stratum, design.weights)
+    sums = binned.row_sums(rs, design.X.T, design.weights, np.zeros(design.n_rows), np.full(P, 0.1))
+    assert binned.row_pass_bytes(rs.n_bins, rs.n_groups, P) == 3 * sums.net.nbytes + sums.tied.nbytes
+    # 1.1M distinct event times and 10 covariates would need about 2 GB: the two-pass information
     assert not binned.keeps_second_moments(1_100_000, 1_100_000, 10)
+    assert binned.keeps_second_moments(1_100, 1_100, 2)

@@ -152,17 +152,23 @@ def _row_pass(p: int, second: bool = True):
 SECOND_MOMENT_BYTES = 256 * 2**20
 
 
+def row_pass_bytes(n_bins: int, n_groups: int, p: int) -> int:
+    """Memory of the row pass that keeps every moment: its accumulator (2m per bin), ``net`` (m per bin)
+    and ``tied`` (m per group), m = :func:`~.binned_kernels.n_moments`."""
+    return (3 * n_bins + n_groups) * n_moments(p) * 8
+
+
 def keeps_second_moments(n_bins: int, n_groups: int, p: int) -> bool:
     """Whether a row pass keeps per-bin ``r x x'`` sums (else the two-pass information).
 
-    The per-bin sums grow as bins x p^2: 1.1M distinct event times and 10
-    covariates would be 1 GB. The information's x x' part is linear in them,
+    The per-bin sums grow as bins x p^2 (:func:`row_pass_bytes`): 1.1M
+    distinct event times and 10 covariates would be 2.3 GB. The information's x x' part is linear in them,
     ``sum_j h_j S2_j - sum_j h'_j E2_j`` with ``h_j`` the hazard increment and
     ``h'_j`` its tied-event share, which equals ``sum_i w_i r_i H_i x_i x_i'``
     with ``H_i`` the row's hazard over its own (start, stop] (the same
     quantity the robust pass uses): one more pass over the rows, O(p^2) memory.
     """
-    return (n_bins + n_groups) * (p * (p + 1) // 2) * 8 <= SECOND_MOMENT_BYTES
+    return row_pass_bytes(n_bins, n_groups, p) <= SECOND_MOMENT_BYTES
 
 
 @lru_cache(maxsize=None)

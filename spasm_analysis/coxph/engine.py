@@ -129,7 +129,7 @@ def _locate(code_stop, code_start, stratum, width, event, weights, domain, like)
     Groups are the keys holding an event's stop; ``groups_before[k]`` counts
     groups with a key below k (one table over the key domain, no sort). With
     ``width`` > 0 the codes are time ranks and the keys are made here,
-    ``stratum * width + width - 1 - rank`` (no key arrays); with 0 they are
+    ``stratum * width + width - 1 - rank`` (made inside this kernel, not by numpy beforehand); with 0 they are
     the keys' codes already.
     Returns ``row_lo, row_hi`` (group positions), ``bin_lo, bin_hi`` (shifted by
     the stratum), ``row_group`` (-1 without an event) in ``like``'s integer
