@@ -27,7 +27,7 @@ from .display import result_html
 from .poisson import exact_rate_ratio
 from .timeline import DAY, one_subject, timeline
 from ..results import format_p_value
-from .trend_summary import loglinear_loglik, trend_summary
+from .trend_summary import trend_summary
 
 __all__ = ["clinician_summary", "ClinicianSummary"]
 
@@ -298,7 +298,7 @@ def _rising(log, table: pd.DataFrame, base: dict, assume_duration_days) -> tuple
     if reading.verdict == "step":
         up = seg["rate_per_year"].iloc[-1] > seg["rate_per_year"].iloc[-2]
     elif reading.verdict == "steady trend":
-        up = loglinear_loglik(reading.change_points.onset_days_at_risk, reading.change_points.days_at_risk)[1] > 0
+        up = reading.trend_per_day > 0
     else:
         up = False
     if up:

@@ -72,7 +72,7 @@ from .poisson import poisson_ci
 from .precision import check_choice
 from .rates import PER_YEAR
 from .timeline import DAY, logged, one_subject, timeline
-from .trend_summary import loglinear_loglik, reconcile
+from .trend_summary import reconcile
 
 __all__ = ["forecast_next_episode", "ForecastResult", "gaps_after_episodes"]
 
@@ -303,11 +303,10 @@ def _readings(line, who, found, reading) -> tuple[_Reading, _Reading]:
     """Stretches of constant rate (the current stretch) and a steady trend (the whole log), with their Akaike weights."""
     current = _current_stretch(line, who, found.current["start"], found.current)
     whole = _current_stretch(line, who, found.segments["start"].iloc[0], trend=True)
-    slope = loglinear_loglik(found.onset_days_at_risk, found.days_at_risk)[1]
     stretches = "a step (current stretch)" if len(found.segments) > 1 else "no change"
     w = reading.trend_weight
     return (_Reading(stretches, 1.0 - w, current),
-            _Reading("a steady rise" if slope >= 0 else "a steady fall", w, whole))
+            _Reading("a steady rise" if reading.trend_per_day >= 0 else "a steady fall", w, whole))
 
 
 def _reading_words(readings) -> str:

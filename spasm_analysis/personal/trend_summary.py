@@ -125,6 +125,9 @@ class TrendSummary:
         ``1 / (1 + exp((aic_trend - aic_step) / 2))`` (Burnham & Anderson 2002,
         section 2.9): how far the log supports a steady trend over stretches of
         constant rate (a single constant rate when no change was found).
+    trend_per_day : float
+        Slope of the log-linear trend on the at-risk clock (log rate per day
+        at risk): positive for a rise.
     """
 
     verdict: str
@@ -134,6 +137,7 @@ class TrendSummary:
     change_points: ChangePointResult
     aic_step: float
     aic_trend: float
+    trend_per_day: float = 0.0
 
     @property
     def interpretation(self) -> str:
@@ -286,7 +290,7 @@ def reconcile(found: ChangePointResult, log, *, risk_free_days: float = 0.0, ass
     table = pd.DataFrame(rows)
     table["p_value"] = [format_p_value(p) if np.isfinite(p) else "" for p in table["p_value"]]
     explanation = _explanation(rows, verdict, aic_step, aic_trend)
-    return TrendSummary(verdict, answer, table, explanation, found, float(aic_step), float(aic_trend))
+    return TrendSummary(verdict, answer, table, explanation, found, float(aic_step), float(aic_trend), float(slope))
 
 
 def _answer(verdict: str, seg: pd.DataFrame, slope_per_day: float, found: ChangePointResult) -> str:
