@@ -92,6 +92,7 @@ def _midp(cells: Cells, state: int, confidence_level: float) -> dict:
     shown = e > 0
     fit["expected_in_window"] = float(np.sum(n[shown] * e[shown] / (e[shown] + u[shown])))
     fit["onsets_in_window"] = float(counts["window_onsets"].sum())
+    fit["strata"] = counts
     return fit
 
 
@@ -106,7 +107,7 @@ def _fit_midp(cells: Cells, confidence_level: float, every_state: bool, states: 
     reason = "" if np.isfinite(main["p_value"]) else \
         "no calendar stretch, season and episode state holds both window days and other days with an onset"
     return {k: main[k] for k in keys + ("p_value", "onsets_in_window", "expected_in_window")} | \
-        {"states": states, "reason": reason, "strata": strata_counts(cells, 2)}
+        {"states": states, "reason": reason, "strata": main["strata"]}
 
 
 def fit_cells(cells: Cells, *, confidence_level: float = 0.95, every_state: bool = True, interval: str = "profile") -> dict:
