@@ -206,8 +206,8 @@ def gaps_after_episodes(line) -> pd.DataFrame:
     (days since the subject's origin).
     """
     ar = line.at_risk
-    window_starts = set(zip(line.windows["subject"], line.windows["start_day"]))
-    after_episode = np.array([(s, lo) not in window_starts for s, lo in zip(ar["subject"], ar["start"])], dtype=bool)
+    window_starts = pd.MultiIndex.from_arrays([line.windows["subject"], line.windows["start_day"]])
+    after_episode = ~pd.MultiIndex.from_arrays([ar["subject"], ar["start"]]).isin(window_starts)
     gaps = ar[after_episode]
     return pd.DataFrame({
         "subject": gaps["subject"].to_numpy(),
