@@ -129,15 +129,17 @@ def test_few_gaps_in_the_stretch_use_its_constant_rate_with_exact_interval():
     assert result.model == "constant rate" and result.stretch_events < 10
     row = result.table.iloc[0]
     lo, hi = sa.personal.poisson.poisson_ci(result.stretch_events)
-    rate = result.stretch_events / result.stretch_days_at_risk
-    assert result.stretch_rate_per_year == pytest.approx(rate * 365.25)
+    assert result.stretch_rate_per_year == pytest.approx(result.stretch_events / result.stretch_days_at_risk * 365.25)
+    # Every onset is known to the day: the forecast takes each at the middle of its day, half a day less at risk.
+    exposure = result.stretch_days_at_risk - 0.5 * result.stretch_events
+    rate = result.stretch_events / exposure
     assert row["stretch_probability"] == pytest.approx(-np.expm1(-rate * 30)) == row["constant_rate_probability"]
-    own_lower = -np.expm1(-float(lo) / result.stretch_days_at_risk * 30)
-    own_upper = -np.expm1(-float(hi) / result.stretch_days_at_risk * 30)
+    own_lower = -np.expm1(-float(lo) / exposure * 30)
+    own_upper = -np.expm1(-float(hi) / exposure * 30)
     assert "exact Poisson interval" in result.notes
     # The whole log has fewer than ten gaps too: the steady-trend reading is its constant rate with its exact interval.
     cp = sa.to_counting_process(log).to_frame()
-    days, events = float((cp["stop"] - cp["start"]).sum()), len(onsets)
+    days, events = float((cp["stop"] - cp["start"]).sum()) - 0.5 * len(onsets), len(onsets)
     assert row["trend_probability"] == pytest.approx(-np.expm1(-events / days * 30))
     whole_lo, whole_hi = (-np.expm1(-float(x) / days * 30) for x in sa.personal.poisson.poisson_ci(events))
     # Average by Akaike weights; each side of the interval: sum of w_i sqrt(own half-width^2 + (p_i - average)^2).
@@ -148,3 +150,35 @@ def test_few_gaps_in_the_stretch_use_its_constant_rate_with_exact_interval():
     lower = p - sum(wi * np.hypot(pi - a, pi - p) for wi, pi, a, _ in pairs)
     upper = p + sum(wi * np.hypot(b - pi, pi - p) for wi, pi, _, b in pairs)
     assert row["ci_lower"] == pytest.approx(lower, rel=1e-12) and row["ci_upper"] == pytest.approx(upper, rel=1e-12)
+
+
+def test_onsets_known_to_the_day_are_taken_at_midday():
+    log = _renewal_log(3)
+    result = sa.forecast_next_episode(log, n_bootstrap=0)
+    gaps = sa.to_counting_process(log).to_frame().iloc[1:]
+    # Each gap ending in an onset counts half of the onset's day; the open gap at the end is as long as it is.
+    expected = (gaps["stop"] - gaps["start"] - 0.5 * gaps["event"]).to_numpy(float)
+    np.testing.assert_allclose(result.gaps["duration"], expected, rtol=0, atol=1e-12)
+    assert (result.gaps["observed"].to_numpy() == gaps["event"].to_numpy()).all()
+    # Onsets with a time of day are taken when they happened.
+    onsets = np.arange(20, 2000, 37) + 0.375
+    timed = sa.forecast_next_episode(make_log(onsets, days=2010, duration=2), n_bootstrap=0)
+    np.testing.assert_allclose(timed.gaps["duration"].iloc[:-1], 35.0, rtol=0, atol=1e-9)
+
+
+def test_day_grid_rate_is_the_hazard_not_the_daily_chance():
+    # Onsets drawn day by day with chance q = 1 - exp(-h) on each day at risk, one-day episodes: counting the
+    # onset's whole day at risk estimates q (18% low here); at midday it estimates the hazard h.
+    h, rng = 0.2, np.random.default_rng(7)
+    onsets, day = [], 0
+    while day < 20000:
+        day += 1
+        if rng.uniform() < -np.expm1(-h):
+            onsets.append(day)
+            day += 1  # the episode's one day; the next onset comes the day after it ends
+    line = sa.personal.timeline.timeline(make_log(np.array(onsets), days=20001, duration=1), at_risk=True)
+    gaps = sa.personal.forecast.gaps_after_episodes(line)
+    midday = gaps["observed"].sum() / gaps["duration"].sum()
+    whole_days = gaps["observed"].sum() / (gaps["duration"] + 0.5 * gaps["observed"]).sum()
+    assert midday == pytest.approx(h, rel=0.04)
+    assert whole_days == pytest.approx(-np.expm1(-h), rel=0.04) and whole_days < 0.9 * h

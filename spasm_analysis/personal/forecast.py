@@ -13,7 +13,10 @@ rise its trend, and a log that could be either a share of both; choosing one
 reading instead made the forecast lag behind a steadily rising rate whenever the
 rise happened to fit stretches a little better.  Each gap runs from the end of
 an episode (plus any risk-free days) to the next onset, the gap still open at
-the end of follow-up is censored.  The hazard of a new onset by time since the
+the end of follow-up is censored; an onset known to the day is taken at the
+middle of its day (:func:`_midday`), since counting its whole day at risk
+would estimate the chance per day rather than the hazard and forecast a
+frequent or rising log low by about 0.01.  The hazard of a new onset by time since the
 last episode ended is estimated as piecewise constant (:mod:`.gap_hazard`,
 pieces of at least ten onsets), a renewal model that follows clusters (a raised
 hazard soon after an episode) without assuming a shape, modulated by the trend
@@ -52,6 +55,8 @@ Burnham, K. P. & Anderson, D. R. (2002). Model Selection and Multimodel Inferenc
     Springer, section 2.9 (Akaike weights), chapter 4 (model-averaged prediction and its
     unconditional interval).
 Ninomiya, Y. (2015). Change-point model selection via AIC. Ann. Inst. Stat. Math. 67, 943-961.
+Allison, P. D. (1982). Discrete-time methods for the analysis of event histories. Sociological
+    Methodology 13, 61-98 (events over whole periods at risk estimate the discrete-time hazard).
 """
 
 from __future__ import annotations
@@ -203,18 +208,39 @@ def gaps_after_episodes(line) -> pd.DataFrame:
 
     The stretch from the start of a follow-up window to the first onset is not
     a gap after an episode and is left out.  ``start`` is the gap's first day
-    (days since the subject's origin).
+    (days since the subject's origin).  An onset known to the day (a whole
+    number of days from a whole-day start) is taken at the middle of its day
+    (see :func:`_midday`); a gap within the day counts half a day.
     """
     ar = line.at_risk
     window_starts = pd.MultiIndex.from_arrays([line.windows["subject"], line.windows["start_day"]])
     after_episode = ~pd.MultiIndex.from_arrays([ar["subject"], ar["start"]]).isin(window_starts)
     gaps = ar[after_episode]
+    start, stop = gaps["start"].to_numpy(float), gaps["stop"].to_numpy(float)
+    observed = gaps["event"].to_numpy(int)
     return pd.DataFrame({
         "subject": gaps["subject"].to_numpy(),
-        "start": gaps["start"].to_numpy(float),
-        "duration": np.maximum((gaps["stop"] - gaps["start"]).to_numpy(float), _MIN_GAP),
-        "observed": gaps["event"].to_numpy(int),
+        "start": start,
+        "duration": np.maximum(stop - start - _midday(start, stop, observed), _MIN_GAP),
+        "observed": observed,
     })
+
+
+def _midday(start, stop, observed) -> np.ndarray:
+    """Days to take off the time at risk of each interval ending in an onset known to the day: 1/2, else 0.
+
+    The at-risk rows count the onset's whole day (an interval from day e to
+    an onset on day o lasts o - e days), but the onset came at some point of
+    that day; taken at its middle, like an onset known only to the month at
+    the middle of its month, the interval lasts o - e - 1/2 days.  Counting
+    the whole day would make the rate the chance of an onset per day at risk
+    (the discrete-time hazard q, Allison 1982) rather than the hazard
+    -log(1 - q), about q/2 lower: 2.7% at 20 onsets a year, which made the
+    forecast of a frequent or rising log low by about 0.01.  Onsets with a
+    time of day, or placed within a longer period, are left as they are.
+    """
+    whole = (np.mod(start, 1.0) == 0) & (np.mod(stop, 1.0) == 0)
+    return np.where((np.asarray(observed) == 1) & whole, 0.5, 0.0)
 
 
 def _weibull_profile_mle(t: np.ndarray, d: np.ndarray) -> tuple[float, float]:
@@ -261,6 +287,12 @@ class _Stretch:
     now: float
     epoch: float
     trend: bool = False
+    midday_days: float = 0.0
+
+    @property
+    def exposure(self) -> float:
+        """Days at risk with each onset known to the day at the middle of its day (see :func:`_midday`)."""
+        return self.days - self.midday_days
 
     @property
     def season(self) -> bool:
@@ -287,7 +319,9 @@ def _current_stretch(line, who, start: pd.Timestamp, segment=None, trend: bool =
     gaps = gaps_after_episodes(line)
     gaps = gaps[(gaps["subject"] == who) & (gaps["start"] >= start_day)].reset_index(drop=True)
     epoch = float((line.origin[who] - _EPOCH) / DAY)
-    return _Stretch(start, start_day, events, days, gaps, _follow_up_end(line, who), epoch, trend)
+    inside = rows[rows["stop"] >= start_day]  # as the events: an onset on the first day is in the stretch
+    midday = float(_midday(inside["start"].to_numpy(float), inside["stop"].to_numpy(float), inside["event"]).sum())
+    return _Stretch(start, start_day, events, days, gaps, _follow_up_end(line, who), epoch, trend, midday)
 
 
 @dataclass(frozen=True)
@@ -338,7 +372,7 @@ def _point_forecast(stretch: _Stretch, since: float, horizons: np.ndarray):
     if int(stretch.gaps["observed"].sum()) >= _MIN_PIECE_EVENTS:
         hazard = _fit(stretch, stretch.gaps["duration"], stretch.gaps["observed"], stretch.gaps["start"])
         return hazard.within(since, horizons), hazard
-    return _constant_rate(stretch.events, stretch.days, horizons), None
+    return _constant_rate(stretch.events, stretch.exposure, horizons), None
 
 
 def _weibull_check(gaps, since, horizons) -> tuple[np.ndarray, float, float]:
@@ -436,7 +470,7 @@ def forecast_next_episode(
         notes.append("The Kaplan-Meier check is NaN where the horizon reaches past the longest observed gap.")
     table = pd.DataFrame({"horizon_days": horizons, "probability": probability, "ci_lower": lower, "ci_upper": upper,
                           "stretch_probability": points[0][0], "trend_probability": points[1][0],
-                          "constant_rate_probability": _constant_rate(stretch.events, stretch.days, horizons),
+                          "constant_rate_probability": _constant_rate(stretch.events, stretch.exposure, horizons),
                           "weibull_probability": weibull, "km_probability": km_prob})
     sensitivity = _sensitivity(log, line, who, found, since, horizons, imprecise_onsets, counting, seed, readings, points)
     k = int(np.argmin(np.abs(horizons - 30)))
@@ -470,7 +504,7 @@ def _interval(reading, hazard, since, horizons, n_bootstrap, seed, confidence_le
     where = "current stretch" if not stretch.trend else "whole log (the steady-trend reading)"
     notes.append(f"The {where} has fewer than {_MIN_PIECE_EVENTS} completed gaps, so that reading uses its constant "
                  "rate with the exact Poisson interval.")
-    return _constant_rate(low, stretch.days, horizons), _constant_rate(high, stretch.days, horizons)
+    return _constant_rate(low, stretch.exposure, horizons), _constant_rate(high, stretch.exposure, horizons)
 
 
 def _bootstrap(stretch, since, horizons, n_bootstrap, seed, confidence_level, progress):
