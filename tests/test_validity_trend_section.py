@@ -41,3 +41,12 @@ def test_forecast_only_section_keeps_the_change_point_rows_and_says_from_which_r
     again = validity_trend.markdown(tables, 3, previous=text)
     assert again.count("Change-point rows:") == 1 and "| change_points false detection | constant | 4.5% |" in again
     assert "within 0.02 of the mean true chance" in text
+
+
+def test_forecast_scenarios_in_worker_processes_give_the_same_table():
+    quiet = dict(only="forecast", progress=lambda message: None)
+    one, two = validity_trend.run(2, **quiet)["forecast"], validity_trend.run(2, workers=2, **quiet)["forecast"]
+    assert list(two["scenario"]) == list(validity_trend.FORECAST_SCENARIOS)
+    assert one.equals(two)
+    assert "on 2 worker processes" in validity_trend.markdown({"forecast": two}, 2, minutes=1.0, previous=PREVIOUS,
+                                                              workers=2)
