@@ -153,9 +153,11 @@ def _cut(history, cut: int):
         precision=history.precision[keep], session_day=history.session_day[history.session_day < cut], n_days=cut)
 
 
-def forecast_calibration(scenario: str, n_logs: int, horizon: int = HORIZON) -> dict:
-    """Mean forecast probability of an onset within ``horizon`` days vs the observed share."""
-    predicted, observed, chance, weight, seeds, skipped = [], [], [], [], [], 0
+def forecast_logs(scenario: str, n_logs: int, horizon: int = HORIZON) -> pd.DataFrame:
+    """One row per log of ``scenario`` not cut inside an episode: ``seed, predicted, observed, true_chance,
+    trend_weight`` (the 30-day forecast made 31 days before the end of the history); ``attrs["skipped"]``
+    counts the logs cut inside an episode."""
+    rows, skipped = [], 0
     for i in range(n_logs):
         history = _history(scenario, i)
         cut = history.n_days - horizon - 1  # no onset is drawn on the last day of follow-up
@@ -164,21 +166,51 @@ def forecast_calibration(scenario: str, n_logs: int, horizon: int = HORIZON) -> 
             continue
         log = _cut(history, cut).to_log()
         result = _quiet(sa.forecast_next_episode, log, horizons=(horizon,), n_bootstrap=0)
-        predicted.append(float(result.table["probability"].iloc[0]))
-        weight.append(result.trend_weight)
-        seeds.append(i)
-        observed.append(bool(np.any((history.onset_day > cut) & (history.onset_day <= cut + horizon))))
-        chance.append(history.chance_of_onset(cut, horizon))
+        rows.append({"seed": i, "predicted": float(result.table["probability"].iloc[0]),
+                     "observed": bool(np.any((history.onset_day > cut) & (history.onset_day <= cut + horizon))),
+                     "true_chance": history.chance_of_onset(cut, horizon), "trend_weight": result.trend_weight})
+    logs = pd.DataFrame(rows, columns=["seed", "predicted", "observed", "true_chance", "trend_weight"]).assign(
+        scenario=scenario)
+    logs.attrs["skipped"] = skipped
+    return logs
+
+
+def summarise_forecast(logs: pd.DataFrame) -> dict:
+    """Mean forecast probability against the observed share and the mean true chance, for one scenario."""
+    predicted, observed, chance = (logs[c].to_numpy(float) for c in ("predicted", "observed", "true_chance"))
     mean_p, freq, true = float(np.mean(predicted)), float(np.mean(observed)), float(np.mean(chance))
     # The logs of the first FIRST_SEEDS seeds alone, so a longer run can be compared with the usual one.
-    first = np.asarray(seeds) < FIRST_SEEDS
-    firsts = {"first_difference": float(np.mean(np.asarray(predicted)[first]) - np.mean(np.asarray(observed)[first])),
-              "first_difference_true": float(np.mean(np.asarray(predicted)[first]) - np.mean(np.asarray(chance)[first]))}
-    return {**firsts, "scenario": scenario, "n_logs": len(predicted), "skipped": skipped, "mean_predicted": mean_p,
+    first = logs["seed"].to_numpy() < FIRST_SEEDS
+    firsts = {"first_difference": float(np.mean(predicted[first]) - np.mean(observed[first])),
+              "first_difference_true": float(np.mean(predicted[first]) - np.mean(chance[first]))}
+    return {**firsts, "scenario": logs["scenario"].iloc[0], "n_logs": len(predicted),
+            "skipped": logs.attrs.get("skipped", 0), "mean_predicted": mean_p,
             "observed": freq, "difference": mean_p - freq, "true_chance": true, "difference_true": mean_p - true,
             "observed_se": float(np.sqrt(freq * (1 - freq) / len(observed))),
-            "rmse_true": float(np.sqrt(np.mean((np.array(predicted) - np.array(chance)) ** 2))),
-            "trend_weight": float(np.mean(weight))}
+            "rmse_true": float(np.sqrt(np.mean((predicted - chance) ** 2))),
+            "trend_weight": float(logs["trend_weight"].mean())}
+
+
+def forecast_calibration(scenario: str, n_logs: int, horizon: int = HORIZON) -> dict:
+    """Mean forecast probability of an onset within ``horizon`` days vs the observed share."""
+    return summarise_forecast(forecast_logs(scenario, n_logs, horizon))
+
+
+#: Bins of the forecast probability for the reliability table (all scenarios pooled).
+RELIABILITY_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def reliability(logs: pd.DataFrame) -> pd.DataFrame:
+    """Logs of all scenarios pooled by their forecast probability: mean forecast, observed share, mean true chance.
+
+    A calibrated forecast has each bin's observed share (and true chance) close to its mean forecast,
+    not only the overall means (Murphy & Winkler 1977, the reliability diagram).
+    """
+    bins = pd.cut(logs["predicted"], RELIABILITY_BINS, include_lowest=True)
+    table = logs.groupby(bins, observed=True).agg(n_logs=("predicted", "size"), mean_predicted=("predicted", "mean"),
+                                                 observed=("observed", "mean"), true_chance=("true_chance", "mean"))
+    table["observed_se"] = np.sqrt(table["observed"] * (1 - table["observed"]) / table["n_logs"])
+    return table.reset_index(names="forecast")
 
 
 def run(n_logs: int = 1000, *, progress=print, only: str | None = None, workers: int = 1) -> dict[str, pd.DataFrame]:
@@ -194,14 +226,16 @@ def run(n_logs: int = 1000, *, progress=print, only: str | None = None, workers:
     tables = {}
     if only != "forecast":
         tables.update(_change_point_checks(n_logs, step))
-    rows = []
+    rows, per_log = [], []
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
-        mapped = (pool.map(forecast_calibration, FORECAST_SCENARIOS, [n_logs] * len(FORECAST_SCENARIOS)) if pool
-                  else (forecast_calibration(scenario, n_logs) for scenario in FORECAST_SCENARIOS))
-        for row in mapped:
-            rows.append(row)
+        mapped = (pool.map(forecast_logs, FORECAST_SCENARIOS, [n_logs] * len(FORECAST_SCENARIOS)) if pool
+                  else (forecast_logs(scenario, n_logs) for scenario in FORECAST_SCENARIOS))
+        for logs in mapped:
+            per_log.append(logs)
+            rows.append(summarise_forecast(logs))
             step(f"forecast calibration: {rows[-1]}")
     tables["forecast"] = pd.DataFrame(rows)
+    tables["reliability"] = reliability(pd.concat(per_log, ignore_index=True))
     return tables
 
 
@@ -276,6 +310,11 @@ def markdown(tables: dict[str, pd.DataFrame], n_logs: int, *, minutes: float | N
                      f"true chance {row.true_chance:.3f} (difference {row.difference_true:+.3f}, RMSE per log "
                      f"{row.rmse_true:.3f}); mean weight of the steady trend {row.trend_weight:.2f}; {row.n_logs} logs, "
                      f"{row.skipped} cut inside an episode | within 0.05 of observed; aim within 0.02 of the true chance |")
+    if "reliability" in tables:
+        lines += ["", "Reliability: the logs of all six scenarios pooled by their forecast probability.", "",
+                  "| forecast | logs | mean forecast | observed share (SE) | mean true chance |", "|---|---|---|---|---|"]
+        lines += [f"| {row.forecast} | {row.n_logs} | {row.mean_predicted:.3f} | {row.observed:.3f} ({row.observed_se:.3f}) "
+                  f"| {row.true_chance:.3f} |" for row in tables["reliability"].itertuples(index=False)]
     lines += [
         "",
         *cp_bullets,

@@ -27,7 +27,8 @@ Histories from `spasm_analysis.simulate.scenarios` (10 years, no treatment effec
 
 def test_forecast_only_section_keeps_the_change_point_rows_and_says_from_which_run():
     tables = validity_trend.run(3, only="forecast", progress=lambda message: None)
-    assert set(tables) == {"forecast"} and len(tables["forecast"]) == len(validity_trend.FORECAST_SCENARIOS)
+    assert set(tables) == {"forecast", "reliability"} and len(tables["forecast"]) == len(validity_trend.FORECAST_SCENARIOS)
+    assert tables["reliability"]["n_logs"].sum() == tables["forecast"]["n_logs"].sum()
     row = tables["forecast"].set_index("scenario").loc["step"]
     assert 0 < row["mean_predicted"] < 1 and 0 <= row["trend_weight"] <= 1
     assert row["first_difference_true"] == pytest.approx(row["difference_true"])  # all 3 seeds are first seeds
@@ -45,8 +46,19 @@ def test_forecast_only_section_keeps_the_change_point_rows_and_says_from_which_r
 
 def test_forecast_scenarios_in_worker_processes_give_the_same_table():
     quiet = dict(only="forecast", progress=lambda message: None)
-    one, two = validity_trend.run(2, **quiet)["forecast"], validity_trend.run(2, workers=2, **quiet)["forecast"]
-    assert list(two["scenario"]) == list(validity_trend.FORECAST_SCENARIOS)
-    assert one.equals(two)
-    assert "on 2 worker processes" in validity_trend.markdown({"forecast": two}, 2, minutes=1.0, previous=PREVIOUS,
-                                                              workers=2)
+    one, two = validity_trend.run(2, **quiet), validity_trend.run(2, workers=2, **quiet)
+    assert list(two["forecast"]["scenario"]) == list(validity_trend.FORECAST_SCENARIOS)
+    assert one["forecast"].equals(two["forecast"]) and one["reliability"].equals(two["reliability"])
+    assert (two["forecast"]["skipped"] + two["forecast"]["n_logs"] == 2).all()  # the skipped count crosses processes
+    text = validity_trend.markdown(two, 2, minutes=1.0, previous=PREVIOUS, workers=2)
+    assert "on 2 worker processes" in text and "| forecast | logs | mean forecast |" in text
+
+
+def test_reliability_pools_the_logs_by_their_forecast():
+    logs = validity_trend.pd.DataFrame({"predicted": [0.1, 0.15, 0.5, 0.9], "observed": [False, True, True, True],
+                                        "true_chance": [0.1, 0.2, 0.5, 0.8]})
+    table = validity_trend.reliability(logs)
+    assert table["n_logs"].tolist() == [2, 1, 1]
+    assert table["mean_predicted"].iloc[0] == pytest.approx(0.125) and table["observed"].iloc[0] == pytest.approx(0.5)
+    assert table["true_chance"].iloc[0] == pytest.approx(0.15)
+    assert table["observed_se"].iloc[0] == pytest.approx(0.5 / 2 ** 0.5)
