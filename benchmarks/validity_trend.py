@@ -200,6 +200,19 @@ def forecast_calibration(scenario: str, n_logs: int, horizon: int = HORIZON) -> 
 RELIABILITY_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
+def reliability_note(table: pd.DataFrame, forecast: pd.DataFrame) -> str:
+    """Plain words under the reliability table, with the end bins that hold at least 100 logs (all of them, in a small run)."""
+    full = table[table["n_logs"] >= 100] if (table["n_logs"] >= 100).sum() >= 2 else table
+    low, high = full.iloc[0], full.iloc[-1]
+    return ("Within a scenario every log has nearly the same true chance, so pooling by the forecast mostly sorts the "
+            f"logs by their estimation error (per-log RMSE {forecast['rmse_true'].min():.2f}-"
+            f"{forecast['rmse_true'].max():.2f}): forecasts far from the middle are too far from it (a forecast of "
+            f"about {low.mean_predicted:.2f} goes with a mean true chance of {low.true_chance:.2f}, one of "
+            f"{high.mean_predicted:.2f} with {high.true_chance:.2f}), the regression to the mean of any estimate from "
+            "one person's log. The mean forecast is calibrated (the table above); a single forecast is uncertain by "
+            "about that much.")
+
+
 def reliability(logs: pd.DataFrame) -> pd.DataFrame:
     """Logs of all scenarios pooled by their forecast probability: mean forecast, observed share, mean true chance.
 
@@ -258,7 +271,9 @@ def _kept_rows(previous: str) -> tuple[list[str], list[str], str]:
     lines = previous.splitlines()
     rows = [ln for ln in lines if ln.startswith(("| change_points", "| stretch interval"))]
     bullets = [ln for ln in lines if ln.startswith(("- false detection", "- stretch interval"))]
-    note = next((ln for ln in lines if ln.startswith("Histories from") or ln.startswith("Change-point rows:")), "")
+    # A section written by an earlier --only forecast run already says where its change-point rows come from.
+    note = next((ln for ln in lines if ln.startswith("Change-point rows:")),
+                next((ln for ln in lines if ln.startswith("Histories from")), ""))
     return rows, bullets, note
 
 
@@ -315,6 +330,7 @@ def markdown(tables: dict[str, pd.DataFrame], n_logs: int, *, minutes: float | N
                   "| forecast | logs | mean forecast | observed share (SE) | mean true chance |", "|---|---|---|---|---|"]
         lines += [f"| {row.forecast} | {row.n_logs} | {row.mean_predicted:.3f} | {row.observed:.3f} ({row.observed_se:.3f}) "
                   f"| {row.true_chance:.3f} |" for row in tables["reliability"].itertuples(index=False)]
+        lines += ["", reliability_note(tables["reliability"], fc)]
     lines += [
         "",
         *cp_bullets,

@@ -15,7 +15,9 @@ sync_notebooks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sync_notebooks)
 
 SCRIPTS = sync_notebooks.scripts()
-TIME_LIMIT_S = 60.0  # each notebook must run top to bottom within this
+# A guard against a notebook that hangs, not a speed target (speed lives in benchmarks/): quietly the
+# slowest notebook runs in about 13 s, and on a loaded 2-core machine a 60 s limit could fail by chance.
+TIME_LIMIT_S = 300.0
 
 
 def test_there_are_notebooks():

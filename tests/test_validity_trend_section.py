@@ -41,6 +41,9 @@ def test_forecast_only_section_keeps_the_change_point_rows_and_says_from_which_r
     # Written again from its own output, the kept note stays as it is.
     again = validity_trend.markdown(tables, 3, previous=text)
     assert again.count("Change-point rows:") == 1 and "| change_points false detection | constant | 4.5% |" in again
+    # ... and still names the run that made the change-point rows, not the forecast-only run in between.
+    kept = next(line for line in again.splitlines() if line.startswith("Change-point rows:"))
+    assert "Run 2026-12-02 00:36 UTC on one worker." in kept
     assert "within 0.02 of the mean true chance" in text
 
 
@@ -62,3 +65,14 @@ def test_reliability_pools_the_logs_by_their_forecast():
     assert table["mean_predicted"].iloc[0] == pytest.approx(0.125) and table["observed"].iloc[0] == pytest.approx(0.5)
     assert table["true_chance"].iloc[0] == pytest.approx(0.15)
     assert table["observed_se"].iloc[0] == pytest.approx(0.5 / 2 ** 0.5)
+
+
+def test_reliability_note_names_the_well_filled_end_bins():
+    pd = validity_trend.pd
+    table = pd.DataFrame({"n_logs": [30, 1296, 6744, 2074], "mean_predicted": [0.158, 0.332, 0.529, 0.854],
+                          "true_chance": [0.477, 0.430, 0.587, 0.753]})
+    note = validity_trend.reliability_note(table, pd.DataFrame({"rmse_true": [0.087, 0.106]}))
+    assert "a forecast of about 0.33 goes with a mean true chance of 0.43, one of 0.85 with 0.75" in note
+    assert "per-log RMSE 0.09-0.11" in note
+    small = validity_trend.reliability_note(table.assign(n_logs=[1, 2, 3, 4]), pd.DataFrame({"rmse_true": [0.1]}))
+    assert "a forecast of about 0.16" in small

@@ -31,12 +31,14 @@ same estimates as lifelines' ``WeibullFitter`` and R's ``survreg``) and a
 Kaplan-Meier estimate of the current stretch are shown beside it as checks; a
 seeded bootstrap over the gaps gives each reading's interval, and the two are
 combined with the spread between the readings added (Burnham & Anderson 2002,
-section 4.3.2).  On simulated logs (``benchmarks/validity_trend.py``, 2,000 per
-kind) the mean 30-day probability is within 0.05 of the observed frequency for
-constant, step, seasonal, clustered and remembered histories; under a steady
-rise it still lags a little (0.03 below the true chance, 0.05 below the observed
-share), because about a quarter of the weight of such logs still goes to the
-current stretch's level.
+section 4.3.2).  On simulated logs (``benchmarks/validity_trend.py``, 4,000 per
+kind) the mean 30-day probability is within 0.035 of the observed frequency for
+constant, step, steady-rise, seasonal, clustered and remembered histories, and
+within 0.03 of the mean true chance; a steady rise is still forecast a little
+low (0.025 below the true chance), because about a quarter of the weight of such
+logs goes to the current stretch's level, and a step a little high (0.02).  A
+single log's forecast is off by about 0.09 (root mean square against its true
+chance).
 
 Onsets known only to the month or year move the change points and so the
 current stretch: ``sensitivity`` repeats the forecast with them placed at the
