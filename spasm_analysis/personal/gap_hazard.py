@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .akaike import akaike_weight
+
 __all__ = ["PiecewiseHazard", "fit_piecewise_hazard", "CUTS"]
 
 #: Candidate cuts in days since the last episode ended.
@@ -198,17 +200,6 @@ def _exposure_chunks(t, d, start, edges):
     return piece[row], b - a, start[gap[row]] + (a + b) / 2, np.where(ends_gap, d[gap[row]], 0.0)
 
 
-def _season_weight(loglik_full: float, loglik_without: float) -> float:
-    """Akaike weight of the model with the annual cycle against the same model without it (2 parameters).
-
-    ``1 / (1 + exp(-(LR - 4) / 2))`` with LR the likelihood-ratio statistic:
-    about 0.27 for a cycle that is only noise (LR about 2), 0.73 at LR 6,
-    0.95 at LR 10.  Burnham & Anderson (2002), section 2.9.
-    """
-    lr = 2.0 * (loglik_full - loglik_without)
-    return float(1.0 / (1.0 + np.exp(np.clip(-(lr - 4.0) / 2.0, -700, 700))))
-
-
 def _fit_calendar(t, d, start, edges, now, trend, season, shrink: bool = True):
     """Newton's method on the profile log-likelihood of the calendar terms; None when not estimable.
 
@@ -231,7 +222,9 @@ def _fit_calendar(t, d, start, edges, now, trend, season, shrink: bool = True):
         without = (_maximise(piece, days, events, z[:, :-2], n_pieces) if trend
                    else (np.zeros(0), _profile(piece, days, events, z[:, :0], n_pieces, np.zeros(0))[0]))
         if without is not None:
-            weight = _season_weight(loglik, without[1])
+            # Akaike weight of the cycle: its two coefficients cost 2 each; about 0.27 for a cycle that is only
+            # noise (likelihood-ratio statistic about 2), 0.73 at 6, 0.95 at 10.
+            weight = akaike_weight(-2.0 * loglik + 2 * 2, -2.0 * without[1])
             theta = weight * theta + (1 - weight) * np.r_[without[0], 0.0, 0.0]
     total = _profile(piece, days, events, z, n_pieces, theta)[3]
     piece_events = np.bincount(piece, weights=events, minlength=n_pieces)

@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import optimize
 
 from ..results import format_p_value
+from .akaike import akaike_weight
 from .change_points import ChangePointResult, change_points, describe_rate
 from .display import result_html
 from .timeline import timeline
@@ -145,7 +146,7 @@ class TrendSummary:
 
     @property
     def trend_weight(self) -> float:
-        return float(1.0 / (1.0 + np.exp(np.clip((self.aic_trend - self.aic_step) / 2, -700, 700))))
+        return akaike_weight(self.aic_trend, self.aic_step)
 
     summary = property(lambda self: self.table)
 
