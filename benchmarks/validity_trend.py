@@ -175,7 +175,7 @@ def forecast_logs(scenario: str, n_logs: int, horizon: int = HORIZON) -> pd.Data
     return logs
 
 
-def summarise_forecast(logs: pd.DataFrame) -> dict:
+def summarise_forecast(logs: pd.DataFrame, scenario: str) -> dict:
     """Mean forecast probability against the observed share and the mean true chance, for one scenario."""
     predicted, observed, chance = (logs[c].to_numpy(float) for c in ("predicted", "observed", "true_chance"))
     mean_p, freq, true = float(np.mean(predicted)), float(np.mean(observed)), float(np.mean(chance))
@@ -183,17 +183,18 @@ def summarise_forecast(logs: pd.DataFrame) -> dict:
     first = logs["seed"].to_numpy() < FIRST_SEEDS
     firsts = {"first_difference": float(np.mean(predicted[first]) - np.mean(observed[first])),
               "first_difference_true": float(np.mean(predicted[first]) - np.mean(chance[first]))}
-    return {**firsts, "scenario": logs["scenario"].iloc[0], "n_logs": len(predicted),
+    return {**firsts, "scenario": scenario, "n_logs": len(predicted),
             "skipped": logs.attrs.get("skipped", 0), "mean_predicted": mean_p,
             "observed": freq, "difference": mean_p - freq, "true_chance": true, "difference_true": mean_p - true,
             "observed_se": float(np.sqrt(freq * (1 - freq) / len(observed))),
             "rmse_true": float(np.sqrt(np.mean((predicted - chance) ** 2))),
+            "true_chance_sd": float(np.std(chance)),
             "trend_weight": float(logs["trend_weight"].mean())}
 
 
 def forecast_calibration(scenario: str, n_logs: int, horizon: int = HORIZON) -> dict:
     """Mean forecast probability of an onset within ``horizon`` days vs the observed share."""
-    return summarise_forecast(forecast_logs(scenario, n_logs, horizon))
+    return summarise_forecast(forecast_logs(scenario, n_logs, horizon), scenario)
 
 
 #: Bins of the forecast probability for the reliability table (all scenarios pooled).
@@ -204,13 +205,14 @@ def reliability_note(table: pd.DataFrame, forecast: pd.DataFrame) -> str:
     """Plain words under the reliability table, with the end bins that hold at least 100 logs (all of them, in a small run)."""
     full = table[table["n_logs"] >= 100] if (table["n_logs"] >= 100).sum() >= 2 else table
     low, high = full.iloc[0], full.iloc[-1]
-    return ("Within a scenario every log has nearly the same true chance, so pooling by the forecast mostly sorts the "
-            f"logs by their estimation error (per-log RMSE {forecast['rmse_true'].min():.2f}-"
-            f"{forecast['rmse_true'].max():.2f}): forecasts far from the middle are too far from it (a forecast of "
-            f"about {low.mean_predicted:.2f} goes with a mean true chance of {low.true_chance:.2f}, one of "
-            f"{high.mean_predicted:.2f} with {high.true_chance:.2f}), the regression to the mean of any estimate from "
-            "one person's log. The mean forecast is calibrated (the table above); a single forecast is uncertain by "
-            "about that much.")
+    span = lambda column: f"{forecast[column].min():.2f}-{forecast[column].max():.2f}"  # noqa: E731
+    return ("Pooling by the forecast sorts the logs partly by their estimation error: one log's forecast is off by "
+            f"{span('rmse_true')} (root mean square against its true chance), while within a scenario the true chances "
+            f"spread by {span('true_chance_sd')} (standard deviation). So the forecasts far from the middle are too far "
+            f"from it (a forecast of about {low.mean_predicted:.2f} goes with a mean true chance of {low.true_chance:.2f}, "
+            f"one of {high.mean_predicted:.2f} with {high.true_chance:.2f}): the regression to the mean of any estimate "
+            "from one person's log, which a single forecast's interval has to be read with. How far each scenario's mean "
+            "forecast is from its observed share and true chance is in the table above.")
 
 
 def reliability(logs: pd.DataFrame) -> pd.DataFrame:
@@ -243,9 +245,9 @@ def run(n_logs: int = 1000, *, progress=print, only: str | None = None, workers:
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
         mapped = (pool.map(forecast_logs, FORECAST_SCENARIOS, [n_logs] * len(FORECAST_SCENARIOS)) if pool
                   else (forecast_logs(scenario, n_logs) for scenario in FORECAST_SCENARIOS))
-        for logs in mapped:
+        for scenario, logs in zip(FORECAST_SCENARIOS, mapped):
             per_log.append(logs)
-            rows.append(summarise_forecast(logs))
+            rows.append(summarise_forecast(logs, scenario))
             step(f"forecast calibration: {rows[-1]}")
     tables["forecast"] = pd.DataFrame(rows)
     tables["reliability"] = reliability(pd.concat(per_log, ignore_index=True))

@@ -6,7 +6,7 @@ import pytest
 from lifelines import WeibullFitter
 
 import spasm_analysis as sa
-from personal_simulation import make_log
+from personal_simulation import START, make_log
 from spasm_analysis.personal.forecast import _weibull_profile_mle
 
 SHAPE, SCALE = 1.5, 60.0
@@ -130,10 +130,14 @@ def test_few_gaps_in_the_stretch_use_its_constant_rate_with_exact_interval():
     row = result.table.iloc[0]
     lo, hi = sa.personal.poisson.poisson_ci(result.stretch_events)
     assert result.stretch_rate_per_year == pytest.approx(result.stretch_events / result.stretch_days_at_risk * 365.25)
-    # Every onset is known to the day: the forecast takes each at the middle of its day, half a day less at risk.
-    exposure = result.stretch_days_at_risk - 0.5 * result.stretch_events
+    # Every onset is known to the day: the forecast takes each at the middle of its day, half a day less at risk;
+    # the stretch starts on an onset (day 1500), whose half day lies before the stretch.
+    assert result.stretch_start == START + pd.Timedelta(days=1500)
+    exposure = result.stretch_days_at_risk - 0.5 * (result.stretch_events - 1)
+    assert result.stretch_exposure_days == pytest.approx(exposure, rel=1e-12)
     rate = result.stretch_events / exposure
     assert row["stretch_probability"] == pytest.approx(-np.expm1(-rate * 30)) == row["constant_rate_probability"]
+    assert 1 - result.survival(30.0) == pytest.approx(row["stretch_probability"], rel=1e-12)
     own_lower = -np.expm1(-float(lo) / exposure * 30)
     own_upper = -np.expm1(-float(hi) / exposure * 30)
     assert "exact Poisson interval" in result.notes
@@ -168,7 +172,7 @@ def test_onsets_known_to_the_day_are_taken_at_midday():
 
 def test_day_grid_rate_is_the_hazard_not_the_daily_chance():
     # Onsets drawn day by day with chance q = 1 - exp(-h) on each day at risk, one-day episodes: counting the
-    # onset's whole day at risk estimates q (18% low here); at midday it estimates the hazard h.
+    # onset's whole day at risk estimates q (9% below h here); at midday it estimates the hazard h.
     h, rng = 0.2, np.random.default_rng(7)
     onsets, day = [], 0
     while day < 20000:
@@ -181,4 +185,38 @@ def test_day_grid_rate_is_the_hazard_not_the_daily_chance():
     midday = gaps["observed"].sum() / gaps["duration"].sum()
     whole_days = gaps["observed"].sum() / (gaps["duration"] + 0.5 * gaps["observed"]).sum()
     assert midday == pytest.approx(h, rel=0.04)
-    assert whole_days == pytest.approx(-np.expm1(-h), rel=0.04) and whole_days < 0.9 * h
+    assert whole_days == pytest.approx(-np.expm1(-h), rel=0.04) and whole_days < midday - 0.01  # about 0.018 apart
+
+
+def _gap_log(onset_days, *, start=START, precision=None, days=1200):
+    onset = START + pd.to_timedelta(np.asarray(onset_days, float), unit="D")
+    episodes = pd.DataFrame({"subject": "me", "onset": onset, "end": onset + pd.Timedelta(days=2)})
+    if precision is not None:
+        episodes["onset_precision"] = precision
+        # an onset known only to the month ends two days after the month: its end does not pin it down
+        month = episodes["onset_precision"].eq("month")
+        episodes.loc[month, "end"] = episodes.loc[month, "onset"] + pd.offsets.MonthEnd(0) + pd.Timedelta(days=2)
+    follow_up = pd.DataFrame({"subject": ["me"], "start": [start], "end": [START + pd.Timedelta(days=days)]})
+    return sa.EpisodeLog(episodes, follow_up=follow_up)
+
+
+def test_midday_follows_each_onsets_own_precision_not_the_origin():
+    onsets = np.arange(20, 1100, 40)
+    gaps = lambda log, **kw: sa.personal.forecast.gaps_after_episodes(  # noqa: E731
+        sa.personal.timeline.timeline(log, at_risk=True, **kw))
+    plain = gaps(_gap_log(onsets))
+    assert plain.loc[plain["observed"] == 1, "duration"].eq(37.5).all()  # 38 days from an end to the next onset
+    # A follow-up that starts at 08:00 leaves the onsets known to the day (midnight dates) as they were.
+    morning = gaps(_gap_log(onsets, start=START + pd.Timedelta(hours=8)))
+    np.testing.assert_allclose(morning["duration"], plain["duration"], rtol=0, atol=1e-9)
+    # Risk-free days after each episode move the gap's start, not what is known about the onset.
+    rested = gaps(_gap_log(onsets), risk_free_days=1.5)
+    assert rested.loc[rested["observed"] == 1, "duration"].eq(36.0).all()
+    # An onset known only to the month is placed in its month (mid-June: midnight) and taken there, not cut again.
+    shifted = onsets.astype(float)
+    shifted[4] = (pd.Timestamp("2015-06-01") - START).days  # instead of day 180; between the onsets of days 140 and 220
+    precision = np.where(np.arange(len(onsets)) == 4, "month", "day")
+    placed = gaps(_gap_log(shifted, precision=precision))
+    mid_june = (pd.Timestamp("2015-06-16") - START).days
+    ends_in_june = placed["start"] + placed["duration"]
+    assert np.isclose(ends_in_june, mid_june).sum() == 1  # the whole gap up to mid-June, no half day off

@@ -160,3 +160,10 @@ def test_remembered_history_with_year_only_onsets_keeps_its_precision_words():
     assert history.precision.dtype == np.dtype("<U4")
     log = history.to_log()
     assert sorted(log.episodes["onset_precision"]) == ["day", "month", "year"]
+
+
+def test_an_onset_on_a_cut_ends_the_earlier_piece():
+    # (0, 3] holds the ten onsets at exactly 3 days (as R's survSplit and the calendar fit's chunks count them).
+    hazard = fit_piecewise_hazard([3.0] * 10 + [5.0] * 10, [1] * 20, cuts=(0.0, 3.0))
+    assert hazard.edges.tolist() == [0.0, 3.0]
+    np.testing.assert_allclose(hazard.rates, [10 / 60, 10 / 20], rtol=1e-14)

@@ -71,8 +71,9 @@ def test_reliability_note_names_the_well_filled_end_bins():
     pd = validity_trend.pd
     table = pd.DataFrame({"n_logs": [30, 1296, 6744, 2074], "mean_predicted": [0.158, 0.332, 0.529, 0.854],
                           "true_chance": [0.477, 0.430, 0.587, 0.753]})
-    note = validity_trend.reliability_note(table, pd.DataFrame({"rmse_true": [0.087, 0.106]}))
+    forecast = pd.DataFrame({"rmse_true": [0.087, 0.106], "true_chance_sd": [0.001, 0.151]})
+    note = validity_trend.reliability_note(table, forecast)
     assert "a forecast of about 0.33 goes with a mean true chance of 0.43, one of 0.85 with 0.75" in note
-    assert "per-log RMSE 0.09-0.11" in note
-    small = validity_trend.reliability_note(table.assign(n_logs=[1, 2, 3, 4]), pd.DataFrame({"rmse_true": [0.1]}))
+    assert "off by 0.09-0.11 (root mean square" in note and "spread by 0.00-0.15 (standard deviation)" in note
+    small = validity_trend.reliability_note(table.assign(n_logs=[1, 2, 3, 4]), forecast)
     assert "a forecast of about 0.16" in small

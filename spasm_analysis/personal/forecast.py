@@ -143,6 +143,10 @@ class ForecastResult:
         differently or left out (empty when every onset is known to the day).
     interpretation : str
     notes : str
+    stretch_exposure_days : float
+        The current stretch's days at risk with each onset known to the day
+        taken at the middle of its day: the constant-rate model's rate is
+        ``stretch_events / stretch_exposure_days`` per day.
     """
 
     table: pd.DataFrame
@@ -167,6 +171,7 @@ class ForecastResult:
     interpretation: str
     notes: str = ""
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stretch_exposure_days: float = float("nan")
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -177,7 +182,7 @@ class ForecastResult:
         """Model probability that a gap lasts longer than ``t`` days."""
         t = np.asarray(t, float)
         if self.hazard is None:
-            return np.exp(-self.stretch_rate_per_year / PER_YEAR * t)
+            return np.exp(-self.stretch_events / self.stretch_exposure_days * t)
         return self.hazard.survival(t)
 
     def _repr_html_(self) -> str:
@@ -210,9 +215,9 @@ def gaps_after_episodes(line) -> pd.DataFrame:
 
     The stretch from the start of a follow-up window to the first onset is not
     a gap after an episode and is left out.  ``start`` is the gap's first day
-    (days since the subject's origin).  An onset known to the day (a whole
-    number of days from a whole-day start) is taken at the middle of its day
-    (see :func:`_midday`); a gap within the day counts half a day.
+    (days since the subject's origin).  An onset known to the day is taken at
+    the middle of its day (see :func:`_midday`); a gap within the day counts
+    half a day.
     """
     ar = line.at_risk
     window_starts = pd.MultiIndex.from_arrays([line.windows["subject"], line.windows["start_day"]])
@@ -223,26 +228,43 @@ def gaps_after_episodes(line) -> pd.DataFrame:
     return pd.DataFrame({
         "subject": gaps["subject"].to_numpy(),
         "start": start,
-        "duration": np.maximum(stop - start - _midday(start, stop, observed), _MIN_GAP),
+        "duration": np.maximum(stop - start - _midday(line, gaps), _MIN_GAP),
         "observed": observed,
     })
 
 
-def _midday(start, stop, observed) -> np.ndarray:
-    """Days to take off the time at risk of each interval ending in an onset known to the day: 1/2, else 0.
+_SECOND = 1 / 86400  # days; onset days are matched to the at-risk rows' stops to the second
+
+
+def _midday(line, rows: pd.DataFrame) -> np.ndarray:
+    """Days to take off the time at risk of each at-risk row ending in an onset known to the day: 1/2, else 0.
 
     The at-risk rows count the onset's whole day (an interval from day e to
-    an onset on day o lasts o - e days), but the onset came at some point of
-    that day; taken at its middle, like an onset known only to the month at
+    an onset dated day o lasts o - e days), but the onset came at some point
+    of that day; taken at its middle, like an onset known only to the month at
     the middle of its month, the interval lasts o - e - 1/2 days.  Counting
     the whole day would make the rate the chance of an onset per day at risk
     (the discrete-time hazard q, Allison 1982) rather than the hazard
     -log(1 - q), about q/2 lower: 2.7% at 20 onsets a year, which made the
-    forecast of a frequent or rising log low by about 0.01.  Onsets with a
-    time of day, or placed within a longer period, are left as they are.
+    forecast of a frequent or rising log low by about 0.01.  An onset counts
+    as known to the day when its precision is the day (``onset_precision``)
+    and it has no time of day (midnight); onsets with a time of day, and
+    onsets known only to the month or year (placed within their periods), are
+    taken where they are.  An onset dated on a cut of the gap hazard (3, 7,
+    14, ... days after an episode ended) then falls in the piece before the
+    cut, where its time (during that day) lies.
     """
-    whole = (np.mod(start, 1.0) == 0) & (np.mod(stop, 1.0) == 0)
-    return np.where((np.asarray(observed) == 1) & whole, 0.5, 0.0)
+    episodes = line.log.episodes
+    precise = episodes["onset"].eq(episodes["onset"].dt.normalize())
+    if "onset_precision" in episodes:
+        precise &= episodes["onset_precision"].fillna("day").eq("day")
+    known = episodes[precise]
+    days = ((known["onset"] - known["subject"].map(line.origin)) / DAY).to_numpy(float)
+    key = pd.MultiIndex.from_arrays([known["subject"].to_numpy(), np.round(days / _SECOND).astype(np.int64)])
+    row_key = pd.MultiIndex.from_arrays([rows["subject"].to_numpy(),
+                                         np.round(rows["stop"].to_numpy(float) / _SECOND).astype(np.int64)])
+    ends_in_onset = rows["event"].to_numpy(int) == 1
+    return np.where(ends_in_onset & row_key.isin(key), 0.5, 0.0)
 
 
 def _weibull_profile_mle(t: np.ndarray, d: np.ndarray) -> tuple[float, float]:
@@ -321,8 +343,10 @@ def _current_stretch(line, who, start: pd.Timestamp, segment=None, trend: bool =
     gaps = gaps_after_episodes(line)
     gaps = gaps[(gaps["subject"] == who) & (gaps["start"] >= start_day)].reset_index(drop=True)
     epoch = float((line.origin[who] - _EPOCH) / DAY)
-    inside = rows[rows["stop"] >= start_day]  # as the events: an onset on the first day is in the stretch
-    midday = float(_midday(inside["start"].to_numpy(float), inside["stop"].to_numpy(float), inside["event"]).sum())
+    # Half a day off for each onset known to the day, but no more than its row has inside the stretch (a stretch
+    # starts on an onset, whose row ends there).
+    inside = (rows["stop"] - np.maximum(rows["start"], start_day)).clip(lower=0).to_numpy(float)
+    midday = float(np.minimum(_midday(line, rows), inside).sum())
     return _Stretch(start, start_day, events, days, gaps, _follow_up_end(line, who), epoch, trend, midday)
 
 
@@ -487,6 +511,7 @@ def forecast_next_episode(
         n_bootstrap=int(n_bootstrap), seed=int(seed), confidence_level=confidence_level, gaps=stretch.gaps,
         reading=_reading_words(readings), trend_weight=readings[1].weight, trend_hazard=points[1][1],
         interpretation=interpretation, notes=" ".join(n for n in notes if n), sensitivity=sensitivity,
+        stretch_exposure_days=stretch.exposure,
     )
 
 

@@ -158,7 +158,9 @@ def fit_piecewise_hazard(duration, observed, *, min_events: int = MIN_EVENTS, cu
     edges = np.asarray(cuts, dtype=float)
     upper = np.append(edges[1:], np.inf)
     exposure = np.clip(np.minimum(t[:, None], upper) - edges, 0, None).sum(axis=0)
-    piece = np.searchsorted(edges, t, side="right") - 1
+    # An onset at t lies in the piece (edges[k], edges[k + 1]] that ends at or after it (R's survSplit
+    # convention, and that of the calendar fit's exposure chunks): one exactly on a cut ends the earlier piece.
+    piece = np.maximum(np.searchsorted(edges, t, side="left") - 1, 0)
     events = np.bincount(piece, weights=d, minlength=len(edges))[: len(edges)]
     keep = exposure > 0
     edges, events, exposure = edges[keep], events[keep], exposure[keep]
