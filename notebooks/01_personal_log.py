@@ -330,11 +330,11 @@ durations.by_year[["year", "n_episodes", "median_days", "iqr_days", "max_days"]]
 # gives the interval (widened by the spread between the readings); constant-rate, Weibull and
 # Kaplan-Meier checks sit beside it. On 4,000 simulated logs of each kind the mean 30-day
 # probability is within 0.035 of how often an onset came, for constant, step, steadily rising,
-# seasonal, clustered and remembered histories; a steady rise is still forecast a little low
-# (0.025 below the true chance), a step a little high (0.02), and one log's forecast is off by
-# about 0.09 either way (see `benchmarks/RESULTS.md`). `sensitivity` shows
-# the forecast with the remembered onsets placed elsewhere or left out, so no option changes the
-# answer silently. It is a summary of the record, not a prediction to act on.
+# seasonal, clustered and remembered histories; a steady rise, and a seasonal log near its peak,
+# are still forecast a little low (about 0.025 below the true chance), a step a little high (0.02),
+# and one log's forecast is off by about 0.09 either way (see `benchmarks/RESULTS.md`).
+# `sensitivity` shows the forecast with the remembered onsets placed elsewhere or left out, so no
+# option changes the answer silently. It is a summary of the record, not a prediction to act on.
 
 # %%
 forecast = sa.forecast_next_episode(log, n_bootstrap=200, seed=1)

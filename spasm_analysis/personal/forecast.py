@@ -36,7 +36,8 @@ kind) the mean 30-day probability is within 0.035 of the observed frequency for
 constant, step, steady-rise, seasonal, clustered and remembered histories, and
 within 0.03 of the mean true chance; a steady rise is still forecast a little
 low (0.025 below the true chance), because about a quarter of the weight of such
-logs goes to the current stretch's level, and a step a little high (0.02).  A
+logs goes to the current stretch's level, a seasonal log near its winter peak
+too (0.027: a cycle is partly averaged away), and a step a little high (0.02).  A
 single log's forecast is off by about 0.09 (root mean square against its true
 chance).
 
