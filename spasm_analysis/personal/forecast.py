@@ -70,7 +70,6 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 from scipy import optimize
-from tqdm import tqdm
 
 from .change_points import describe_rate, subject_change_points
 from .display import result_html
@@ -538,6 +537,8 @@ def _interval(reading, hazard, since, horizons, n_bootstrap, seed, confidence_le
 def _bootstrap(stretch, since, horizons, n_bootstrap, seed, confidence_level, progress):
     if not n_bootstrap:
         return np.full(len(horizons), np.nan), np.full(len(horizons), np.nan)
+    from tqdm import tqdm  # imported here: the package imports (and computes) without tqdm installed
+
     rng = np.random.default_rng(seed)
     gaps = stretch.gaps
     t, d, start = (gaps[c].to_numpy(float) for c in ("duration", "observed", "start"))

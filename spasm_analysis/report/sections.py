@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import warnings
 
-from tqdm import tqdm
 
 from .html import Section, note, text
 
@@ -36,6 +35,8 @@ def run_sections(specs, *args, progress: bool = True) -> list[Section]:
     (tqdm's ``disable=None``), so pipes, files and captured output stay clean;
     ``progress=False`` turns it off everywhere.
     """
+    from tqdm import tqdm  # imported here: the package imports (and computes) without tqdm installed
+
     sections = []
     with tqdm(specs, desc="report", unit="section", disable=None if progress else True, leave=False) as bar:
         for anchor, title, build in bar:
