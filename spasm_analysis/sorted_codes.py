@@ -59,8 +59,9 @@ def _codes_in_range(values, low, width):
     scatter, a gather); about 4x faster on 240k subject ids.
     """
     present = np.zeros(width, dtype=np.bool_)
+    low = np.int64(low)  # offsets in int64: small integer types would wrap (as plain Python, without numba)
     for i in range(len(values)):
-        present[values[i] - low] = True
+        present[np.int64(values[i]) - low] = True
     rank = np.empty(width, dtype=np.int64)
     count = 0
     for k in range(width):
@@ -69,5 +70,5 @@ def _codes_in_range(values, low, width):
             count += 1
     codes = np.empty(len(values), dtype=np.int64)
     for i in range(len(values)):
-        codes[i] = rank[values[i] - low]
+        codes[i] = rank[np.int64(values[i]) - low]
     return present, codes
