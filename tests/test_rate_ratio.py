@@ -172,3 +172,15 @@ def test_default_is_the_treatment_effect_comparison(scenario, seed):
     answer = sa.treatment_effect(log, "physiotherapy")
     for field in ("rate_ratio", "ci_lower", "ci_upper", "p_value"):
         assert getattr(block, field) == pytest.approx(getattr(answer, field), rel=1e-12), field
+
+
+def test_default_is_the_treatment_effect_comparison_when_ends_are_assumed():
+    """Episodes with no written end: both take onset + assume_duration_days as the end (not the onset)."""
+    log, _ = sa.simulate_scenario("clustered", effect="none", seed=5)
+    episodes = log.episodes.copy()
+    episodes.loc[episodes.index[::2], "end"] = pd.NaT
+    log = log.replace(episodes=episodes)
+    block = sa.rate_ratio(log, exposed="physiotherapy", carryover_days=14, assume_duration_days=5)
+    answer = sa.treatment_effect(log, "physiotherapy", assume_duration_days=5)
+    for field in ("rate_ratio", "ci_lower", "ci_upper", "p_value"):
+        assert getattr(block, field) == pytest.approx(getattr(answer, field), rel=1e-12), field

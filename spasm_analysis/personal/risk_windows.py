@@ -165,7 +165,7 @@ def _cells(line, sessions: pd.DataFrame, windows, adjust: str, calendar: str | N
         end_day = float(hi_all.max())
         blocks = period_bounds(lo_all, hi_all, event_all, origin, end_day, calendar) if calendar else np.array([0.0, end_day])
         onsets = line.onsets[line.onsets["subject"] == subject]
-        episode_end = np.sort(((onsets["end"].fillna(onsets["onset"]) - origin) / DAY).to_numpy(float))
+        episode_end = np.sort(onsets["end_day"].to_numpy(float))
         cuts = np.unique(np.concatenate([lo_all, hi_all, month_cuts, blocks, *[s + a for a, _ in windows], *[s + b for _, b in windows],
                                          (episode_end[:, None] + edges[None, :]).ravel()]))
         _, lo, hi, is_event = cut_rows(lo_all, hi_all, event_all, cuts)

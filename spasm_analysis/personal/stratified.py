@@ -47,11 +47,10 @@ def stratified_rate_ratio(line, periods, within: str, confidence_level: float) -
         p = periods[periods["subject"] == subject]
         starts, ends = merge_periods(((p["start"] - origin) / DAY).to_numpy(float), ((p["end"] - origin) / DAY).to_numpy(float))
         onsets = line.onsets[line.onsets["subject"] == subject]
-        end_day = ((onsets["end"].fillna(onsets["onset"]) - origin) / DAY).to_numpy(float)
         w = line.windows[line.windows["subject"] == subject]
         lo, hi, event = rows["start"].to_numpy(float), rows["stop"].to_numpy(float), rows["event"].to_numpy() == 1
         cells = build_cells(
-            lo=lo, hi=hi, event=event, onset_day=onsets["day"].to_numpy(float), episode_end_day=end_day,
+            lo=lo, hi=hi, event=event, onset_day=onsets["day"].to_numpy(float), episode_end_day=onsets["end_day"].to_numpy(float),
             exposure=(starts, ends, starts), origin=origin, pre_exposure_days=0.0, since_episode_days=SINCE_EPISODE_BANDS,
             period_bounds=period_bounds(lo, hi, event, origin, float(w["end_day"].max()), within),
         )

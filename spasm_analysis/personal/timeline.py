@@ -21,7 +21,7 @@ import pandas as pd
 
 from .precision import check_choice, resolve_imprecise_onsets
 
-__all__ = ["Timeline", "timeline", "is_episode_log", "is_log_or_counting_process", "logged", "DAY", "one_subject",
+__all__ = ["Timeline", "timeline", "episode_end_days", "is_episode_log", "is_log_or_counting_process", "logged", "DAY", "one_subject",
            "days_at_risk_until", "split_at_risk", "cut_rows"]
 
 DAY = pd.Timedelta(days=1)
@@ -57,8 +57,9 @@ class Timeline:
     log : EpisodeLog
         The log after the imprecise-onset choice.
     onsets : DataFrame
-        ``subject, onset, end, day`` for every onset inside a follow-up window
-        (``day`` = days since the subject's first follow-up start), sorted.
+        ``subject, onset, end, day, end_day`` for every onset inside a follow-up
+        window (``day`` = days since the subject's first follow-up start;
+        ``end_day`` when the episode ended, see :func:`episode_end_days`), sorted.
     windows : DataFrame
         ``subject, start, end, start_day, end_day``: the follow-up windows.
     at_risk : DataFrame or None
@@ -138,7 +139,8 @@ def timeline(
     windows["end_day"] = ((windows["end"] - windows["subject"].map(origin)) / DAY).astype(float)
     ep = log.episodes
     day = ((ep["onset"] - ep["subject"].map(origin)) / DAY).astype(float)
-    onsets = pd.DataFrame({"subject": ep["subject"], "onset": ep["onset"], "end": ep["end"], "day": day})
+    onsets = pd.DataFrame({"subject": ep["subject"], "onset": ep["onset"], "end": ep["end"], "day": day,
+                           "end_day": episode_end_days(ep, ep["subject"].map(origin), assume_duration_days)})
     inside = np.zeros(len(onsets), dtype=bool)
     for subject, start_day, end_day in zip(windows["subject"], windows["start_day"], windows["end_day"]):
         inside |= (onsets["subject"].eq(subject) & onsets["day"].between(start_day, end_day)).to_numpy()
@@ -151,6 +153,15 @@ def timeline(
             log, risk_free_days=risk_free_days, assume_duration_days=assume_duration_days
         )[["subject", "start", "stop", "event"]]
     return Timeline(log, onsets, windows.reset_index(drop=True), intervals, origin, resolved.note, imprecise_onsets)
+
+
+def episode_end_days(episodes: pd.DataFrame, origin, assume_duration_days: float | None = None) -> np.ndarray:
+    """Day (since ``origin``) each episode ended: its end, else its onset plus ``assume_duration_days`` (as
+    :func:`~spasm_analysis.to_counting_process` counts an unknown end), else its onset."""
+    end = episodes["end"]
+    if assume_duration_days is not None:
+        end = end.fillna(episodes["onset"] + pd.to_timedelta(assume_duration_days, unit="D"))
+    return ((end.fillna(episodes["onset"]) - origin) / DAY).to_numpy(float)
 
 
 def _from_counting_process(cp, risk_free_days, assume_duration_days) -> Timeline:

@@ -59,7 +59,7 @@ from .rate_ratio import exposure_periods
 from .self_controlled import SINCE_EPISODE_BANDS, STATES, build_cells, check_band_edges, exposure_periods_days
 from .stratified import period_bounds
 from .self_controlled_fit import INTERVALS, fit_cells
-from .timeline import DAY, is_counting_process, logged, one_subject
+from .timeline import DAY, episode_end_days, is_counting_process, logged, one_subject
 
 __all__ = ["treatment_effect", "TreatmentEffectResult", "VERDICTS", "TREATMENT_EFFECT_OPTIONS", "PERIOD_CHOICES"]
 
@@ -234,13 +234,10 @@ def _days_of(log, subject, assume_duration_days, risk_free_days, counted=None):
     fu = log.follow_up[log.follow_up["subject"] == subject]
     origin = fu["start"].min()
     ep = log.episodes[log.episodes["subject"] == subject]
-    end = ep["end"]
-    if assume_duration_days is not None:
-        end = end.fillna(ep["onset"] + pd.to_timedelta(assume_duration_days, unit="D"))
     return {
         "lo": cp["start"].to_numpy(float), "hi": cp["stop"].to_numpy(float), "event": cp["event"].to_numpy() == 1,
         "onset_day": ((ep["onset"] - origin) / DAY).to_numpy(float),
-        "episode_end_day": ((end.fillna(ep["onset"]) - origin) / DAY).to_numpy(float),
+        "episode_end_day": episode_end_days(ep, origin, assume_duration_days),
         "origin": origin, "end_day": float((fu["end"].max() - origin) / DAY),
     }
 
