@@ -79,8 +79,8 @@ def test_midpoint_that_collides_with_a_recorded_episode_moves_beside_it():
     placed = sa.place_onsets(log.episodes, "midpoint").sort_values("onset")
     assert placed["onset"].tolist() == [pd.Timestamp("2020-03-15"), pd.Timestamp("2020-03-21")]
     assert placed["end"].tolist() == [pd.Timestamp("2020-03-20"), pd.Timestamp("2020-03-23")]  # 2 days kept
-    # The log (as treatment_effect places it) gets the same episodes.
-    assert sa.place_onsets(log, "midpoint").episodes.sort_values("onset")["onset"].tolist() == placed["onset"].tolist()
+    # The analyses' timeline (imprecise onsets mid-period) places them the same way.
+    assert sa.personal.timeline.timeline(log).onsets["onset"].tolist() == placed["onset"].tolist()
     assert sa.laplace_test(log, imprecise_onsets="midpoint").details["n_events"] == 2
     assert sa.laplace_test(log, imprecise_onsets="exclude").details["n_events"] == 1
 

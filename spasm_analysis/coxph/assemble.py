@@ -82,8 +82,7 @@ def drop_aliased(design: CoxDesign, information: np.ndarray) -> tuple[CoxDesign,
 
 
 def _positions(kept, all_names) -> np.ndarray:
-    where = {name: k for k, name in enumerate(all_names)}
-    return np.array([where[name] for name in kept], dtype=np.int64)
+    return pd.Index(all_names).get_indexer(kept)
 
 
 # values placed with numpy, then wrapped: pandas' label-based .loc assignment cost ~0.5 ms a call

@@ -91,23 +91,21 @@ def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
 def _codes(frame: pd.DataFrame, columns, role: str) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of the (combined) column values, and the labels in code order."""
     _require_columns(frame, columns, role)
-    if len(columns) == 1 and isinstance(frame[columns[0]].dtype, np.dtype) \
-            and frame[columns[0]].dtype.kind in "iu":
-        # subject ids, episode numbers: never missing, coded without a sort or a copy
-        labels, codes = sorted_codes(frame[columns[0]].to_numpy())
+    single = frame[columns[0]] if len(columns) == 1 else None
+    kind = single.dtype.kind if single is not None and isinstance(single.dtype, np.dtype) else None
+    if kind not in ("i", "u"):  # integers (subject ids, episode numbers) cannot be missing: no scan
+        missing = frame[list(columns)].isna()
+        if missing.any().any():
+            col = missing.columns[missing.any()][0]
+            rows = list(frame.index[missing[col]][:5])
+            raise ValueError(f"{role} column {col!r} has missing values at row(s) {rows}")
+    if kind in ("i", "u", "f"):
+        labels, codes = sorted_codes(single.to_numpy())  # no sort of all rows, no copy
         return codes, pd.Index(labels)
-    part = frame[list(columns)]
-    if part.isna().any().any():
-        col = part.columns[part.isna().any()][0]
-        rows = list(frame.index[part[col].isna()][:5])
-        raise ValueError(f"{role} column {col!r} has missing values at row(s) {rows}")
-    if len(columns) == 1:
-        column = part.iloc[:, 0]
-        if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
-            labels, codes = sorted_codes(column.to_numpy())  # no sort of all rows
-            return codes, pd.Index(labels)
-        codes, labels = pd.factorize(column, sort=True)
+    if single is not None:
+        codes, labels = pd.factorize(single, sort=True)
         return codes.astype(np.int64), pd.Index(labels)
+    part = frame[list(columns)]
     codes = part.groupby(list(columns), sort=True, observed=True).ngroup().to_numpy()
     first = np.unique(codes, return_index=True)[1]
     labels = pd.MultiIndex.from_frame(part.iloc[first])

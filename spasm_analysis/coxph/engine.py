@@ -241,11 +241,7 @@ def build_risk_sets(start, stop, event, stratum, weights, *, ties: str = "efron"
     group_keys = group_codes if keys is None else keys[group_codes]
     n_groups = len(group_keys)
     group_stratum = group_keys // width
-    # groups ascend by stratum: each group's stratum starts at the last stratum change before it
-    changes = np.flatnonzero(np.diff(group_stratum)) + 1
-    stratum_first_group = np.zeros(n_groups, dtype=np.int64)
-    stratum_first_group[changes] = changes
-    np.maximum.accumulate(stratum_first_group, out=stratum_first_group)
+    stratum_first_group = np.searchsorted(group_stratum, group_stratum, side="left")  # groups ascend by stratum
     return RiskSets(
         row_lo=row_lo, row_hi=row_hi, bin_lo=bin_lo, bin_hi=bin_hi,
         n_bins=n_groups + n_strata, group_bin=np.arange(n_groups) + group_stratum,

@@ -43,7 +43,7 @@ def cache_directory() -> Path:
     if explicit:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "spasm_analysis" / f"kernels-numba{numba.__version__ if numba else '-none'}"
+    return Path(base) / "spasm_analysis" / f"kernels-numba{numba.__version__}"
 
 
 @lru_cache(maxsize=None)

@@ -329,23 +329,24 @@ def _follow_up_end(line, who) -> float:
     return float(line.at_risk.loc[line.at_risk["subject"] == who, "stop"].max())
 
 
-def _current_stretch(line, who, start: pd.Timestamp, segment=None, trend: bool = False) -> _Stretch:
+def _current_stretch(line, who, start: pd.Timestamp, segment=None, trend: bool = False, gaps=None) -> _Stretch:
     """The stretch from ``start`` to the end of follow-up; counts from ``segment`` (a row of
     the change-point segments) when given, else with an onset on ``start`` counted in it;
-    ``trend``: the model lets the rate drift over calendar time."""
+    ``trend``: the model lets the rate drift over calendar time; ``gaps``: the line's
+    :func:`gaps_after_episodes`, when the caller has them."""
     start_day = float((start - line.origin[who]) / DAY)
     rows = line.at_risk[line.at_risk["subject"] == who]
+    inside = (rows["stop"] - np.maximum(rows["start"], start_day)).clip(lower=0).to_numpy(float)  # days in the stretch
     if segment is not None:
         events, days = int(segment["events"]), float(segment["days_at_risk"])
     else:
-        days = float((rows["stop"] - np.maximum(rows["start"], start_day)).clip(lower=0).sum())
+        days = float(inside.sum())
         events = int(((rows["event"] == 1) & (rows["stop"] >= start_day)).sum())
-    gaps = gaps_after_episodes(line)
+    gaps = gaps_after_episodes(line) if gaps is None else gaps
     gaps = gaps[(gaps["subject"] == who) & (gaps["start"] >= start_day)].reset_index(drop=True)
     epoch = float((line.origin[who] - _EPOCH) / DAY)
     # Half a day off for each onset known to the day, but no more than its row has inside the stretch (a stretch
     # starts on an onset, whose row ends there).
-    inside = (rows["stop"] - np.maximum(rows["start"], start_day)).clip(lower=0).to_numpy(float)
     midday = float(np.minimum(_midday(line, rows), inside).sum())
     return _Stretch(start, start_day, events, days, gaps, _follow_up_end(line, who), epoch, trend, midday)
 
@@ -359,10 +360,11 @@ class _Reading:
     stretch: _Stretch
 
 
-def _readings(line, who, found, reading) -> tuple[_Reading, _Reading]:
+def _readings(line, who, found, reading, gaps=None) -> tuple[_Reading, _Reading]:
     """Stretches of constant rate (the current stretch) and a steady trend (the whole log), with their Akaike weights."""
-    current = _current_stretch(line, who, found.current["start"], found.current)
-    whole = _current_stretch(line, who, found.segments["start"].iloc[0], trend=True)
+    gaps = gaps_after_episodes(line) if gaps is None else gaps
+    current = _current_stretch(line, who, found.current["start"], found.current, gaps=gaps)
+    whole = _current_stretch(line, who, found.segments["start"].iloc[0], trend=True, gaps=gaps)
     stretches = "a step (current stretch)" if len(found.segments) > 1 else "no change"
     w = reading.trend_weight
     return (_Reading(stretches, 1.0 - w, current),
@@ -479,7 +481,7 @@ def forecast_next_episode(
     found = subject_change_points(logged(log), line, who, seed=seed)
     one = logged(log).subset([who]) if len(line.origin) > 1 else log
     reading = reconcile(found, one, line=None if len(line.origin) > 1 else line, **counting)
-    readings = _readings(line, who, found, reading)
+    readings = _readings(line, who, found, reading, all_gaps)
     probability, points = _averaged(readings, since, horizons)
     stretch = readings[0].stretch
     hazard = points[0][1]
@@ -561,12 +563,12 @@ def _sensitivity(log, line, who, found, since, horizons, how, counting, seed, re
     if found.sensitivity.empty:
         return pd.DataFrame(columns=["choice", "stretch_start", *columns])
     step, trend = readings
-    rows, by_start = [], {}
+    rows, by_start, gaps = [], {}, gaps_after_episodes(line)
     for placement in found.sensitivity.itertuples(index=False):
         changes = [c for c in placement.changes.split(", ") if c]
         start = pd.Timestamp(changes[-1]) if changes else found.segments["start"].iloc[0]
         if start not in by_start:
-            stretch_p = _point_forecast(_current_stretch(line, who, start), since, horizons)[0]
+            stretch_p = _point_forecast(_current_stretch(line, who, start, gaps=gaps), since, horizons)[0]
             by_start[start] = step.weight * stretch_p + trend.weight * points[1][0]
         rows.append([f"placed: {placement.placement}", start, *by_start[start]])
     # The placements are the rows above; the other whole-log choice is leaving imprecise onsets out.

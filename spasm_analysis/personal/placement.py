@@ -59,6 +59,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..grouping import DAY_NS, as_ns  # DAY_NS: one day in the nanoseconds place_one_person works in
 from ..options import check_option
 
 __all__ = [
@@ -78,10 +79,7 @@ PLACEMENTS = ("earliest", "midpoint", "latest")
 HOW_CHOICES = ("midpoint", "earliest", "latest", "random")
 #: The episodes column saying that an end was computed as onset + a written length.
 END_FROM_LENGTH = "end_from_length"
-#: One day in the nanoseconds :func:`place_one_person` works in.
-DAY_NS = 86_400 * 10**9
 _SECOND_NS = 10**9
-_DAY = pd.Timedelta(days=1)
 
 
 def onset_interval(episodes: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -186,16 +184,17 @@ def place_onsets(data, how: str = "midpoint", *, seed: int | None = None):
         return data.replace(episodes=place_onsets(data.episodes, how, seed=seed))
     out = data.copy()
     earliest, latest = (bound.copy() for bound in onset_interval(out))  # not views of the onsets moved below
-    imprecise = ((latest > earliest) & earliest.notna()).to_numpy()
+    imprecise = (latest > earliest).to_numpy()  # False where either is NaT
     if not imprecise.any():
         return out
     known = earliest.notna().to_numpy()
     end = out["end"] if "end" in out.columns else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     moves = end_moves_with_onset(out).to_numpy()
+    end_known = end.notna().to_numpy()
     draws = np.zeros(len(out))
     if how == "random":
         draws[imprecise] = np.random.default_rng(seed).random(int(imprecise.sum()))
-    first, last, end_ns = (_nanoseconds(column) for column in (earliest, latest, end))
+    first, last, end_ns = (as_ns(column) for column in (earliest, latest, end))
     subject = out["subject"] if "subject" in out.columns else pd.Series(0, index=out.index)
     codes = pd.factorize(subject)[0]
     positions = pd.Series(np.arange(len(out))).groupby(codes, sort=False).indices  # one look-up per person, not a scan
@@ -203,7 +202,7 @@ def place_onsets(data, how: str = "midpoint", *, seed: int | None = None):
     for code in np.unique(codes[imprecise]):
         rows = positions[code][known[positions[code]]]
         try:
-            placed = place_one_person(first[rows], last[rows], end_ns[rows], end.notna().to_numpy()[rows],
+            placed = place_one_person(first[rows], last[rows], end_ns[rows], end_known[rows],
                                       moves[rows], how, draws[rows])
         except _NoRoom as clash:
             a, b = (out.index[rows[k]] for k in clash.args)
@@ -243,11 +242,6 @@ def _move_ends(out: pd.DataFrame, moving: pd.Series, from_earliest: pd.Series, f
             end = out.loc[rows, "end"]
             latest_end = latest_end.where(end.isna() | latest_end.isna() | (latest_end >= end), end)  # NaT: no upper bound
         out.loc[rows, "end_latest"] = latest_end
-
-
-def _nanoseconds(times: pd.Series) -> np.ndarray:
-    """Instants as int64 nanoseconds (UTC for zone-aware ones); NaT as the minimum int64."""
-    return pd.DatetimeIndex(times).as_unit("ns").asi8.copy()
 
 
 class _NoRoom(Exception):

@@ -138,7 +138,7 @@ class TrendSummary:
     change_points: ChangePointResult
     aic_step: float
     aic_trend: float
-    trend_per_day: float = 0.0
+    trend_per_day: float
 
     @property
     def interpretation(self) -> str:

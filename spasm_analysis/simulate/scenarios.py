@@ -55,7 +55,7 @@ import pandas as pd
 
 from ..log import EpisodeLog
 from ..options import check_option
-from ..personal.placement import DAY_NS, place_one_person
+from ..personal.placement import DAY_NS, onset_interval, place_one_person
 from .common import DAYS_PER_YEAR, Simulation, SimulationTruth, _duration_sampler
 
 __all__ = ["SCENARIOS", "EFFECTS", "ScenarioDays", "scenario_days", "simulate_scenario"]
@@ -119,17 +119,15 @@ class ScenarioDays:
             check_option("placement", placement, ("as recorded", "earliest", "midpoint", "latest"))
             precision = self.precision.astype(object)  # as to_log stores it: promoted where two would clash
             stored, _ = _stored_onsets(self.start, self.onset_day, self.end_day, precision)
-            first = ((stored - self.start) / pd.Timedelta(days=1)).to_numpy(float)
-            periods = {"month": "M", "year": "Y"}
-            after = np.array([((pd.Timestamp(t).to_period(periods[p]) + 1).start_time - self.start) / pd.Timedelta(days=1)
-                              if p in periods else f for t, p, f in zip(stored, precision, first)])
+            _, last = onset_interval(pd.DataFrame({"onset": stored, "onset_precision": precision}))
+            first, last = (((t - self.start) / pd.Timedelta(days=1)).to_numpy(float) for t in (stored, last))
             length = end - onset
             whole = np.ones(len(first), dtype=bool)  # every end is known, as first day + length
 
             def ns(days):  # whole days on the nanosecond axis of the placement rule
                 return np.rint(days).astype(np.int64) * DAY_NS
 
-            placed = place_one_person(ns(first), ns(np.maximum(after - 1.0, first)), ns(first + length), whole, whole,
+            placed = place_one_person(ns(first), ns(last), ns(first + length), whole, whole,
                                       placement) / DAY_NS
             order = np.argsort(placed, kind="stable")
             onset, length = placed[order], length[order]
