@@ -181,29 +181,28 @@ def _as_rows(XT, weights, offset, beta):
             np.ascontiguousarray(offset, dtype=float), np.ascontiguousarray(beta, dtype=float))
 
 
-def row_sums(rows, XT, weights, offset, beta, *, shift=None,
+def row_sums(rows, XT, weights, offset, beta, *,
              risk_out: np.ndarray | None = None, second_moments: bool = True) -> BinSums:
     """Per-bin moments of a chunk of rows at ``beta`` (step 1 of the module's contract).
 
     ``rows`` has the per-row integers ``bin_lo``, ``bin_hi``, ``row_group``
     and the index sizes ``n_bins``, ``n_groups`` (a :class:`~.engine.RiskSets`
     or the same fields for a chunk). ``XT`` is p x n (one covariate per
-    contiguous row). ``shift`` defaults to the chunk's largest linear
-    predictor, which keeps ``exp`` finite; ``risk_out`` (length n) receives
+    contiguous row). The linear predictor is shifted by the chunk's largest
+    value (``BinSums.shift``), which keeps ``exp`` finite; ``risk_out`` (length n) receives
     ``exp(eta - shift)`` per row when given. ``second_moments=False`` leaves
     out the ``r x x'`` sums (the information then needs :func:`information_pass`).
     """
     XT, weights, offset, beta = _as_rows(XT, weights, offset, beta)
     risk = np.empty(XT.shape[1]) if risk_out is None else risk_out
-    if shift in (None, 0.0) and not beta.any() and not offset.any():
+    if not beta.any() and not offset.any():
         # the start of every fit: each eta is 0, so each risk is exp(0) = 1 (the same bits)
         shift, death_eta = 0.0, 0.0
         risk.fill(1.0)
     else:
         top, death_eta = _linear_predictor(XT.shape[0])(XT, offset, beta, weights,
                                                         rows.row_group, risk)
-        if shift is None:
-            shift = float(top) if XT.shape[1] else 0.0
+        shift = float(top) if XT.shape[1] else 0.0
         # numpy's exp is vectorised (SIMD); a compiled loop calls the scalar one per row
         np.subtract(risk, shift, out=risk)
         np.exp(risk, out=risk)
